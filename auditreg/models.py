@@ -1,0 +1,107 @@
+"""Shared models: the people who use auditreg and the city's organisation master."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+
+from .choices import Role
+
+# Stand-in for "since before our records" in uniqueness constraints over valid_from.
+BEGINNING_OF_RECORDS = "0001-01-01"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def current_on(self, day):
+        """Units in force on `day` (valid_from <= day < valid_to; open ends allowed)."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day),
+        )
+
+
+class Bureau(models.Model):
+    """局・委員会等. A renamed or merged bureau is a new row; the old one gets valid_to."""
+
+    name = models.CharField("名称", max_length=100)
+    order = models.PositiveIntegerField("表示順")
+    valid_from = models.DateField("適用開始日", null=True, blank=True)
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "局"
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "name",
+                Coalesce("valid_from", models.Value(BEGINNING_OF_RECORDS), output_field=models.DateField()),
+                name="bureau_unique_name_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="bureau_valid_period",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    """課・室・所 (and schools) under a bureau, with the period it existed under that name."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="sections", verbose_name="局")
+    name = models.CharField("名称", max_length=100)
+    order = models.PositiveIntegerField("表示順")
+    valid_from = models.DateField("適用開始日", null=True, blank=True)
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "課"
+        ordering = ["bureau__order", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "bureau",
+                "name",
+                Coalesce("valid_from", models.Value(BEGINNING_OF_RECORDS), output_field=models.DateField()),
+                name="section_unique_name_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="section_valid_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.bureau.name} {self.name}"
+
+
+class User(AbstractUser):
+    """A named person. Shared accounts are not allowed: every account carries a real name."""
+
+    role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.SECTION_STAFF)
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属課"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "利用者"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=[Role.SECTION_STAFF, Role.SECTION_HEAD]) | Q(section__isnull=False),
+                name="user_section_role_has_section",
+            ),
+        ]
+
+    @property
+    def display_name(self):
+        full = f"{self.last_name} {self.first_name}".strip()
+        return full or self.username

@@ -1,0 +1,23 @@
+from django import template
+
+from auditreg import wareki as w
+
+register = template.Library()
+
+
+@register.filter
+def wareki(day):
+    """{{ report.published_on|wareki }} -> 令和7年4月11日"""
+    return w.format_date(day)
+
+
+@register.filter
+def nendo(fiscal_year):
+    """{{ 2023|nendo }} -> 令和5年度"""
+    return w.format_fiscal_year(fiscal_year)
+
+
+@register.filter
+def amount(value, unit=""):
+    """{{ line.budget_thousand_yen|amount:"千円" }} -> 75,500千円 (None -> －)"""
+    return w.format_amount(value, unit)

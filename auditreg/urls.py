@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="findings:finding_list", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("findings/", include("findings.urls")),
+    path("systems/", include("systems.urls")),
+    path("budgets/", include("budgets.urls")),
+    path("admin/", admin.site.urls),
+]

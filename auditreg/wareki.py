@@ -1,0 +1,52 @@
+"""Japanese era (和暦) formatting for dates and fiscal years (年度, April–March)."""
+
+import datetime
+
+# (first day, era name); newest first. Only the eras a municipal register needs.
+ERAS = [
+    (datetime.date(2019, 5, 1), "令和"),
+    (datetime.date(1989, 1, 8), "平成"),
+    (datetime.date(1926, 12, 25), "昭和"),
+]
+
+
+def _year_label(n: int) -> str:
+    return "元" if n == 1 else str(n)
+
+
+def era_of(day: datetime.date) -> tuple[str, int]:
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"{day} is before 昭和")
+
+
+def format_date(day: datetime.date | None) -> str:
+    """2025-04-11 -> 令和7年4月11日."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    era, year = era_of(day)
+    return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
+
+
+def format_fiscal_year(fiscal_year: int | None) -> str:
+    """2023 -> 令和5年度. A fiscal year is named after the era of its first day's calendar year
+    as the city does: FY2019 (from April 2019) is 令和元年度 although April 2019 was still 平成."""
+    if fiscal_year is None:
+        return ""
+    if fiscal_year >= 2019:
+        return f"令和{_year_label(fiscal_year - 2018)}年度"
+    if fiscal_year >= 1989:
+        return f"平成{_year_label(fiscal_year - 1988)}年度"
+    if fiscal_year >= 1926:
+        return f"昭和{_year_label(fiscal_year - 1925)}年度"
+    raise ValueError(f"fiscal year {fiscal_year} is before 昭和")
+
+
+def format_amount(value: int | None, unit: str = "") -> str:
+    """Integer amount with thousands separators and its unit; None (printed `-`) as －."""
+    if value is None:
+        return "－"
+    return f"{value:,}{unit}"

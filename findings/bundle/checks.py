@@ -1,0 +1,330 @@
+"""Whole-bundle checks run before anything is written: counts, references, uniqueness, sums.
+
+Amounts in the report are truncated to the unit, so a sum of n printed rows may fall short of
+the printed total by up to n-1 units; such a shortfall is reported as a notice, not an error.
+"""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from findings.choices import Area, FindingKind, SubjectKind
+
+from .reader import Bundle, Problem
+
+CODE_RE = re.compile(r"^(指摘|意見)(\d+)$")
+
+
+@dataclass
+class CheckResult:
+    errors: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _dupes(records, key):
+    counts = Counter(key(r) for r in records)
+    return [k for k, n in counts.items() if n > 1]
+
+
+def compare_sum(result: CheckResult, where: Problem, stated, parts: list, what: str) -> None:
+    """Compare a printed total with the sum of printed parts (`None` parts count as zero)."""
+    values = [p for p in parts if p is not None]
+    if stated is None:
+        if values and any(values):
+            result.errors.append(
+                Problem(
+                    where.file, where.record, where.field, f"{what}: 合計が空欄ですが内訳の合計は {sum(values):,} です"
+                )
+            )
+        return
+    total = sum(values)
+    shortfall = stated - total
+    if shortfall == 0:
+        return
+    if 0 < shortfall < max(len(values), 1):
+        result.notices.append(
+            f"{where.location}: {what}: 記載の合計 {stated:,} に対し内訳の合計 {total:,}"
+            f"（{shortfall} 不足、単位未満切り捨てによる差）"
+        )
+        return
+    result.errors.append(
+        Problem(
+            where.file,
+            where.record,
+            where.field,
+            f"{what}: 記載の合計 {stated:,} と内訳の合計 {total:,} が一致しません",
+        )
+    )
+
+
+def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list of checks
+    result = CheckResult()
+    err = result.errors
+
+    def problem(file, record, fld, message):
+        err.append(Problem(file, record, fld, message))
+
+    reports = bundle.rows("reports.yaml")
+    if not reports:
+        problem("reports.yaml", "", "", "報告書が 1 件もありません")
+        return result
+    report_codes = {r["code"] for r in reports}
+    for code in _dupes(reports, lambda r: r["code"]):
+        problem("reports.yaml", code, "code", "同じ識別子の報告書が複数あります")
+    main_report = reports[0]
+
+    # Organisation
+    bureaus = bundle.rows("organisation/bureaus.csv")
+    bureau_names = {b["name"] for b in bureaus}
+    for name in _dupes(bureaus, lambda b: (b["name"], b["valid_from"])):
+        problem("organisation/bureaus.csv", name[0], "name", "同じ局が重複しています")
+    sections = bundle.rows("organisation/sections.csv")
+    section_keys = set()
+    for s in sections:
+        if s["bureau"] not in bureau_names:
+            problem("organisation/sections.csv", s.where, "bureau", f"局「{s['bureau']}」が bureaus.csv にありません")
+        section_keys.add((s["bureau"], s["name"]))
+    for key in _dupes(sections, lambda s: (s["bureau"], s["name"], s["valid_from"])):
+        problem("organisation/sections.csv", f"{key[0]} {key[1]}", "name", "同じ課が重複しています")
+
+    def check_section(file, record, bureau, section):
+        if (bureau, section) not in section_keys:
+            problem(file, record.where, "section", f"課「{bureau} {section}」が sections.csv にありません")
+
+    def check_bureau(file, record, fld, bureau):
+        if bureau not in bureau_names:
+            problem(file, record.where, fld, f"局「{bureau}」が bureaus.csv にありません")
+
+    # Systems
+    systems = bundle.rows("systems/systems.csv")
+    system_numbers = {s["number"] for s in systems}
+    for number in _dupes(systems, lambda s: s["number"]):
+        problem("systems/systems.csv", f"No.{number}", "number", "同じ番号のシステムが複数あります")
+    for s in systems:
+        check_section("systems/systems.csv", s, s["bureau"], s["section"])
+    stated = main_report["stated_counts"] if main_report.get("stated_counts") else {}
+    if systems and "systems" in stated and len(systems) != stated["systems"]:
+        problem("systems/systems.csv", "", "", f"システム数が {len(systems)} です（報告書では {stated['systems']}）")
+    per_bureau = Counter(s["bureau"] for s in systems)
+    for c in bundle.rows("systems/bureau_counts.csv"):
+        check_bureau("systems/bureau_counts.csv", c, "bureau", c["bureau"])
+        if per_bureau.get(c["bureau"], 0) != c["stated_count"]:
+            problem(
+                "systems/bureau_counts.csv",
+                c.where,
+                "stated_count",
+                f"{c['bureau']} のシステムは {per_bureau.get(c['bureau'], 0)} 件です（報告書では {c['stated_count']}）",
+            )
+    counted = {c["bureau"] for c in bundle.rows("systems/bureau_counts.csv")}
+    if bundle.rows("systems/bureau_counts.csv"):
+        for b in per_bureau:
+            if b not in counted:
+                problem("systems/bureau_counts.csv", "", "bureau", f"{b} の記載件数がありません")
+    audited = bundle.rows("systems/audited_systems.yaml")
+    for a in audited:
+        if a["number"] not in system_numbers:
+            problem("systems/audited_systems.yaml", a.where, "number", f"No.{a['number']} が systems.csv にありません")
+        check_section("systems/audited_systems.yaml", a, a["bureau"], a["section"])
+        if a["importance"] not in ("", "A", "B", "C"):
+            problem("systems/audited_systems.yaml", a.where, "importance", "重要度は A, B, C のいずれかです")
+        for fy in _dupes(a["budgets"], lambda b: b["fiscal_year"]):
+            problem("systems/audited_systems.yaml", a.where, "budgets", f"{fy} 年度が重複しています")
+    for number in _dupes(audited, lambda a: a["number"]):
+        problem("systems/audited_systems.yaml", f"No.{number}", "number", "同じシステムが複数あります")
+
+    for e in bundle.rows("systems/expenditure_by_bureau.csv"):
+        check_bureau("systems/expenditure_by_bureau.csv", e, "bureau", e["bureau"])
+    for key in _dupes(bundle.rows("systems/expenditure_by_bureau.csv"), lambda e: (e["bureau"], e["fiscal_year"])):
+        problem("systems/expenditure_by_bureau.csv", f"{key[0]} {key[1]}", "", "同じ局・年度が重複しています")
+    for e in bundle.rows("systems/expenditure_by_system.csv"):
+        check_bureau("systems/expenditure_by_system.csv", e, "table_bureau", e["table_bureau"])
+        if e["number"] not in system_numbers:
+            problem(
+                "systems/expenditure_by_system.csv", e.where, "number", f"No.{e['number']} が systems.csv にありません"
+            )
+    for key in _dupes(
+        bundle.rows("systems/expenditure_by_system.csv"), lambda e: (e["table_bureau"], e["number"], e["fiscal_year"])
+    ):
+        problem("systems/expenditure_by_system.csv", f"{key[0]} No.{key[1]} {key[2]}", "", "重複しています")
+
+    # DX budget
+    fields = bundle.rows("budgets/fields.csv")
+    field_names = {f["name"] for f in fields}
+    for name in _dupes(fields, lambda f: f["name"]):
+        problem("budgets/fields.csv", name, "name", "同じ分野が重複しています")
+    for f in bundle.rows("budgets/field_funding.csv"):
+        if f["field"] not in field_names:
+            problem("budgets/field_funding.csv", f.where, "field", f"分野「{f['field']}」が fields.csv にありません")
+        if f["basis"] not in ("budget", "actual"):
+            problem("budgets/field_funding.csv", f.where, "basis", "basis は budget か actual です")
+            continue
+        compare_sum(
+            result,
+            Problem("budgets/field_funding.csv", f.where, "total_thousand_yen", ""),
+            f["total_thousand_yen"],
+            [f["general_thousand_yen"], f["national_thousand_yen"], f["prefectural_thousand_yen"]],
+            f"{f['field']} {f['basis']} の財源内訳",
+        )
+        field_row = next((x for x in fields if x["name"] == f["field"]), None)
+        if field_row and field_row[f"{f['basis']}_thousand_yen"] != f["total_thousand_yen"]:
+            problem(
+                "budgets/field_funding.csv",
+                f.where,
+                "total_thousand_yen",
+                f"分野表の{'予算額' if f['basis'] == 'budget' else '決算額'}と一致しません",
+            )
+    for key in _dupes(bundle.rows("budgets/field_funding.csv"), lambda f: (f["field"], f["basis"])):
+        problem("budgets/field_funding.csv", f"{key[0]} {key[1]}", "", "重複しています")
+
+    lines = bundle.rows("budgets/lines.csv")
+    line_keys = set()
+    for ln in lines:
+        if ln["field"] not in field_names:
+            problem("budgets/lines.csv", ln.where, "field", f"分野「{ln['field']}」が fields.csv にありません")
+        key = (ln["field"], ln["major_no"], ln["minor_no"])
+        if key in line_keys:
+            problem("budgets/lines.csv", ln.where, "minor_no", "同じ番号の取組が重複しています")
+        line_keys.add(key)
+    for ln in lines:
+        if ln["minor_no"] is not None and (ln["field"], ln["major_no"], None) not in line_keys:
+            problem("budgets/lines.csv", ln.where, "major_no", "この小項目の大項目がありません")
+    for column in ("budget_thousand_yen", "actual_thousand_yen"):
+        for major in (ln for ln in lines if ln["minor_no"] is None):
+            minors = [
+                ln[column]
+                for ln in lines
+                if ln["field"] == major["field"] and ln["major_no"] == major["major_no"] and ln["minor_no"] is not None
+            ]
+            if minors:
+                compare_sum(
+                    result,
+                    Problem("budgets/lines.csv", major.where, column, ""),
+                    major[column],
+                    minors,
+                    f"{major['field']} {major['major_no']} の小項目計",
+                )
+        for f in fields:
+            majors = [ln[column] for ln in lines if ln["field"] == f["name"] and ln["minor_no"] is None]
+            if majors:
+                compare_sum(
+                    result,
+                    Problem("budgets/fields.csv", f.where, column, ""),
+                    f[column],
+                    majors,
+                    f"{f['name']} の大項目計",
+                )
+
+    projects = bundle.rows("budgets/projects.yaml")
+    project_names = {p["name"] for p in projects}
+    for name in _dupes(projects, lambda p: p["name"]):
+        problem("budgets/projects.yaml", name, "name", "同じ事業名が複数あります")
+    for p in projects:
+        check_section("budgets/projects.yaml", p, p["bureau"], p["section"])
+        if p["field"] and (p["field"], p["major_no"], p["minor_no"]) not in line_keys:
+            problem(
+                "budgets/projects.yaml",
+                p.where,
+                "minor_no",
+                f"分類 {p['field']} {p['major_no']}-{p['minor_no']} が lines.csv にありません",
+            )
+        for fund in p["funding"]:
+            if fund["basis"] not in ("budget", "actual"):
+                problem("budgets/projects.yaml", fund.where, "basis", "basis は budget か actual です")
+            compare_sum(
+                result,
+                Problem("budgets/projects.yaml", fund.where, "total_thousand_yen", ""),
+                fund["total_thousand_yen"],
+                [fund["national_thousand_yen"], fund["prefectural_thousand_yen"], fund["general_thousand_yen"]],
+                f"{p['name']} の財源内訳",
+            )
+        for basis in _dupes(p["funding"], lambda f: f["basis"]):
+            problem("budgets/projects.yaml", p.where, "funding", f"{basis} が重複しています")
+        for c in p["contracts"]:
+            if c["contract_amount_thousand_yen"] is not None and c["contract_amount_yen"] is not None:
+                problem("budgets/projects.yaml", c.where, "contract_amount_yen", "契約金額は一つの単位で書いてください")
+
+    # Findings
+    findings = bundle.rows("findings.yaml")
+    groups_by_report = defaultdict(dict)
+    for f in findings:
+        if f["report"] not in report_codes:
+            problem("findings.yaml", f.where, "report", f"報告書「{f['report']}」が reports.yaml にありません")
+        if f["kind"] not in FindingKind.values:
+            problem("findings.yaml", f.where, "kind", "kind は 指摘 か 意見 です")
+        if f["area"] not in Area.values:
+            problem("findings.yaml", f.where, "area", "area は DX か 情報システム です")
+        match = CODE_RE.match(f["code"] or "")
+        if not match or match.group(1) != f["kind"] or int(match.group(2)) != f["number"]:
+            problem("findings.yaml", f.where, "code", "番号が kind と number に一致しません（例: 意見04）")
+        if f["group"]:
+            seen_area = groups_by_report[f["report"]].setdefault(f["group"], f["area"])
+            if seen_area != f["area"]:
+                problem("findings.yaml", f.where, "group", "同じ見出しが DX と情報システムの両方にあります")
+        for s in f["subjects"]:
+            if s["kind"] not in SubjectKind.values:
+                problem("findings.yaml", s.where, "kind", "kind は project, system, general のいずれかです")
+            if s["kind"] == SubjectKind.PROJECT and s["project"] not in project_names:
+                problem("findings.yaml", s.where, "project", f"事業「{s['project']}」が projects.yaml にありません")
+            if s["kind"] == SubjectKind.SYSTEM and s["system"] not in system_numbers:
+                problem("findings.yaml", s.where, "system", f"No.{s['system']} が systems.csv にありません")
+            if s["kind"] == SubjectKind.PROJECT and s["system"] is not None:
+                problem("findings.yaml", s.where, "system", "事業の対象にシステム番号は書けません")
+            if s["kind"] == SubjectKind.SYSTEM and s["project"]:
+                problem("findings.yaml", s.where, "project", "システムの対象に事業名は書けません")
+            if s["kind"] == SubjectKind.GENERAL and (s["project"] or s["system"] is not None):
+                problem("findings.yaml", s.where, "kind", "全般事項の対象に事業やシステムは書けません")
+        for sec in f["sections"]:
+            check_section("findings.yaml", sec, sec["bureau"], sec["section"])
+    for key in _dupes(findings, lambda f: (f["report"], f["code"])):
+        problem("findings.yaml", f"{key[0]} {key[1]}", "code", "同じ番号の指摘・意見が複数あります")
+
+    main_findings = [f for f in findings if f["report"] == main_report["code"]]
+    kind_counts = Counter(f["kind"] for f in main_findings)
+    area_counts = Counter((f["kind"], f["area"]) for f in main_findings)
+    for key, expected in stated.items():
+        actual = None
+        if key in FindingKind.values:
+            actual = kind_counts.get(key, 0)
+        elif "_" in key and key.split("_", 1)[0] in FindingKind.values:
+            actual = area_counts.get(tuple(key.split("_", 1)), 0)
+        if actual is not None and actual != expected:
+            problem("findings.yaml", "", "", f"{key} は {actual} 件です（報告書では {expected} 件）")
+
+    # Stated totals: the IT-expenditure tables (the DX ones are checked above against fields.csv)
+    totals = bundle.rows("stated_totals.csv")
+    for key in _dupes(totals, lambda t: (t["table"], t["label"], t["column"])):
+        problem("stated_totals.csv", " ".join(key), "", "重複しています")
+    exp_bureau = bundle.rows("systems/expenditure_by_bureau.csv")
+    exp_system = bundle.rows("systems/expenditure_by_system.csv")
+    for t in totals:
+        where = Problem("stated_totals.csv", t.where, "value", "")
+        if t["table"] == "dx_fields":
+            compare_sum(
+                result, where, t["value"], [f[t["column"]] for f in fields if t["column"] in f], f"分野計 {t['column']}"
+            )
+        elif t["table"].startswith("dx_funding_"):
+            basis = t["table"].removeprefix("dx_funding_")
+            rows = [f for f in bundle.rows("budgets/field_funding.csv") if f["basis"] == basis]
+            compare_sum(result, where, t["value"], [r.get(t["column"]) for r in rows], f"財源計 {basis} {t['column']}")
+        elif t["table"].startswith("dx_lines_"):
+            name = t["table"].removeprefix("dx_lines_")
+            f = next((x for x in fields if x["name"] == name), None)
+            if f is None:
+                problem("stated_totals.csv", t.where, "table", f"分野「{name}」がありません")
+            elif t["column"] in f and f[t["column"]] != t["value"]:
+                problem("stated_totals.csv", t.where, "value", f"{name}合計が分野表と一致しません")
+        elif t["table"] in ("it_by_bureau",) or t["table"].startswith("it_by_system_"):
+            m = re.match(r"^(\d{4})_(budget|actual)_million_yen$", t["column"])
+            if not m:
+                problem("stated_totals.csv", t.where, "column", "列は 2023_budget_million_yen の形で書いてください")
+                continue
+            fy, basis = int(m.group(1)), m.group(2)
+            if t["table"] == "it_by_bureau":
+                rows = [e for e in exp_bureau if e["fiscal_year"] == fy]
+            else:
+                table_bureau = t["table"].removeprefix("it_by_system_")
+                rows = [e for e in exp_system if e["fiscal_year"] == fy and e["table_bureau"] == table_bureau]
+            compare_sum(
+                result, where, t["value"], [e[f"{basis}_million_yen"] for e in rows], f"{t['table']} {t['column']}"
+            )
+    return result

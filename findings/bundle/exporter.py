@@ -1,0 +1,379 @@
+"""Write a report (and the earlier reports it refers to) back out as a bundle.
+
+The output is the canonical form of the fixtures: import → export reproduces them byte for byte.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+import yaml
+
+from auditreg.models import Bureau, Section
+from budgets.models import CoreCityComparison, DxField, DxFieldFunding, DxLine, DxProject
+from systems.models import BureauExpenditure, BureauSystemCount, InformationSystem, SystemExpenditure
+
+from ..models import AuditReport, Finding, StatedTotal, TextRepair
+from .schema import CSV_FILES, YAML_FILES
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
+
+
+def dump_csv(name: str, rows: list[dict]) -> str:
+    columns = [c.name for c in CSV_FILES[name]]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value):
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "true"
+    return str(value)
+
+
+def _yaml_value(value):
+    """Empty text is written as null so that absent and empty read the same."""
+    return None if value == "" else value
+
+
+def _ordered(name: str, values: dict) -> dict:
+    """Keys in schema order."""
+    return {col.name: _yaml_value(values.get(col.name)) for col in YAML_FILES[name]}
+
+
+def _sub(cols, values):
+    return {c.name: _yaml_value(values.get(c.name)) for c in cols}
+
+
+def _sec(section):
+    return {"bureau": section.bureau.name, "section": section.name}
+
+
+def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one linear list of files
+    files: dict[str, str] = {}
+    reports = [report, *report.earlier_reports.order_by("-fiscal_year", "code")]
+    report_cols = {c.name: c for c in YAML_FILES["reports.yaml"]}
+    files["reports.yaml"] = dump_yaml(
+        [
+            _ordered(
+                "reports.yaml",
+                {
+                    **{name: getattr(r, name) for name in report_cols if name not in ("assistants",)},
+                    "assistants": [_sub(report_cols["assistants"].children, a) for a in r.assistants],
+                },
+            )
+            for r in reports
+        ]
+    )
+
+    files["organisation/bureaus.csv"] = dump_csv(
+        "organisation/bureaus.csv",
+        [
+            {"order": b.order, "name": b.name, "valid_from": _iso(b.valid_from), "valid_to": _iso(b.valid_to)}
+            for b in Bureau.objects.order_by("order", "name", "valid_from")
+        ],
+    )
+    files["organisation/sections.csv"] = dump_csv(
+        "organisation/sections.csv",
+        [
+            {
+                "bureau": s.bureau.name,
+                "order": s.order,
+                "name": s.name,
+                "valid_from": _iso(s.valid_from),
+                "valid_to": _iso(s.valid_to),
+            }
+            for s in Section.objects.select_related("bureau").order_by("bureau__order", "order", "name", "valid_from")
+        ],
+    )
+
+    systems = list(
+        InformationSystem.objects.filter(report=report)
+        .select_related("section__bureau")
+        .prefetch_related("budgets")
+        .order_by("number")
+    )
+    if systems:
+        files["systems/systems.csv"] = dump_csv(
+            "systems/systems.csv",
+            [{"number": s.number, **_sec(s.section), "name": s.name, "source_line": s.source_line} for s in systems],
+        )
+        files["systems/bureau_counts.csv"] = dump_csv(
+            "systems/bureau_counts.csv",
+            [
+                {"bureau": c.bureau.name, "stated_count": c.stated_count, "source_line": c.source_line}
+                for c in BureauSystemCount.objects.filter(report=report)
+                .select_related("bureau")
+                .order_by("bureau__order")
+            ],
+        )
+        audited = sorted((s for s in systems if s.audited), key=lambda s: (s.audited_source_line or 0, s.number))
+        files["systems/audited_systems.yaml"] = dump_yaml(
+            [
+                _ordered(
+                    "systems/audited_systems.yaml",
+                    {
+                        "number": s.number,
+                        "name": s.audited_name,
+                        **_sec(s.section),
+                        "purpose": s.purpose,
+                        "introduced_fiscal_year": s.introduced_fiscal_year,
+                        "introduced_text": s.introduced_text,
+                        "network": s.network,
+                        "cloud": bool(s.cloud),
+                        "cloud_text": s.cloud_text,
+                        "importance": s.importance,
+                        "page": s.page,
+                        "source_line": s.audited_source_line,
+                        "budgets": [
+                            {
+                                "fiscal_year": b.fiscal_year,
+                                "budget_thousand_yen": b.budget_thousand_yen,
+                                "actual_thousand_yen": b.actual_thousand_yen,
+                            }
+                            for b in s.budgets.all()
+                        ],
+                    },
+                )
+                for s in audited
+            ]
+        )
+        files["systems/expenditure_by_bureau.csv"] = dump_csv(
+            "systems/expenditure_by_bureau.csv",
+            [
+                {
+                    "bureau": e.bureau.name,
+                    "fiscal_year": e.fiscal_year,
+                    "budget_million_yen": e.budget_million_yen,
+                    "actual_million_yen": e.actual_million_yen,
+                    "source_line": e.source_line,
+                }
+                for e in BureauExpenditure.objects.filter(report=report)
+                .select_related("bureau")
+                .order_by("bureau__order", "fiscal_year")
+            ],
+        )
+        files["systems/expenditure_by_system.csv"] = dump_csv(
+            "systems/expenditure_by_system.csv",
+            [
+                {
+                    "table_bureau": e.table_bureau.name,
+                    "number": e.system.number,
+                    "name_as_printed": e.name_as_printed,
+                    "fiscal_year": e.fiscal_year,
+                    "budget_million_yen": e.budget_million_yen,
+                    "actual_million_yen": e.actual_million_yen,
+                    "source_line": e.source_line,
+                }
+                for e in SystemExpenditure.objects.filter(report=report)
+                .select_related("table_bureau", "system")
+                .order_by("table_bureau__order", "system__number", "fiscal_year")
+            ],
+        )
+
+    fields = list(DxField.objects.filter(report=report).order_by("order"))
+    if fields:
+        files["budgets/fields.csv"] = dump_csv(
+            "budgets/fields.csv",
+            [
+                {
+                    "order": f.order,
+                    "name": f.name,
+                    "budget_thousand_yen": f.budget_thousand_yen,
+                    "actual_thousand_yen": f.actual_thousand_yen,
+                    "source_line": f.source_line,
+                }
+                for f in fields
+            ],
+        )
+        files["budgets/field_funding.csv"] = dump_csv(
+            "budgets/field_funding.csv",
+            [
+                {
+                    "field": x.field.name,
+                    "basis": x.basis,
+                    "total_thousand_yen": x.total_thousand_yen,
+                    "general_thousand_yen": x.general_thousand_yen,
+                    "national_thousand_yen": x.national_thousand_yen,
+                    "prefectural_thousand_yen": x.prefectural_thousand_yen,
+                    "source_line": x.source_line,
+                }
+                for x in DxFieldFunding.objects.filter(field__report=report)
+                .select_related("field")
+                .order_by("-basis", "field__order")
+            ],
+        )
+        files["budgets/lines.csv"] = dump_csv(
+            "budgets/lines.csv",
+            [
+                {
+                    "field": ln.field.name,
+                    "major_no": ln.major_no,
+                    "minor_no": ln.minor_no,
+                    "title": ln.title,
+                    "budget_thousand_yen": ln.budget_thousand_yen,
+                    "actual_thousand_yen": ln.actual_thousand_yen,
+                    "reprint": ln.reprint,
+                    "source_line": ln.source_line,
+                }
+                for ln in DxLine.objects.filter(field__report=report)
+                .select_related("field")
+                .order_by("field__order", "order")
+            ],
+        )
+    projects = list(
+        DxProject.objects.filter(report=report)
+        .select_related("section__bureau", "line__field")
+        .prefetch_related("fundings", "contracts")
+        .order_by("order")
+    )
+    if projects:
+        pcols = {c.name: c for c in YAML_FILES["budgets/projects.yaml"]}
+        files["budgets/projects.yaml"] = dump_yaml(
+            [
+                _ordered(
+                    "budgets/projects.yaml",
+                    {
+                        "name": p.name,
+                        **_sec(p.section),
+                        "field": p.line.field.name if p.line else "",
+                        "major_no": p.line.major_no if p.line else None,
+                        "minor_no": p.line.minor_no if p.line else None,
+                        "content": p.content,
+                        "results": p.results,
+                        "page": p.page,
+                        "source_line": p.source_line,
+                        "funding": [
+                            _sub(pcols["funding"].children, vars(f))
+                            for f in sorted(p.fundings.all(), key=lambda f: f.basis != "budget")
+                        ],
+                        "contracts": [_sub(pcols["contracts"].children, vars(c)) for c in p.contracts.all()],
+                        "extra": p.extra,
+                    },
+                )
+                for p in projects
+            ]
+        )
+    cells = CoreCityComparison.objects.filter(report=report).order_by("id")  # fixture (insertion) order
+    if cells.exists():
+        files["budgets/core_city_comparison.csv"] = dump_csv(
+            "budgets/core_city_comparison.csv",
+            [
+                {
+                    "table": c.table,
+                    "order": c.order,
+                    "item": c.item,
+                    "city": c.city,
+                    "value": c.value,
+                    "source_line": c.source_line,
+                }
+                for c in cells
+            ],
+        )
+
+    fcols = {c.name: c for c in YAML_FILES["findings.yaml"]}
+    findings = (
+        Finding.objects.filter(report__in=reports)
+        .select_related("report", "group")
+        .prefetch_related("subjects__project", "subjects__system", "report_sections__section__bureau")
+    )
+    order = {r.pk: i for i, r in enumerate(reports)}
+    findings = sorted(findings, key=lambda f: (order[f.report_id], f.order))
+    files["findings.yaml"] = dump_yaml(
+        [
+            _ordered(
+                "findings.yaml",
+                {
+                    "report": f.report.code,
+                    "code": f.code,
+                    "kind": f.kind,
+                    "number": f.number,
+                    "area": f.area,
+                    "group": f.group.title if f.group else "",
+                    "title": f.title,
+                    "body_title": f.body_title,
+                    "page": f.page,
+                    "detected": f.detected,
+                    "problem": f.problem,
+                    "recommendation": f.recommendation,
+                    "recorded_measure": f.recorded_measure,
+                    "source_line": f.source_line,
+                    "subjects": [
+                        _sub(
+                            fcols["subjects"].children,
+                            {
+                                "kind": s.kind,
+                                "project": s.project.name if s.project else "",
+                                "system": s.system.number if s.system else None,
+                                "note": s.note,
+                                "detected": s.detected,
+                                "problem": s.problem,
+                                "source_line": s.source_line,
+                            },
+                        )
+                        for s in f.subjects.all()
+                    ],
+                    "sections": [_sec(fs.section) for fs in sorted(f.report_sections.all(), key=lambda x: x.pk)],
+                },
+            )
+            for f in findings
+        ]
+    )
+    totals = StatedTotal.objects.filter(report=report).order_by("id")  # fixture (insertion) order
+    files["stated_totals.csv"] = dump_csv(
+        "stated_totals.csv",
+        [
+            {
+                "table": t.table,
+                "label": t.label,
+                "column": t.column,
+                "value": t.value,
+                "unit": t.unit,
+                "source_line": t.source_line,
+            }
+            for t in totals
+        ],
+    )
+    files["repairs.csv"] = dump_csv(
+        "repairs.csv",
+        [
+            {k: getattr(r, k) for k in ("file", "record", "field", "source_line", "original", "repaired", "why")}
+            for r in TextRepair.objects.filter(report=report).order_by("order")
+        ],
+    )
+    return files
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+def export_bundle(report: AuditReport, directory: Path | str) -> list[Path]:
+    directory = Path(directory)
+    written = []
+    for name, content in bundle_files(report).items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,261 @@
+"""Read a bundle directory into typed records, collecting every problem instead of stopping."""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .schema import CSV_FILES, FILE_ORDER, MAX_FILE_BYTES, REQUIRED_FILES, YAML_FILES, Col
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    record: str
+    field: str
+    message: str
+
+    @property
+    def location(self):
+        return " / ".join(part for part in (self.file, self.record, self.field) if part)
+
+    def __str__(self):
+        return f"{self.location}: {self.message}"
+
+
+class Record(dict):
+    """A typed row; `where` names it in messages (行 12, or findings.yaml の 3 件目 (意見01))."""
+
+    def __init__(self, *args, where: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.where = where
+
+
+@dataclass
+class Bundle:
+    root: Path
+    files: dict[str, list[Record]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def rows(self, name: str) -> list[Record]:
+        return self.files.get(name, [])
+
+
+TRUE_WORDS = {"true", "yes", "1"}
+FALSE_WORDS = {"", "false", "no", "0"}
+
+
+def _convert(value, col: Col, where: str, add_problem):  # noqa: C901 - one branch per column type
+    """Convert one raw value (str from CSV, any from YAML) to the column's type."""
+    kind = col.type
+    if isinstance(value, str):
+        value = value.strip() if kind not in ("text", "str") else value
+    if kind in ("str", "text"):
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = str(value)
+            else:
+                add_problem(col.name, f"文字列が必要です（{type(value).__name__} が書かれています）")
+                return None
+        if kind == "str" and not value.strip():
+            add_problem(col.name, "必須項目が空です")
+        return value
+    if kind in ("int", "optint"):
+        if value is None or value == "":
+            if kind == "int":
+                add_problem(col.name, "必須項目が空です")
+            return None
+        if isinstance(value, bool):
+            add_problem(col.name, f"整数が必要です（{value!r}）")
+            return None
+        if isinstance(value, int):
+            return value
+        text = str(value).replace(",", "").strip()
+        try:
+            return int(text)
+        except ValueError:
+            add_problem(col.name, f"整数が必要です（{value!r}）")
+            return None
+    if kind == "date":
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{value!r}）")
+            return None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if value is None:
+            return False
+        text = str(value).strip().lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        add_problem(col.name, f"true か空欄で書いてください（{value!r}）")
+        return None
+    if kind == "dict":
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            add_problem(col.name, "対応表（キー: 値）が必要です")
+            return {}
+        return value
+    raise AssertionError(f"unknown column type {kind}")
+
+
+def _read_text(bundle: Bundle, name: str) -> str | None:
+    path = bundle.root / name
+    if not path.exists():
+        if name in REQUIRED_FILES:
+            bundle.problems.append(Problem(name, "", "", "ファイルがありません"))
+        return None
+    if not path.is_file():
+        bundle.problems.append(Problem(name, "", "", "通常のファイルではありません"))
+        return None
+    if path.stat().st_size > MAX_FILE_BYTES:
+        bundle.problems.append(Problem(name, "", "", f"{MAX_FILE_BYTES // 1024 // 1024}MB を超えています"))
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            raw.decode("shift_jis")
+            hint = "（Shift_JIS のようです。UTF-8 で保存し直してください）"
+        except UnicodeDecodeError:
+            pass
+        bundle.problems.append(Problem(name, "", "", f"UTF-8 として読めません: {exc.start} バイト目{hint}"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _read_csv(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
+    text = _read_text(bundle, name)
+    if text is None:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        bundle.problems.append(Problem(name, "", "", "空のファイルです（見出し行がありません）"))
+        return
+    except csv.Error as exc:
+        bundle.problems.append(Problem(name, "行 1", "", f"CSV として読めません: {exc}"))
+        return
+    expected = [c.name for c in columns]
+    missing = [c for c in expected if c not in header]
+    if missing:
+        bundle.problems.append(Problem(name, "行 1", ", ".join(missing), "必要な列がありません"))
+        return
+    extra = [h for h in header if h not in expected]
+    if extra:
+        bundle.warnings.append(Problem(name, "行 1", ", ".join(extra), "知らない列は読み飛ばします"))
+    if len(set(header)) != len(header):
+        bundle.problems.append(Problem(name, "行 1", "", "同じ名前の列が複数あります"))
+        return
+    index = {h: i for i, h in enumerate(header)}
+    records = []
+    try:
+        for raw in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in raw):
+                continue
+            where = f"行 {line}"
+            if len(raw) != len(header):
+                bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+                continue
+            record = Record(where=where)
+            for col in columns:
+
+                def add(field_name, message, where=where):
+                    bundle.problems.append(Problem(name, where, field_name, message))
+
+                record[col.name] = _convert(raw[index[col.name]], col, where, add)
+            records.append(record)
+    except csv.Error as exc:
+        bundle.problems.append(Problem(name, f"行 {reader.line_num}", "", f"CSV として読めません: {exc}"))
+    bundle.files[name] = records
+
+
+def _typed_mapping(bundle, name, where, raw, columns: tuple[Col, ...]) -> Record:
+    record = Record(where=where)
+    if not isinstance(raw, dict):
+        bundle.problems.append(Problem(name, where, "", "キー: 値 の形で書いてください"))
+        return record
+    known = {c.name for c in columns}
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        bundle.warnings.append(Problem(name, where, ", ".join(map(str, unknown)), "知らないキーは読み飛ばします"))
+    for col in columns:
+
+        def add(field_name, message):
+            bundle.problems.append(Problem(name, where, field_name, message))
+
+        value = raw.get(col.name)
+        if col.type == "list":
+            if value is None:
+                value = []
+            if not isinstance(value, list):
+                add(col.name, "一覧（- で始まる行）が必要です")
+                record[col.name] = []
+                continue
+            record[col.name] = [
+                _typed_mapping(bundle, name, f"{where} の {col.name}[{i + 1}]", item, col.children)
+                for i, item in enumerate(value)
+            ]
+        else:
+            record[col.name] = _convert(value, col, where, add)
+    return record
+
+
+def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
+    text = _read_text(bundle, name)
+    if text is None:
+        return
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"行 {mark.line + 1}" if mark else ""
+        bundle.problems.append(Problem(name, where, "", f"YAML として読めません: {getattr(exc, 'problem', exc)}"))
+        return
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        bundle.problems.append(Problem(name, "", "", "最上位は一覧（- で始まる項目）にしてください"))
+        return
+    records = []
+    for i, raw in enumerate(data):
+        label = f"{i + 1} 件目"
+        if isinstance(raw, dict):
+            key = raw.get("code") or raw.get("name") or raw.get("number")
+            if key is not None:
+                label += f" ({key})"
+        records.append(_typed_mapping(bundle, name, label, raw, columns))
+    bundle.files[name] = records
+
+
+def read_bundle(root: Path | str) -> Bundle:
+    root = Path(root)
+    bundle = Bundle(root=root)
+    if not root.is_dir():
+        bundle.problems.append(Problem(str(root), "", "", "フォルダがありません"))
+        return bundle
+    for name in FILE_ORDER:
+        if name in CSV_FILES:
+            _read_csv(bundle, name, CSV_FILES[name])
+        else:
+            _read_yaml(bundle, name, YAML_FILES[name])
+    return bundle

@@ -1,0 +1,136 @@
+"""The one description of the bundle's files, used by the reader and by the exporter.
+
+Each column or key has a type: str (required text), text (optional text, "" when absent),
+int / optint, date (optional ISO date), bool (true / empty). YAML nested lists are described
+by nested schemas. Hand-written rather than a schema library: the rules are few, and the
+error messages must name file, record and field in Japanese.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    type: str  # str | text | int | optint | date | bool | list | dict | any
+    children: tuple["Col", ...] = field(default=())
+
+
+def cols(spec: str) -> tuple[Col, ...]:
+    """'order:int name:str' -> (Col('order','int'), Col('name','str'))"""
+    return tuple(Col(*item.split(":")) for item in spec.split())
+
+
+CSV_FILES: dict[str, tuple[Col, ...]] = {
+    "organisation/bureaus.csv": cols("order:int name:str valid_from:date valid_to:date"),
+    "organisation/sections.csv": cols("bureau:str order:int name:str valid_from:date valid_to:date"),
+    "systems/systems.csv": cols("number:int bureau:str section:str name:str source_line:optint"),
+    "systems/bureau_counts.csv": cols("bureau:str stated_count:int source_line:optint"),
+    "systems/expenditure_by_bureau.csv": cols(
+        "bureau:str fiscal_year:int budget_million_yen:optint actual_million_yen:optint source_line:optint"
+    ),
+    "systems/expenditure_by_system.csv": cols(
+        "table_bureau:str number:int name_as_printed:str fiscal_year:int budget_million_yen:optint"
+        " actual_million_yen:optint source_line:optint"
+    ),
+    "budgets/fields.csv": cols(
+        "order:int name:str budget_thousand_yen:optint actual_thousand_yen:optint source_line:optint"
+    ),
+    "budgets/field_funding.csv": cols(
+        "field:str basis:str total_thousand_yen:optint general_thousand_yen:optint national_thousand_yen:optint"
+        " prefectural_thousand_yen:optint source_line:optint"
+    ),
+    "budgets/lines.csv": cols(
+        "field:str major_no:int minor_no:optint title:str budget_thousand_yen:optint actual_thousand_yen:optint"
+        " reprint:bool source_line:optint"
+    ),
+    "budgets/core_city_comparison.csv": cols("table:str order:int item:str city:str value:text source_line:optint"),
+    "stated_totals.csv": cols("table:str label:str column:str value:optint unit:str source_line:optint"),
+    "repairs.csv": cols("file:str record:str field:text source_line:text original:text repaired:text why:str"),
+}
+
+SECTION_REF = (Col("bureau", "str"), Col("section", "str"))
+
+YAML_FILES: dict[str, tuple[Col, ...]] = {
+    "reports.yaml": (
+        *cols("code:str kind:str fiscal_year:int target_fiscal_year:optint theme:str auditor:text auditor_title:text"),
+        Col("assistants", "list", cols("name:str title:text")),
+        *cols(
+            "audit_period_start:date audit_period_end:date submitted_on:date published_on:date"
+            " gazette_number:text publication_number:text legal_basis:text source:text"
+        ),
+        Col("stated_counts", "dict"),
+    ),
+    "systems/audited_systems.yaml": (
+        *cols(
+            "number:int name:str bureau:str section:str purpose:text introduced_fiscal_year:optint"
+            " introduced_text:text network:text cloud:bool cloud_text:text importance:text page:optint"
+            " source_line:optint"
+        ),
+        Col("budgets", "list", cols("fiscal_year:int budget_thousand_yen:optint actual_thousand_yen:optint")),
+    ),
+    "budgets/projects.yaml": (
+        *cols(
+            "name:str bureau:str section:str field:text major_no:optint minor_no:optint content:text"
+            " results:text page:optint source_line:optint"
+        ),
+        Col(
+            "funding",
+            "list",
+            cols(
+                "basis:str total_thousand_yen:optint national_thousand_yen:optint prefectural_thousand_yen:optint"
+                " general_thousand_yen:optint"
+            ),
+        ),
+        Col(
+            "contracts",
+            "list",
+            (
+                *cols(
+                    "name:str method:text contractor:text bidders:optint bidders_text:text"
+                    " price_disclosed_in_advance:text estimated_price_text:text contract_amount_thousand_yen:optint"
+                    " contract_amount_yen:optint minimum_price_text:text note:text"
+                ),
+                Col("extra", "dict"),
+            ),
+        ),
+        Col("extra", "dict"),
+    ),
+    "findings.yaml": (
+        *cols(
+            "report:str code:str kind:str number:int area:str group:text title:str body_title:text page:optint"
+            " detected:text problem:text recommendation:text recorded_measure:text source_line:optint"
+        ),
+        Col(
+            "subjects",
+            "list",
+            cols("kind:str project:text system:optint note:text detected:text problem:text source_line:optint"),
+        ),
+        Col("sections", "list", SECTION_REF),
+    ),
+}
+
+# Load order (a file may refer only to files before it).
+FILE_ORDER = [
+    "reports.yaml",
+    "organisation/bureaus.csv",
+    "organisation/sections.csv",
+    "systems/systems.csv",
+    "systems/bureau_counts.csv",
+    "systems/audited_systems.yaml",
+    "systems/expenditure_by_bureau.csv",
+    "systems/expenditure_by_system.csv",
+    "budgets/fields.csv",
+    "budgets/field_funding.csv",
+    "budgets/lines.csv",
+    "budgets/projects.yaml",
+    "budgets/core_city_comparison.csv",
+    "findings.yaml",
+    "stated_totals.csv",
+    "repairs.csv",
+]
+
+# Optional files may be absent (an earlier report may have no systems inventory, say).
+REQUIRED_FILES = {"reports.yaml", "organisation/bureaus.csv", "organisation/sections.csv", "findings.yaml"}
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
