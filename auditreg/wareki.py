@@ -50,3 +50,13 @@ def format_amount(value: int | None, unit: str = "") -> str:
     if value is None:
         return "－"
     return f"{value:,}{unit}"
+
+
+def format_variance(budget: int | None, actual: int | None) -> str:
+    """差額 a−b as the report prints it: signed with separators, `－` when both are none or equal."""
+    if budget is None and actual is None:
+        return "－"
+    diff = (budget or 0) - (actual or 0)
+    if diff == 0:
+        return "－"
+    return f"{diff:+,}"

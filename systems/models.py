@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from auditreg.search import search_key
+
 from .choices import Importance
 
 
@@ -28,6 +30,8 @@ class InformationSystem(models.Model):
     importance = models.CharField("重要度", max_length=1, choices=Importance.choices, blank=True)
     page = models.PositiveSmallIntegerField("報告書頁", null=True, blank=True)
     audited_source_line = models.PositiveIntegerField("概要表の原文行", null=True, blank=True)
+    # NFKC-folded copy of the names and purpose, for search only (auditreg.search).
+    search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "情報システム"
@@ -40,6 +44,11 @@ class InformationSystem(models.Model):
 
     def __str__(self):
         return f"No.{self.number} {self.name}"
+
+    def build_search_text(self, section_name: str = "") -> str:
+        return search_key(
+            "\n".join(p for p in (str(self.number), self.name, self.audited_name, self.purpose, section_name) if p)
+        )
 
 
 class SystemBudget(models.Model):

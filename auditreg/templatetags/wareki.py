@@ -21,3 +21,9 @@ def nendo(fiscal_year):
 def amount(value, unit=""):
     """{{ line.budget_thousand_yen|amount:"千円" }} -> 75,500千円 (None -> －)"""
     return w.format_amount(value, unit)
+
+
+@register.simple_tag
+def variance(budget, actual):
+    """{% variance line.budget_thousand_yen line.actual_thousand_yen %} -> +4,992 / -83 / －"""
+    return w.format_variance(budget, actual)

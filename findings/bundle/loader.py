@@ -207,7 +207,9 @@ class Loader:
                     "page": a["page"],
                     "audited_source_line": a["source_line"],
                 }
-            system_rows.append((r["number"], values | detail))
+            values |= detail
+            values["search_text"] = InformationSystem(**values).build_search_text(r["section"])
+            system_rows.append((r["number"], values))
         systems = self.sync(InformationSystem, report.systems.all(), lambda o: o.number, system_rows)
         self.sync(
             SystemBudget,

@@ -1,0 +1,48 @@
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from auditreg.choices import Role
+from auditreg.models import Section, User
+
+# One named person per role. The section users belong to 都市政策局 広報広聴課, the section the
+# report names for 指摘01, so the demo shows a section with a real finding.
+DEMO_USERS = [
+    ("demo-admin", Role.ADMIN, None, "管理", "花子"),
+    ("demo-auditor", Role.AUDITOR, None, "監査", "一郎"),
+    ("demo-staff", Role.SECTION_STAFF, ("都市政策局", "広報広聴課"), "広報", "次郎"),
+    ("demo-head", Role.SECTION_HEAD, ("都市政策局", "広報広聴課"), "広報", "課長"),
+]
+
+
+class Command(BaseCommand):
+    help = "デモ用アカウント（役割ごとに 1 人）を作成し、新しいパスワードを表示します（開発環境専用）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="DEBUG=False でも実行します")
+
+    @transaction.atomic
+    def handle(self, *args, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("デモ用アカウントは開発環境（DEBUG=True）でのみ作成します。")
+        lines = []
+        for username, role, section_key, last, first in DEMO_USERS:
+            section = None
+            if section_key:
+                section = Section.objects.filter(bureau__name=section_key[0], name=section_key[1]).first()
+                if section is None:
+                    raise CommandError(f"課「{' '.join(section_key)}」がありません。先に報告書を取り込んでください。")
+            # A fresh random password on every run: no well-known demo password ever exists.
+            password = secrets.token_urlsafe(12)
+            user = User.objects.filter(username=username).first() or User(username=username)
+            user.role, user.section, user.last_name, user.first_name = role, section, last, first
+            user.is_staff = user.is_superuser = role == Role.ADMIN
+            user.is_active = True
+            user.set_password(password)
+            user.save()
+            where = f"（{section.bureau.name} {section.name}）" if section else ""
+            lines.append(f"  {role.label:<8} {username:<14} {password}  {last} {first}{where}")
+        self.stdout.write("デモ用アカウント（役割 / ユーザー名 / パスワード）:")
+        self.stdout.write("\n".join(lines))

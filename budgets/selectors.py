@@ -1,0 +1,64 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from auditreg.access import visible_projects
+from findings.models import AuditReport, FindingSubject, StatedTotal
+
+from .models import DxField, DxLine
+
+
+def budget_report(*, code: str | None) -> AuditReport | None:
+    """The report whose DX budget is shown: the requested one, else the latest that has one."""
+    qs = AuditReport.objects.filter(dx_fields__isnull=False).distinct().order_by("-fiscal_year", "code")
+    if code:
+        return get_object_or_404(qs, code=code)
+    return qs.first()
+
+
+def budget_tree(*, user, report: AuditReport):
+    """分野 with their lines and projects, plus the report's printed grand totals."""
+    fields = list(
+        DxField.objects.filter(report=report)
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=DxLine.objects.order_by("order").prefetch_related(
+                    Prefetch("projects", queryset=visible_projects(user).order_by("order"))
+                ),
+            ),
+            "fundings",
+        )
+        .order_by("order")
+    )
+    stated = {t.column: t.value for t in StatedTotal.objects.filter(report=report, table="dx_fields", label="合計")}
+    return fields, stated
+
+
+def budget_lines_for_export(*, report: AuditReport):
+    return DxLine.objects.filter(field__report=report).select_related("field").order_by("field__order", "order")
+
+
+def project_list(*, user, report: AuditReport):
+    return (
+        visible_projects(user)
+        .filter(report=report)
+        .select_related("section__bureau", "line__field")
+        .prefetch_related("fundings")
+        .order_by("order")
+    )
+
+
+def project_detail(*, user, pk):
+    return get_object_or_404(
+        visible_projects(user)
+        .select_related("report", "section__bureau", "line__field")
+        .prefetch_related(
+            "fundings",
+            "contracts",
+            Prefetch(
+                "finding_subjects",
+                queryset=FindingSubject.objects.select_related("finding").order_by("finding__order"),
+            ),
+        ),
+        pk=pk,
+    )

@@ -1,0 +1,61 @@
+"""Reads of findings: each selector scopes (through auditreg.access) and joins what its page shows."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from auditreg.access import visible_findings
+from auditreg.models import Section
+
+from .models import Finding, FindingSection, FindingSubject, TextRepair
+
+
+def finding_list(*, user, filterset_class, data):
+    """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list."""
+    base = (
+        visible_findings(user)
+        .select_related("report", "group")
+        .prefetch_related(
+            Prefetch(
+                "report_sections",
+                queryset=FindingSection.objects.select_related("section__bureau").order_by(
+                    "section__bureau__order", "section__order"
+                ),
+            ),
+            Prefetch(
+                "subjects",
+                queryset=FindingSubject.objects.select_related("project", "system").order_by("order"),
+            ),
+        )
+        .order_by("report__fiscal_year", "report_id", "order")
+    )
+    return filterset_class(data, queryset=base)
+
+
+def finding_detail(*, user, pk) -> Finding:
+    finding = get_object_or_404(
+        visible_findings(user)
+        .select_related("report", "group")
+        .prefetch_related(
+            Prefetch(
+                "subjects",
+                queryset=FindingSubject.objects.select_related(
+                    "project__section__bureau", "project__line__field", "system__section__bureau"
+                ).order_by("order"),
+            ),
+            Prefetch(
+                "report_sections",
+                queryset=FindingSection.objects.select_related("section__bureau").order_by(
+                    "section__bureau__order", "section__order"
+                ),
+            ),
+        ),
+        pk=pk,
+    )
+    finding.repairs = list(
+        TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by("order")
+    )
+    return finding
+
+
+def sections_in_order():
+    return Section.objects.select_related("bureau").order_by("bureau__order", "order")

@@ -1,0 +1,48 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from auditreg.exports import csv_response
+from auditreg.wareki import format_date
+
+from .filtersets import FindingFilterSet
+from .selectors import finding_detail, finding_list
+
+PAGE_SIZE = 50
+
+
+def finding_list_view(request):
+    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "findings/finding_list.html",
+        {"filterset": filterset, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+    )
+
+
+def finding_export_csv(request):
+    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
+    header = ["報告書", "公表日", "番号", "区分", "分野", "見出し", "表題", "報告書頁", "対象", "所管課（報告書記載）"]
+
+    def rows():
+        for f in filterset.qs:
+            yield [
+                f.report.theme,
+                format_date(f.report.published_on),
+                f.code,
+                f.kind,
+                f.area,
+                f.group.title if f.group else "",
+                f.title,
+                f.page,
+                "、".join(str(s) for s in f.subjects.all()),
+                "、".join(str(s.section) for s in f.report_sections.all()),
+            ]
+
+    return csv_response("指摘意見一覧.csv", header, rows())
+
+
+def finding_detail_view(request, pk):
+    return render(request, "findings/finding_detail.html", {"finding": finding_detail(user=request.user, pk=pk)})
