@@ -116,7 +116,7 @@ class DxProject(models.Model):
     results = models.TextField("成果", blank=True)
     page = models.PositiveSmallIntegerField("報告書頁", null=True, blank=True)
     source_line = models.PositiveIntegerField("原文行", null=True, blank=True)
-    extra = models.JSONField("その他の記載", default=dict, blank=True)
+    extra = models.JSONField("その他の記載", default=list, blank=True)  # [[label, value], …] in printed order
 
     class Meta:
         verbose_name = verbose_name_plural = "DX事業"
@@ -162,7 +162,7 @@ class Contract(models.Model):
     contract_amount_yen = models.BigIntegerField("契約金額（円）", null=True, blank=True)
     minimum_price_text = models.CharField("最低制限価格", max_length=100, blank=True)
     note = models.TextField("備考", blank=True)
-    extra = models.JSONField("その他の記載", default=dict, blank=True)
+    extra = models.JSONField("その他の記載", default=list, blank=True)  # [[label, value], …] in printed order
 
     class Meta:
         verbose_name = verbose_name_plural = "契約"

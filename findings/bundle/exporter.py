@@ -79,6 +79,7 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
                 "reports.yaml",
                 {
                     **{name: getattr(r, name) for name in report_cols if name not in ("assistants",)},
+                    "stated_counts": dict(sorted(r.stated_counts.items())),  # jsonb keeps no key order
                     "assistants": [_sub(report_cols["assistants"].children, a) for a in r.assistants],
                 },
             )
@@ -267,8 +268,11 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
                             _sub(pcols["funding"].children, vars(f))
                             for f in sorted(p.fundings.all(), key=lambda f: f.basis != "budget")
                         ],
-                        "contracts": [_sub(pcols["contracts"].children, vars(c)) for c in p.contracts.all()],
-                        "extra": p.extra,
+                        "contracts": [
+                            _sub(pcols["contracts"].children, vars(c) | {"extra": dict(c.extra)})
+                            for c in p.contracts.all()
+                        ],
+                        "extra": dict(p.extra),
                     },
                 )
                 for p in projects

@@ -340,7 +340,7 @@ class Loader:
                         "results": p["results"],
                         "page": p["page"],
                         "source_line": p["source_line"],
-                        "extra": _plain(p["extra"]),
+                        "extra": _pairs(p["extra"]),
                     },
                 )
                 for i, p in enumerate(b.rows("budgets/projects.yaml"), start=1)
@@ -361,7 +361,10 @@ class Loader:
             Contract.objects.filter(project__report=report).select_related("project"),
             lambda o: (o.project.name, o.order),
             [
-                ((p["name"], i), {"project_id": projects[p["name"]].pk, "order": i} | _plain(c))
+                (
+                    (p["name"], i),
+                    {"project_id": projects[p["name"]].pk, "order": i} | _plain(c) | {"extra": _pairs(c["extra"])},
+                )
                 for p in b.rows("budgets/projects.yaml")
                 for i, c in enumerate(p["contracts"], start=1)
             ],
@@ -499,6 +502,11 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def _pairs(mapping):
+    """Printed label → value rows, kept as [label, value] pairs: PostgreSQL's jsonb would reorder a dict."""
+    return [[str(k), v] for k, v in (mapping or {}).items()]
 
 
 def _current(units, report):

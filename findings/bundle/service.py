@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import DatabaseError
+
 from .checks import check_bundle
 from .loader import LoadResult, load_bundle
 from .reader import Problem, read_bundle
@@ -28,5 +30,10 @@ def import_report_bundle(path: Path | str, *, dry_run: bool = False) -> ImportOu
     checks = check_bundle(bundle)
     if checks.errors:
         raise BundleInvalid(checks.errors)
-    result = load_bundle(bundle, dry_run=dry_run)
+    try:
+        result = load_bundle(bundle, dry_run=dry_run)
+    except DatabaseError as exc:  # a rule only the database knows (a constraint); all was rolled back
+        raise BundleInvalid(
+            [Problem("", "", "", f"データベースの制約に反するため、何も取り込みませんでした: {exc}")]
+        ) from exc
     return ImportOutcome(load=result, warnings=bundle.warnings, notices=checks.notices)

@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+def test_database_is_chosen_by_database_url():
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert engine == "django.db.backends.postgresql"
+    else:
+        assert engine == "django.db.backends.sqlite3"
+
+
+def test_production_settings_refuse_a_missing_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DJANGO_SETTINGS_MODULE"] = "auditreg.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_accounts_one_per_role(capsys):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from auditreg.choices import Role
+    from auditreg.models import User
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo")
+    out = capsys.readouterr().out
+    users = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+    assert {u.role for u in users.values()} == set(Role.values)
+    assert users["demo-staff"].section.name == "広報広聴課"
+    for username in users:
+        password = next(line.split()[2] for line in out.splitlines() if f" {username} " in line)
+        assert users[username].check_password(password)
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_refused_outside_debug():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
