@@ -59,3 +59,26 @@ def finding_detail(*, user, pk) -> Finding:
 
 def sections_in_order():
     return Section.objects.select_related("bureau").order_by("bureau__order", "order")
+
+
+def report_list():
+    from django.db.models import Count, Q
+
+    from .models import AuditReport
+
+    return AuditReport.objects.annotate(
+        n_findings=Count("findings"),
+        n_shiteki=Count("findings", filter=Q(findings__kind="指摘")),
+        n_iken=Count("findings", filter=Q(findings__kind="意見")),
+    ).order_by("-fiscal_year", "code")
+
+
+def report_detail(*, code):
+    from django.db.models import Count
+
+    from .models import AuditReport
+
+    report = get_object_or_404(AuditReport.objects.prefetch_related("earlier_reports", "later_reports"), code=code)
+    # counts by 区分 × 分野 in one grouped query
+    report.counts = list(report.findings.values("kind", "area").annotate(n=Count("pk")).order_by("-kind", "area"))
+    return report

@@ -5,7 +5,7 @@ from auditreg.exports import csv_response
 from auditreg.wareki import format_date
 
 from .filtersets import FindingFilterSet
-from .selectors import finding_detail, finding_list
+from .selectors import finding_detail, finding_list, report_detail, report_list
 
 PAGE_SIZE = 50
 
@@ -46,3 +46,11 @@ def finding_export_csv(request):
 
 def finding_detail_view(request, pk):
     return render(request, "findings/finding_detail.html", {"finding": finding_detail(user=request.user, pk=pk)})
+
+
+def report_list_view(request):
+    return render(request, "findings/report_list.html", {"reports": report_list()})
+
+
+def report_detail_view(request, code):
+    return render(request, "findings/report_detail.html", {"report": report_detail(code=code)})

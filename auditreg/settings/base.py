@@ -82,7 +82,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auditreg.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "findings:finding_list"
+LOGIN_REDIRECT_URL = "findings:report_list"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

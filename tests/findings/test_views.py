@@ -138,3 +138,15 @@ def test_detail_query_count_is_bounded(auditor_client, report):
     finding = Finding.objects.get(report=report, code="意見04")
     n, _ = count_queries(auditor_client, reverse("findings:finding_detail", args=[finding.pk]))
     assert n <= 10
+
+
+def test_report_pages_show_the_publication_in_wareki(auditor_client, report):
+    html = auditor_client.get(reverse("findings:report_list")).content.decode()
+    assert "令和6年度" in html and "令和7年4月11日" in html and "金沢市監査公表第8号" in html
+    response = auditor_client.get(reverse("findings:report_detail", args=[report.code]))
+    html = response.content.decode()
+    assert "令和6年6月11日から令和7年3月12日まで" in html  # 第1 5. 外部監査の実施期間
+    assert "令和7年3月27日" in html and "越田 圭" in html and "令和5年度" in html
+    counts = {(c["kind"], c["area"]): c["n"] for c in response.context["report"].counts}
+    assert counts == {("指摘", "情報システム"): 3, ("意見", "DX"): 11, ("意見", "情報システム"): 19}
+    assert "市民協働に関する財務事務の執行について" in html  # the earlier (令和3年度) audit it refers to

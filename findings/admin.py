@@ -1,0 +1,29 @@
+"""The report's own text is read-only here: it changes only through a re-import of the bundle."""
+
+from django.contrib import admin
+
+from .models import AuditReport, Finding
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditReport)
+class AuditReportAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "fiscal_year", "theme", "published_on"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "area", "title", "page", "report"]
+    list_filter = ["report", "kind", "area"]
+    list_select_related = ["report"]
+    search_fields = ["code", "title", "search_text"]
