@@ -58,6 +58,8 @@ class SystemBudget(models.Model):
     fiscal_year = models.PositiveSmallIntegerField("年度")
     budget_thousand_yen = models.BigIntegerField("予算額（千円）", null=True, blank=True)
     actual_thousand_yen = models.BigIntegerField("決算額（千円）", null=True, blank=True)
+    # Set where a value is empty because the extracted text lost it, not because the report prints `-`.
+    note = models.CharField("注記", max_length=200, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "情報システムの年度別予算・決算"

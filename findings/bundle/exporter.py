@@ -151,6 +151,7 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
                                 "fiscal_year": b.fiscal_year,
                                 "budget_thousand_yen": b.budget_thousand_yen,
                                 "actual_thousand_yen": b.actual_thousand_yen,
+                                "note": b.note or None,
                             }
                             for b in s.budgets.all()
                         ],

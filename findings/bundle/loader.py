@@ -223,6 +223,7 @@ class Loader:
                         "fiscal_year": x["fiscal_year"],
                         "budget_thousand_yen": x["budget_thousand_yen"],
                         "actual_thousand_yen": x["actual_thousand_yen"],
+                        "note": x["note"],
                     },
                 )
                 for a in b.rows("systems/audited_systems.yaml")

@@ -67,7 +67,7 @@ YAML_FILES: dict[str, tuple[Col, ...]] = {
             " introduced_text:text network:text cloud:bool cloud_text:text importance:text page:optint"
             " source_line:optint"
         ),
-        Col("budgets", "list", cols("fiscal_year:int budget_thousand_yen:optint actual_thousand_yen:optint")),
+        Col("budgets", "list", cols("fiscal_year:int budget_thousand_yen:optint actual_thousand_yen:optint note:text")),
     ),
     "budgets/projects.yaml": (
         *cols(
