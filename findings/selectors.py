@@ -81,4 +81,21 @@ def report_detail(*, code):
     report = get_object_or_404(AuditReport.objects.prefetch_related("earlier_reports", "later_reports"), code=code)
     # counts by 区分 × 分野 in one grouped query
     report.counts = list(report.findings.values("kind", "area").annotate(n=Count("pk")).order_by("-kind", "area"))
+    report.core_city_tables = core_city_tables(report)
     return report
+
+
+def core_city_tables(report):
+    """第3 dashboard comparison as [(table, cities, [(item, [value per city])])], in printed order."""
+    from budgets.models import CoreCityComparison
+
+    tables: dict[str, dict] = {}
+    for cell in CoreCityComparison.objects.filter(report=report).order_by("id"):
+        table = tables.setdefault(cell.table, {"cities": [], "rows": {}})
+        if cell.city not in table["cities"]:
+            table["cities"].append(cell.city)
+        table["rows"].setdefault(cell.item, {})[cell.city] = cell.value
+    return [
+        (name, t["cities"], [(item, [values.get(c, "") for c in t["cities"]]) for item, values in t["rows"].items()])
+        for name, t in tables.items()
+    ]
