@@ -1,24 +1,68 @@
-"""The one place that decides what a user may see. Views obtain objects only through these.
+"""The one place that decides what a user may see and change. Views obtain objects only through
+these functions, so scoping cannot be forgotten in a view or a template.
 
-Reading the report (findings, systems, budget) is open to every signed-in account: section
-staff see all findings and edit only their own section's measures (that scoping lives here
-too once measures exist).
+- Every signed-in account reads the report (findings, systems, budget).
+- Measures: the audit office (and admins) see all; section staff and heads see and act on their own
+  section's measures only. Another section's measure is simply not in their querysets (404).
 """
 
+from auditreg.choices import Role
 from budgets.models import DxProject
-from findings.models import Finding
+from findings.models import EvidenceFile, Finding, Measure, MeasureReport
 from systems.models import InformationSystem
+
+SECTION_ROLES = (Role.SECTION_STAFF, Role.SECTION_HEAD)
+OFFICE_ROLES = (Role.AUDITOR, Role.ADMIN)
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_office(user) -> bool:
+    return _active(user) and user.role in OFFICE_ROLES
+
+
+def is_auditor(user) -> bool:
+    return _active(user) and user.role == Role.AUDITOR
+
+
+def is_section_user(user) -> bool:
+    return _active(user) and user.role in SECTION_ROLES and user.section_id is not None
 
 
 def visible_findings(user):
-    return Finding.objects.all() if user.is_authenticated and user.is_active else Finding.objects.none()
+    return Finding.objects.all() if _active(user) else Finding.objects.none()
 
 
 def visible_systems(user):
     qs = InformationSystem.objects.all()
-    return qs if user.is_authenticated and user.is_active else qs.none()
+    return qs if _active(user) else qs.none()
 
 
 def visible_projects(user):
     qs = DxProject.objects.all()
-    return qs if user.is_authenticated and user.is_active else qs.none()
+    return qs if _active(user) else qs.none()
+
+
+def visible_measures(user):
+    if is_office(user):
+        return Measure.objects.all()
+    if is_section_user(user):
+        return Measure.objects.filter(section_id=user.section_id)
+    return Measure.objects.none()
+
+
+def editable_measures(user):
+    """Measures whose reports the user may draft (their own section's)."""
+    if is_section_user(user):
+        return Measure.objects.filter(section_id=user.section_id)
+    return Measure.objects.none()
+
+
+def visible_reports(user):
+    return MeasureReport.objects.filter(measure__in=visible_measures(user))
+
+
+def visible_evidence(user):
+    return EvidenceFile.objects.filter(measure__in=visible_measures(user))

@@ -105,3 +105,29 @@ class User(AbstractUser):
     def display_name(self):
         full = f"{self.last_name} {self.first_name}".strip()
         return full or self.username
+
+
+class ChangeLog(models.Model):
+    """Who changed what, when: one row per change, kept forever, written by services in the same
+    transaction as the change itself. `finding_id` is a plain indexed id (not a foreign key) so that
+    this shared app does not depend on the findings app; it lets a finding show its whole history."""
+
+    at = models.DateTimeField("日時", db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="実行者"
+    )
+    action = models.CharField("操作", max_length=60)
+    object_type = models.CharField("対象の種類", max_length=60)
+    object_id = models.BigIntegerField("対象ID")
+    object_repr = models.CharField("対象", max_length=300)
+    finding_id = models.BigIntegerField("指摘・意見ID", null=True, blank=True, db_index=True)
+    changes = models.JSONField("変更内容", default=dict, blank=True)  # {field: [before, after]}
+    comment = models.TextField("コメント", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "変更履歴"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

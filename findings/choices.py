@@ -15,3 +15,45 @@ class SubjectKind(models.TextChoices):
     PROJECT = "project", "DX事業"
     SYSTEM = "system", "情報システム"
     GENERAL = "general", "全般事項"
+
+
+class ReportState(models.TextChoices):
+    """Where a measure report (措置の報告) stands in the flow 担当 → 課長 → 監査事務局."""
+
+    DRAFT = "draft", "作成中"
+    SUBMITTED = "submitted", "課長承認済・審査待ち"
+    RETURNED = "returned", "差戻し"
+    ACCEPTED = "accepted", "受理"
+
+
+OPEN_REPORT_STATES = (ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED)
+
+
+class Action(models.TextChoices):
+    SAVE_DRAFT = "save_draft", "下書き保存"
+    SUBMIT = "submit", "承認して提出"
+    ACCEPT = "accept", "受理"
+    RETURN = "return", "差戻し"
+
+
+# The one table of allowed transitions: action -> (states it may start from, state it leads to,
+# roles that may take it). `None` as a start means "no open report yet". Services enforce it.
+TRANSITIONS = {
+    Action.SAVE_DRAFT: (
+        {None, ReportState.DRAFT, ReportState.RETURNED},
+        ReportState.DRAFT,
+        {"section_staff", "section_head"},
+    ),
+    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {"section_head"}),
+    Action.ACCEPT: ({ReportState.SUBMITTED}, ReportState.ACCEPTED, {"auditor"}),
+    Action.RETURN: ({ReportState.SUBMITTED}, ReportState.RETURNED, {"auditor"}),
+}
+
+
+# Built-in status codes; their labels live in the MeasureStatus table and can be renamed.
+class StatusCode:
+    NOT_STARTED = "not_started"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_TAKING = "not_taking"

@@ -7,12 +7,14 @@ from auditreg.access import visible_findings
 from auditreg.models import Section
 
 from .models import Finding, FindingSection, FindingSubject, TextRepair
+from .status import annotate_status_parts
 
 
 def finding_list(*, user, filterset_class, data):
-    """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list."""
+    """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list, each finding
+    annotated with what its derived status needs (findings.status)."""
     base = (
-        visible_findings(user)
+        annotate_status_parts(visible_findings(user))
         .select_related("report", "group")
         .prefetch_related(
             Prefetch(

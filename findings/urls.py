@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, workflow_views
 
 app_name = "findings"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     path("", views.finding_list_view, name="finding_list"),
     path("export.csv", views.finding_export_csv, name="finding_export_csv"),
     path("<int:pk>/", views.finding_detail_view, name="finding_detail"),
+    path("<int:pk>/assign/", workflow_views.finding_assign_view, name="finding_assign"),
+    path("measures/<int:pk>/", workflow_views.measure_detail_view, name="measure_detail"),
+    path("measures/<int:pk>/save/", workflow_views.measure_save_view, name="measure_save"),
+    path("measures/<int:pk>/reports/<int:report_pk>/submit/", workflow_views.report_submit_view, name="report_submit"),
+    path("measures/<int:pk>/reports/<int:report_pk>/review/", workflow_views.report_review_view, name="report_review"),
+    path("measures/<int:pk>/evidence/", workflow_views.evidence_upload_view, name="evidence_upload"),
+    path("evidence/<int:pk>/", workflow_views.evidence_download_view, name="evidence_download"),
+    path("mine/", workflow_views.worklist_view, name="worklist"),
+    path("dashboard/", workflow_views.dashboard_view, name="dashboard"),
     path("reports/", views.report_list_view, name="report_list"),
     path("reports/<str:code>/", views.report_detail_view, name="report_detail"),
 ]

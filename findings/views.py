@@ -1,11 +1,15 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from auditreg import access
 from auditreg.exports import csv_response
 from auditreg.wareki import format_date
 
 from .filtersets import FindingFilterSet
+from .models import MeasureStatus
 from .selectors import finding_detail, finding_list, report_detail, report_list
+from .status import derive_for
+from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
 
@@ -13,6 +17,9 @@ PAGE_SIZE = 50
 def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = list(MeasureStatus.objects.order_by("order"))
+    for f in page:
+        f.status_label = derive_for(f, statuses)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -24,7 +31,20 @@ def finding_list_view(request):
 
 def finding_export_csv(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
-    header = ["報告書", "公表日", "番号", "区分", "分野", "見出し", "表題", "報告書頁", "対象", "所管課（報告書記載）"]
+    header = [
+        "報告書",
+        "公表日",
+        "番号",
+        "区分",
+        "分野",
+        "見出し",
+        "表題",
+        "報告書頁",
+        "対象",
+        "所管課（報告書記載）",
+        "措置状況",
+    ]
+    statuses = list(MeasureStatus.objects.order_by("order"))
 
     def rows():
         for f in filterset.qs:
@@ -39,13 +59,25 @@ def finding_export_csv(request):
                 f.page,
                 "、".join(str(s) for s in f.subjects.all()),
                 "、".join(str(s.section) for s in f.report_sections.all()),
+                derive_for(f, statuses),
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())
 
 
 def finding_detail_view(request, pk):
-    return render(request, "findings/finding_detail.html", {"finding": finding_detail(user=request.user, pk=pk)})
+    finding = finding_detail(user=request.user, pk=pk)
+    measures = finding_measures(user=request.user, finding=finding)
+    return render(
+        request,
+        "findings/finding_detail.html",
+        {
+            "finding": finding,
+            "measures": measures,
+            "history": finding_history(user=request.user, finding=finding),
+            "can_assign": access.is_auditor(request.user),
+        },
+    )
 
 
 def report_list_view(request):

@@ -1,0 +1,315 @@
+"""Writes of the follow-up workflow. Each service checks the actor's right and the allowed
+transition (findings.choices.TRANSITIONS), validates, writes and records the change in one
+transaction. Views call these and nothing else to change state."""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from auditreg import access
+from auditreg.changelog import diff, record
+from auditreg.choices import Role
+
+from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, StatusCode
+from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
+
+REPORT_FIELDS = ("status", "reported_on", "text", "planned_completion_on", "completed_on", "reason")
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# extension -> (content type, magic bytes the file must start with; None = text, checked as UTF-8)
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", [b"%PDF-"]),
+    ".png": ("image/png", [b"\x89PNG\r\n\x1a\n"]),
+    ".jpg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    ".jpeg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [b"PK\x03\x04"]),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", [b"PK\x03\x04"]),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", [b"PK\x03\x04"]),
+    ".csv": ("text/csv", None),
+    ".txt": ("text/plain", None),
+}
+
+
+class WorkflowError(Exception):
+    """A refused action, with a message for the user (in Japanese)."""
+
+
+@dataclass
+class StaleEdit(Exception):
+    """Someone else saved the draft after this form was opened; nothing was written."""
+
+    current: MeasureReport
+
+    def __str__(self):
+        return "他の人がこの報告を先に更新しました。"
+
+
+def _check_transition(action: Action, *, user, state):
+    starts, target, roles = TRANSITIONS[action]
+    if user.role not in roles:
+        raise PermissionDenied(f"「{action.label}」はこの役割では行えません。")
+    if state not in starts:
+        raise WorkflowError(
+            f"この報告は「{ReportState(state).label if state else '未作成'}」のため、「{action.label}」はできません。"
+        )
+    return target
+
+
+def _status(code) -> MeasureStatus:
+    return MeasureStatus.objects.get(code=code)
+
+
+# -- assignment -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None, by) -> list[Measure]:
+    """The audit office assigns a finding to sections: one measure per section. Sections no longer
+    listed lose their measure only if it has no report yet (history is never deleted)."""
+    if not access.is_auditor(by):
+        raise PermissionDenied("割当は監査事務局が行います。")
+    if not sections:
+        raise WorkflowError("所管課を一つ以上選んでください。")
+    now = timezone.now()
+    existing = {m.section_id: m for m in finding.measures.select_for_update()}
+    wanted = {s.pk: s for s in sections}
+    for section_id, measure in existing.items():
+        if section_id not in wanted:
+            if measure.reports.exists():
+                raise WorkflowError(f"{measure.section} には報告があるため、割当を外せません。")
+            record(
+                actor=by,
+                action="measure.unassigned",
+                obj=measure,
+                finding_id=finding.pk,
+                changes={"section": [str(measure.section), None]},
+            )
+            measure.delete()
+    not_started = _status(StatusCode.NOT_STARTED)
+    result = []
+    for section_id, section in wanted.items():
+        measure = existing.get(section_id)
+        if measure is None:
+            measure = Measure.objects.create(
+                finding=finding, section=section, reply_by=reply_by, assigned_by=by, assigned_at=now, status=not_started
+            )
+            record(
+                actor=by,
+                action="measure.assigned",
+                obj=measure,
+                finding_id=finding.pk,
+                changes=diff({}, {"section": str(section), "reply_by": reply_by}),
+            )
+        elif measure.reply_by != reply_by:
+            changes = diff({"reply_by": measure.reply_by}, {"reply_by": reply_by})
+            measure.reply_by = reply_by
+            measure.save(update_fields=["reply_by"])
+            record(actor=by, action="measure.reply_by_changed", obj=measure, finding_id=finding.pk, changes=changes)
+        result.append(measure)
+    return result
+
+
+# -- drafting and review ----------------------------------------------------------------------
+
+
+def _validate_report(values: dict):
+    errors = {}
+    status = values["status"]
+    if status.requires_reason and not (values.get("reason") or "").strip():
+        errors["reason"] = f"「{status.label}」とする場合は理由を記入してください。"
+    if status.is_done and not values.get("completed_on"):
+        errors["completed_on"] = f"「{status.label}」の場合は措置年月日を記入してください。"
+    if not status.is_done and values.get("completed_on"):
+        errors["completed_on"] = "措置年月日は措置済の場合にのみ記入します。"
+    if status.code == StatusCode.NOT_STARTED:
+        errors["status"] = "報告では「未着手」以外の状況を選んでください。"
+    if not status.is_closed and not (values.get("text") or "").strip() and status.code != StatusCode.NOT_STARTED:
+        errors["text"] = "措置（対応）の内容を記入してください。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def report_save_draft(*, measure: Measure, by, values: dict, version: int | None) -> MeasureReport:
+    """Create the measure's open report or update it. `version` is the version the form was opened
+    on (None for a new report); a mismatch means someone else saved first: StaleEdit, nothing written."""
+    if not access.editable_measures(by).filter(pk=measure.pk).exists():
+        raise PermissionDenied("この措置は編集できません（自課の措置のみ編集できます）。")
+    report = measure.reports.select_for_update().filter(state__in=OPEN_REPORT_STATES).first()
+    _check_transition(Action.SAVE_DRAFT, user=by, state=report.state if report else None)
+    if report is not None and version != report.version:
+        raise StaleEdit(report)
+    if report is None and version is not None:
+        latest = measure.reports.order_by("-pk").first()
+        if latest is not None:  # the report this form was opened on has since been submitted
+            raise StaleEdit(latest)
+    values = {k: values.get(k) for k in REPORT_FIELDS}
+    values["text"] = values["text"] or ""
+    values["reason"] = values["reason"] or ""
+    _validate_report(values)
+    now = timezone.now()
+    if report is None:
+        report = MeasureReport(
+            measure=measure,
+            drafted_by=by,
+            drafted_at=now,
+            last_edited_by=by,
+            updated_at=now,
+            state=ReportState.DRAFT,
+            **values,
+        )
+        report.save()
+        record(
+            actor=by,
+            action="report.created",
+            obj=report,
+            finding_id=measure.finding_id,
+            changes=diff({}, values | {"state": ReportState.DRAFT}),
+        )
+        return report
+    before = {k: getattr(report, k) for k in REPORT_FIELDS} | {"state": report.state}
+    for key, value in values.items():
+        setattr(report, key, value)
+    report.state = ReportState.DRAFT
+    report.last_edited_by = by
+    report.updated_at = now
+    report.version += 1
+    report.save()
+    changes = diff(before, values | {"state": ReportState.DRAFT})
+    record(actor=by, action="report.edited", obj=report, finding_id=measure.finding_id, changes=changes)
+    return report
+
+
+def _open_report_for_update(report: MeasureReport) -> MeasureReport:
+    return MeasureReport.objects.select_for_update().select_related("measure").get(pk=report.pk)
+
+
+@transaction.atomic
+def report_submit(*, report: MeasureReport, by) -> MeasureReport:
+    """課長 approves the draft and submits it to the audit office. The approver may not be the
+    person who drafted or last edited it (指摘01)."""
+    report = _open_report_for_update(report)
+    if not access.editable_measures(by).filter(pk=report.measure_id).exists():
+        raise PermissionDenied("自課の措置のみ承認できます。")
+    target = _check_transition(Action.SUBMIT, user=by, state=report.state)
+    if by.pk in (report.drafted_by_id, report.last_edited_by_id):
+        raise WorkflowError("作成・編集した人は、同じ報告を承認できません。別の課長が承認してください。")
+    report.state, report.approved_by, report.approved_at = target, by, timezone.now()
+    report.save(update_fields=["state", "approved_by", "approved_at"])
+    record(
+        actor=by,
+        action="report.submitted",
+        obj=report,
+        finding_id=report.measure.finding_id,
+        changes={"state": [ReportState.DRAFT, target]},
+    )
+    return report
+
+
+@transaction.atomic
+def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureReport:
+    report = _open_report_for_update(report)
+    if not access.visible_measures(by).filter(pk=report.measure_id).exists():
+        raise PermissionDenied
+    target = _check_transition(Action.ACCEPT, user=by, state=report.state)
+    report.state, report.reviewed_by, report.reviewed_at = target, by, timezone.now()
+    report.review_comment = comment or ""
+    report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+    measure = Measure.objects.select_for_update().get(pk=report.measure_id)
+    before = {"status": measure.status}
+    measure.status, measure.accepted_report = report.status, report
+    measure.save(update_fields=["status", "accepted_report"])
+    record(
+        actor=by,
+        action="report.accepted",
+        obj=report,
+        finding_id=measure.finding_id,
+        comment=comment or "",
+        changes={"state": [ReportState.SUBMITTED, target]} | diff(before, {"status": report.status}),
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: MeasureReport, by, comment: str) -> MeasureReport:
+    """差戻し: back to the section with a comment it sees; it revises and resubmits."""
+    report = _open_report_for_update(report)
+    if not access.visible_measures(by).filter(pk=report.measure_id).exists():
+        raise PermissionDenied
+    target = _check_transition(Action.RETURN, user=by, state=report.state)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": "差戻しの理由をコメントに記入してください。"})
+    report.state, report.reviewed_by, report.reviewed_at, report.review_comment = target, by, timezone.now(), comment
+    # the section must approve again after revising
+    report.approved_by = report.approved_at = None
+    report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment", "approved_by", "approved_at"])
+    record(
+        actor=by,
+        action="report.returned",
+        obj=report,
+        finding_id=report.measure.finding_id,
+        comment=comment,
+        changes={"state": [ReportState.SUBMITTED, target]},
+    )
+    return report
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
+    if not access.editable_measures(by).filter(pk=measure.pk).exists():
+        raise PermissionDenied("自課の措置にのみ資料を登録できます。")
+    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in EVIDENCE_TYPES:
+        raise ValidationError({"file": f"この種類のファイルは登録できません（{', '.join(EVIDENCE_TYPES)}）。"})
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError({"file": f"ファイルが大きすぎます（上限 {MAX_EVIDENCE_BYTES // 1024 // 1024}MB）。"})
+    if upload.size == 0:
+        raise ValidationError({"file": "空のファイルは登録できません。"})
+    content_type, magics = EVIDENCE_TYPES[ext]
+    head = upload.read(16)
+    upload.seek(0)
+    if magics is not None and not any(head.startswith(m) for m in magics):
+        raise ValidationError({"file": "ファイルの中身が拡張子と一致しません。"})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    if magics is None:
+        upload.seek(0)
+        try:
+            upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": "テキストファイルは UTF-8 で保存してください。"}) from None
+    upload.seek(0)
+    report = measure.reports.filter(state__in=OPEN_REPORT_STATES).first()
+    evidence = EvidenceFile(
+        measure=measure,
+        report=report,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+        uploaded_at=timezone.now(),
+    )
+    evidence.file.save(name, upload, save=False)
+    evidence.save()
+    record(
+        actor=by,
+        action="evidence.added",
+        obj=measure,
+        finding_id=measure.finding_id,
+        changes={"evidence": [None, f"{name} ({evidence.size} bytes, sha256 {evidence.sha256[:12]}…)"]},
+    )
+    return evidence
+
+
+def is_section_head(user) -> bool:
+    return access.is_section_user(user) and user.role == Role.SECTION_HEAD

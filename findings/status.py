@@ -1,0 +1,44 @@
+"""A finding's status, derived from its measures (one per assigned section):
+
+- no measure yet                      -> 未割当
+- every measure 措置済                 -> 措置済 (only when all its sections are done)
+- every measure closed, some 措置しない -> 措置しない
+- otherwise                           -> the least advanced status among the open measures
+"""
+
+from django.db.models import Count, Min, Q
+
+UNASSIGNED = "未割当"
+
+
+def annotate_status_parts(queryset):
+    """One grouped query: what `derive` needs, per finding."""
+    return queryset.annotate(
+        n_measures=Count("measures", distinct=True),
+        n_done=Count("measures", filter=Q(measures__status__is_done=True), distinct=True),
+        n_closed=Count("measures", filter=Q(measures__status__is_closed=True), distinct=True),
+        min_open_order=Min("measures__status__order", filter=Q(measures__status__is_closed=False)),
+    )
+
+
+def derive(*, n_measures, n_done, n_closed, min_open_order, statuses) -> str:
+    """statuses: the MeasureStatus rows (code -> row, order -> row). Returns a status label."""
+    by_order = {s.order: s for s in statuses}
+    done = next(s for s in statuses if s.is_done)
+    if not n_measures:
+        return UNASSIGNED
+    if n_done == n_measures:
+        return done.label
+    if n_closed == n_measures:
+        return next(s for s in statuses if s.is_closed and not s.is_done).label
+    return by_order[min_open_order].label
+
+
+def derive_for(finding, statuses) -> str:
+    return derive(
+        n_measures=finding.n_measures,
+        n_done=finding.n_done,
+        n_closed=finding.n_closed,
+        min_open_order=finding.min_open_order,
+        statuses=statuses,
+    )

@@ -1,0 +1,208 @@
+"""Pages of the follow-up workflow. Thin: parse the form, call one service, redirect or re-render."""
+
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from auditreg import access
+
+from . import services
+from .choices import ReportState
+from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm
+from .models import MeasureReport
+from .workflow_selectors import awaiting_review, dashboard, evidence_for_download, measure_detail, worklist
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _add_errors(form, exc: ValidationError):
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def finding_assign_view(request, pk):
+    if not access.is_auditor(request.user):
+        raise PermissionDenied
+    finding = get_object_or_404(access.visible_findings(request.user).select_related("report"), pk=pk)
+    current = list(finding.measures.select_related("section"))
+    initial_sections = [m.section for m in current] or [fs.section for fs in finding.report_sections.all()]
+    initial = {"sections": initial_sections, "reply_by": current[0].reply_by if current else None}
+    form = AssignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_assign(
+                finding=finding,
+                sections=list(form.cleaned_data["sections"]),
+                reply_by=form.cleaned_data["reply_by"],
+                by=request.user,
+            )
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{finding.code} の所管課を割り当てました。")
+            return redirect("findings:finding_detail", pk=finding.pk)
+    return render(request, "findings/finding_assign.html", {"finding": finding, "form": form})
+
+
+def _report_initial(measure):
+    report = measure.open_report
+    if report is None:
+        return {"reported_on": _today(), "status": measure.status if measure.status.code != "not_started" else None}
+    return {
+        "status": report.status,
+        "reported_on": report.reported_on,
+        "text": report.text,
+        "planned_completion_on": report.planned_completion_on,
+        "completed_on": report.completed_on,
+        "reason": report.reason,
+        "version": report.version,
+    }
+
+
+def _measure_page(request, measure, *, report_form=None, review_form=None, evidence_form=None, stale=None, status=200):
+    can_edit = access.editable_measures(request.user).filter(pk=measure.pk).exists()
+    open_report = measure.open_report
+    editable_state = open_report is None or open_report.state in (ReportState.DRAFT, ReportState.RETURNED)
+    context = {
+        "measure": measure,
+        "open_report": open_report,
+        "can_edit": can_edit and editable_state,
+        "can_upload": can_edit,
+        "can_submit": can_edit
+        and services.is_section_head(request.user)
+        and open_report is not None
+        and open_report.state == ReportState.DRAFT
+        and request.user.pk not in (open_report.drafted_by_id, open_report.last_edited_by_id),
+        "can_review": access.is_auditor(request.user)
+        and open_report is not None
+        and open_report.state == ReportState.SUBMITTED,
+        "report_form": report_form or (ReportForm(initial=_report_initial(measure)) if can_edit else None),
+        "review_form": review_form or ReviewForm(),
+        "evidence_form": evidence_form or EvidenceForm(),
+        "stale": stale,
+    }
+    return render(request, "findings/measure_detail.html", context, status=status)
+
+
+def measure_detail_view(request, pk):
+    return _measure_page(request, measure_detail(user=request.user, pk=pk))
+
+
+@require_POST
+def measure_save_view(request, pk):
+    measure = measure_detail(user=request.user, pk=pk)
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.report_save_draft(
+                measure=measure, by=request.user, values=values, version=form.cleaned_data["version"]
+            )
+        except services.StaleEdit as exc:
+            # nothing was written; keep what this user typed in the form and show the other change
+            return _measure_page(
+                request, measure_detail(user=request.user, pk=pk), report_form=form, stale=exc.current, status=409
+            )
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "下書きを保存しました。課長の承認を受けて提出してください。")
+            return redirect("findings:measure_detail", pk=pk)
+    return _measure_page(request, measure, report_form=form, status=400)
+
+
+def _report_of(request, measure_pk, report_pk) -> MeasureReport:
+    measure = measure_detail(user=request.user, pk=measure_pk)  # 404 outside the user's scope
+    report = next((r for r in measure.reports.all() if r.pk == report_pk), None)
+    if report is None:
+        raise Http404
+    return measure, report
+
+
+@require_POST
+def report_submit_view(request, pk, report_pk):
+    measure, report = _report_of(request, pk, report_pk)
+    try:
+        services.report_submit(report=report, by=request.user)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+        return _measure_page(request, measure, status=400)
+    messages.success(request, "承認し、監査事務局へ提出しました。")
+    return redirect("findings:measure_detail", pk=pk)
+
+
+@require_POST
+def report_review_view(request, pk, report_pk):
+    measure, report = _report_of(request, pk, report_pk)
+    form = ReviewForm(request.POST)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "return"):
+        form.add_error(None, "受理か差戻しを選んでください。")
+    if form.is_valid() and decision in ("accept", "return"):
+        try:
+            if decision == "accept":
+                services.report_accept(report=report, by=request.user, comment=form.cleaned_data["comment"])
+                messages.success(request, "受理しました。")
+            else:
+                services.report_return(report=report, by=request.user, comment=form.cleaned_data["comment"])
+                messages.success(request, "差し戻しました。所管課にコメントが表示されます。")
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("findings:measure_detail", pk=pk)
+    return _measure_page(request, measure, review_form=form, status=400)
+
+
+@require_POST
+def evidence_upload_view(request, pk):
+    measure = measure_detail(user=request.user, pk=pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(measure=measure, by=request.user, upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "根拠資料を登録しました。")
+            return redirect("findings:measure_detail", pk=pk)
+    return _measure_page(request, measure, evidence_form=form, status=400)
+
+
+def evidence_download_view(request, pk):
+    evidence = evidence_for_download(user=request.user, pk=pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def worklist_view(request):
+    if access.is_office(request.user):
+        return redirect("findings:dashboard")
+    if not access.is_section_user(request.user):
+        raise PermissionDenied
+    measures, groups = worklist(user=request.user, today=_today())
+    return render(request, "findings/worklist.html", {"measures": measures, "groups": groups, "today": _today()})
+
+
+def dashboard_view(request):
+    if not access.is_office(request.user):
+        raise PermissionDenied
+    data = dashboard(user=request.user, today=_today())
+    data["awaiting_review"] = awaiting_review(user=request.user)
+    data["today"] = _today()
+    return render(request, "findings/dashboard.html", data)
