@@ -1,6 +1,5 @@
 """Pages of the follow-up workflow. Thin: parse the form, call one service, redirect or re-render."""
 
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
