@@ -92,9 +92,13 @@ class User(AbstractUser):
         Section, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属課"
     )
 
+    REQUIRED_FIELDS = ["last_name", "first_name", "email"]
+
     class Meta:
         verbose_name = verbose_name_plural = "利用者"
         constraints = [
+            # no anonymous or shared accounts: every account names the person who holds it
+            models.CheckConstraint(condition=~Q(last_name=""), name="user_has_family_name"),
             models.CheckConstraint(
                 condition=~Q(role__in=[Role.SECTION_STAFF, Role.SECTION_HEAD]) | Q(section__isnull=False),
                 name="user_section_role_has_section",

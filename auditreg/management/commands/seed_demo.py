@@ -44,5 +44,28 @@ class Command(BaseCommand):
             user.save()
             where = f"（{section.bureau.name} {section.name}）" if section else ""
             lines.append(f"  {role.label:<8} {username:<14} {password}  {last} {first}{where}")
+        assigned = self._assign_named_findings(User.objects.get(username="demo-auditor"))
+        if assigned:
+            self.stdout.write(
+                f"報告書が所管課を記載している指摘・意見 {assigned} 件を、その課に割り当てました（デモ用）。"
+            )
         self.stdout.write("デモ用アカウント（役割 / ユーザー名 / パスワード）:")
         self.stdout.write("\n".join(lines))
+
+    def _assign_named_findings(self, auditor) -> int:
+        """Demo data: assign each finding to the sections the report names, once, so that the
+        section accounts have work to see. Findings already assigned are left alone."""
+        import datetime
+
+        from django.utils import timezone
+
+        from findings.models import Finding
+        from findings.services import finding_assign
+
+        reply_by = timezone.localdate() + datetime.timedelta(days=60)
+        count = 0
+        for finding in Finding.objects.filter(measures__isnull=True, report_sections__isnull=False).distinct():
+            sections = [fs.section for fs in finding.report_sections.select_related("section")]
+            finding_assign(finding=finding, sections=sections, reply_by=reply_by, by=auditor)
+            count += 1
+        return count
