@@ -12,7 +12,7 @@ from auditreg import access
 from . import services
 from .choices import ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm
-from .models import MeasureReport
+from .models import AuditReport, MeasureReport
 from .workflow_selectors import awaiting_review, dashboard, evidence_for_download, measure_detail, worklist
 
 
@@ -201,7 +201,10 @@ def worklist_view(request):
 def dashboard_view(request):
     if not access.is_office(request.user):
         raise PermissionDenied
-    data = dashboard(user=request.user, today=_today())
+    reports = list(AuditReport.objects.order_by("-fiscal_year", "code"))
+    report = next((r for r in reports if r.code == request.GET.get("report")), None)
+    data = dashboard(user=request.user, today=_today(), report=report)
     data["awaiting_review"] = awaiting_review(user=request.user)
     data["today"] = _today()
+    data["reports"], data["report"] = reports, report
     return render(request, "findings/dashboard.html", data)
