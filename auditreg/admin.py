@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Bureau, Section, User
+from .models import Bureau, ChangeLog, Section, User
 
 
 class SectionInline(admin.TabularInline):
@@ -38,3 +38,22 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("氏名・役割と所属", {"fields": ["last_name", "first_name", "role", "section"]}),
     ]
+
+
+@admin.register(ChangeLog)
+class ChangeLogAdmin(admin.ModelAdmin):
+    """Kept forever: viewable, never editable or deletable, not even by superusers."""
+
+    list_display = ["at", "actor", "action", "object_repr", "finding_id"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["actor"]
+    search_fields = ["object_repr", "comment", "actor__username", "actor__last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

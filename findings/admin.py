@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AuditReport, Finding
+from .models import AuditReport, Finding, MeasureStatus
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,3 +27,18 @@ class FindingAdmin(ReadOnlyAdmin):
     list_filter = ["report", "kind", "area"]
     list_select_related = ["report"]
     search_fields = ["code", "title", "search_text"]
+
+
+@admin.register(MeasureStatus)
+class MeasureStatusAdmin(admin.ModelAdmin):
+    """Labels can be renamed (e.g. 措置済 → 改善済み); codes and meaning stay fixed."""
+
+    list_display = ["order", "code", "label", "is_done", "is_closed", "requires_reason"]
+    list_editable = ["label"]
+    readonly_fields = ["code", "order", "is_done", "is_closed", "requires_reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
