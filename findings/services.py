@@ -4,15 +4,18 @@ transaction. Views call these and nothing else to change state."""
 
 import datetime
 import hashlib
+import os
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from auditreg import access
 from auditreg.changelog import diff, record
 from auditreg.choices import Role
+from auditreg.models import ChangeLog
 
 from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, StatusCode
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
@@ -79,8 +82,8 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
     wanted = {s.pk: s for s in sections}
     for section_id, measure in existing.items():
         if section_id not in wanted:
-            if measure.reports.exists():
-                raise WorkflowError(f"{measure.section} には報告があるため、割当を外せません。")
+            if measure.reports.exists() or measure.evidence.exists():
+                raise WorkflowError(f"{measure.section} には報告または根拠資料があるため、割当を外せません。")
             record(
                 actor=by,
                 action="measure.unassigned",
@@ -127,7 +130,8 @@ def _validate_report(values: dict):
         errors["completed_on"] = "措置年月日は措置済の場合にのみ記入します。"
     if status.code == StatusCode.NOT_STARTED:
         errors["status"] = "報告では「未着手」以外の状況を選んでください。"
-    if not status.is_closed and not (values.get("text") or "").strip() and status.code != StatusCode.NOT_STARTED:
+    if not status.requires_reason and not (values.get("text") or "").strip():
+        # the published 措置状況 shows this text for every item, completed ones included
         errors["text"] = "措置（対応）の内容を記入してください。"
     if errors:
         raise ValidationError(errors)
@@ -184,6 +188,28 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
     return report
 
 
+def _has_edited(report: MeasureReport, user) -> bool:
+    """Anyone who ever wrote this report (not only its creator and last editor), from the change log."""
+    return ChangeLog.objects.filter(
+        object_type=MeasureReport._meta.label_lower,
+        object_id=report.pk,
+        actor=user,
+        action__in=["report.created", "report.edited"],
+    ).exists()
+
+
+def may_approve(report: MeasureReport, user) -> bool:
+    """Whether `user` may approve this draft: a head of its section who never wrote it (the page
+    uses this to offer the button; report_submit enforces the same rule)."""
+    return (
+        report.state == ReportState.DRAFT
+        and is_section_head(user)
+        and access.editable_measures(user).filter(pk=report.measure_id).exists()
+        and user.pk not in (report.drafted_by_id, report.last_edited_by_id)
+        and not _has_edited(report, user)
+    )
+
+
 def _open_report_for_update(report: MeasureReport) -> MeasureReport:
     return MeasureReport.objects.select_for_update().select_related("measure").get(pk=report.pk)
 
@@ -196,7 +222,7 @@ def report_submit(*, report: MeasureReport, by) -> MeasureReport:
     if not access.editable_measures(by).filter(pk=report.measure_id).exists():
         raise PermissionDenied("自課の措置のみ承認できます。")
     target = _check_transition(Action.SUBMIT, user=by, state=report.state)
-    if by.pk in (report.drafted_by_id, report.last_edited_by_id):
+    if by.pk in (report.drafted_by_id, report.last_edited_by_id) or _has_edited(report, by):
         raise WorkflowError("作成・編集した人は、同じ報告を承認できません。別の課長が承認してください。")
     report.state, report.approved_by, report.approved_at = target, by, timezone.now()
     report.save(update_fields=["state", "approved_by", "approved_at"])
@@ -265,12 +291,14 @@ def report_return(*, report: MeasureReport, by, comment: str) -> MeasureReport:
 def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
     if not access.editable_measures(by).filter(pk=measure.pk).exists():
         raise PermissionDenied("自課の措置にのみ資料を登録できます。")
-    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
-    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    base = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem, ext = os.path.splitext(base)
+    ext = ext.lower()
+    name = stem[: 200 - len(ext)] + ext  # shorten the stem, never the extension
     if ext not in EVIDENCE_TYPES:
         raise ValidationError({"file": f"この種類のファイルは登録できません（{', '.join(EVIDENCE_TYPES)}）。"})
     if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"file": f"ファイルが大きすぎます（上限 {MAX_EVIDENCE_BYTES // 1024 // 1024}MB）。"})
+        raise ValidationError({"file": f"ファイルが大きすぎます（上限 {filesizeformat(MAX_EVIDENCE_BYTES)}）。"})
     if upload.size == 0:
         raise ValidationError({"file": "空のファイルは登録できません。"})
     content_type, magics = EVIDENCE_TYPES[ext]
@@ -289,6 +317,9 @@ def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
             raise ValidationError({"file": "テキストファイルは UTF-8 で保存してください。"}) from None
     upload.seek(0)
     report = measure.reports.filter(state__in=OPEN_REPORT_STATES).first()
+    if report is not None and report.state == ReportState.SUBMITTED:
+        # the head approved what was there; evidence added now would reach review unseen by them
+        raise WorkflowError("審査中の報告には資料を追加できません。差戻しまたは受理の後に登録してください。")
     evidence = EvidenceFile(
         measure=measure,
         report=report,

@@ -73,11 +73,7 @@ def _measure_page(request, measure, *, report_form=None, review_form=None, evide
         "open_report": open_report,
         "can_edit": can_edit and editable_state,
         "can_upload": can_edit,
-        "can_submit": can_edit
-        and services.is_section_head(request.user)
-        and open_report is not None
-        and open_report.state == ReportState.DRAFT
-        and request.user.pk not in (open_report.drafted_by_id, open_report.last_edited_by_id),
+        "can_submit": open_report is not None and services.may_approve(open_report, request.user),
         "can_review": access.is_auditor(request.user)
         and open_report is not None
         and open_report.state == ReportState.SUBMITTED,
@@ -171,6 +167,8 @@ def evidence_upload_view(request, pk):
             services.evidence_add(measure=measure, by=request.user, upload=form.cleaned_data["file"])
         except ValidationError as exc:
             _add_errors(form, exc)
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, "根拠資料を登録しました。")
             return redirect("findings:measure_detail", pk=pk)
