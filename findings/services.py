@@ -78,7 +78,7 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
     if not sections:
         raise WorkflowError("所管課を一つ以上選んでください。")
     now = timezone.now()
-    existing = {m.section_id: m for m in finding.measures.select_for_update()}
+    existing = {m.section_id: m for m in Measure.objects.select_for_update().filter(finding_id=finding.pk)}
     wanted = {s.pk: s for s in sections}
     for section_id, measure in existing.items():
         if section_id not in wanted:
@@ -143,7 +143,11 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
     on (None for a new report); a mismatch means someone else saved first: StaleEdit, nothing written."""
     if not access.editable_measures(by).filter(pk=measure.pk).exists():
         raise PermissionDenied("この措置は編集できません（自課の措置のみ編集できます）。")
-    report = measure.reports.select_for_update().filter(state__in=OPEN_REPORT_STATES).first()
+    # a fresh query, not measure.reports: the caller's measure may carry prefetches with outer joins,
+    # which PostgreSQL cannot lock
+    report = (
+        MeasureReport.objects.select_for_update().filter(measure_id=measure.pk, state__in=OPEN_REPORT_STATES).first()
+    )
     _check_transition(Action.SAVE_DRAFT, user=by, state=report.state if report else None)
     if report is not None and version != report.version:
         raise StaleEdit(report)

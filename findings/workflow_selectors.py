@@ -70,20 +70,22 @@ def evidence_for_download(*, user, pk) -> EvidenceFile:
     return get_object_or_404(access.visible_evidence(user).select_related("measure"), pk=pk)
 
 
+def _open_reports():
+    return Prefetch(
+        "reports",
+        queryset=MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES).select_related(
+            "drafted_by", "last_edited_by", "status"
+        ),
+        to_attr="open_reports",
+    )
+
+
 def worklist(*, user, today: datetime.date, due_days: int = 14):
     """A section's measures, each with its open report, grouped as the section works on them."""
     measures = list(
         access.visible_measures(user)
         .select_related("finding__report", "section__bureau", "status")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES).select_related(
-                    "drafted_by", "last_edited_by", "status"
-                ),
-                to_attr="open_reports",
-            )
-        )
+        .prefetch_related(_open_reports())
         .order_by("reply_by", "finding__report_id", "finding__order")
     )
     groups = defaultdict(list)
@@ -160,8 +162,11 @@ def dashboard(*, user, today: datetime.date, report=None):
     overdue = list(
         measures.overdue(today)
         .select_related("finding__report", "section__bureau", "status")
+        .prefetch_related(_open_reports())
         .order_by("reply_by", "finding__order")
     )
+    for m in overdue:
+        m.open_report = m.open_reports[0] if m.open_reports else None
     return {
         "labels": labels,
         "table": table,
