@@ -104,3 +104,33 @@ def test_full_flow_through_the_pages(client, people, report):
     listing = c.get(reverse("findings:finding_list") + f"?report={report.pk}&kind=指摘")
     labels = {f.code: f.status_label for f in listing.context["page"]}
     assert labels == {"指摘01": "措置済", "指摘02": "未割当", "指摘03": "未割当"}
+
+
+def test_second_save_of_the_same_draft_is_refused_and_keeps_what_was_typed(client, people, report):
+    finding = Finding.objects.get(report=report, code="指摘01")
+    section = Section.objects.get(bureau__name="都市政策局", name="広報広聴課")
+    as_(client, people["auditor"]).post(
+        reverse("findings:finding_assign", args=[finding.pk]), {"sections": [section.pk]}
+    )
+    measure = finding.measures.get()
+    in_progress = MeasureStatus.objects.get(code="in_progress")
+    form = {"status": in_progress.pk, "reported_on": "2025-06-01", "text": "最初の下書き"}
+    assert (
+        as_(client, people["staff"]).post(reverse("findings:measure_save", args=[measure.pk]), form).status_code == 302
+    )
+    opened_version = MeasureReport.objects.get(measure=measure).version
+    # the head saves first …
+    head_form = form | {"text": "課長が先に直した内容", "version": opened_version}
+    assert (
+        as_(client, people["head"]).post(reverse("findings:measure_save", args=[measure.pk]), head_form).status_code
+        == 302
+    )
+    # … then the staff member, on the version they opened
+    staff_form = form | {"text": "担当が打ち込んだ長い文章", "version": opened_version}
+    response = as_(client, people["staff"]).post(reverse("findings:measure_save", args=[measure.pk]), staff_form)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "保存できませんでした" in html
+    assert "課長が先に直した内容" in html  # the other person's change is shown
+    assert "担当が打ち込んだ長い文章" in html  # and nothing typed is lost: it is back in the form
+    assert MeasureReport.objects.get(measure=measure).text == "課長が先に直した内容"
