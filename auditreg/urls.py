@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from findings.public_views import publication_file_view
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="findings:report_list", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -10,5 +12,7 @@ urlpatterns = [
     path("findings/", include("findings.urls")),
     path("systems/", include("systems.urls")),
     path("budgets/", include("budgets.urls")),
+    path("publications/<int:number>/", publication_file_view, name="publication_detail"),
+    path("publications/<int:number>/<str:fmt>/", publication_file_view, name="publication_file"),
     path("admin/", admin.site.urls),
 ]

@@ -50,3 +50,47 @@ class ReviewForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="根拠資料（PDF・Excel・Word・画像など、10MB まで）")
+
+
+class StatusReportForm(forms.Form):
+    """The choices behind a 措置状況: which reports, as of when, how rows are cut, and filters."""
+
+    reports = forms.ModelMultipleChoiceField(
+        label="報告書",
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+        help_text="複数選ぶと、過年度の報告書の項目も併せて掲載します（最初の報告書の表題になります）。",
+    )
+    as_of = forms.DateField(label="時点（この日までに受理した報告）", widget=DateInput)
+    per = forms.ChoiceField(
+        label="行の単位", choices=[("finding", "指摘・意見ごと"), ("section", "所管課ごと")], initial="finding"
+    )
+    bureau = forms.ModelChoiceField(label="局", queryset=None, required=False, empty_label="すべての局")
+    section = forms.ModelChoiceField(label="課", queryset=None, required=False, empty_label="すべての課")
+    kind = forms.ChoiceField(
+        label="区分", required=False, choices=[("", "指摘・意見"), ("指摘", "指摘"), ("意見", "意見")]
+    )
+    status = forms.ChoiceField(label="措置状況", required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        from auditreg.models import Bureau
+
+        from .models import AuditReport
+        from .status import UNASSIGNED
+
+        super().__init__(*args, **kwargs)
+        self.fields["reports"].queryset = AuditReport.objects.order_by("-fiscal_year", "code")
+        self.fields["bureau"].queryset = Bureau.objects.order_by("order")
+        self.fields["section"].queryset = Section.objects.select_related("bureau").order_by("bureau__order", "order")
+        labels = [UNASSIGNED, *MeasureStatus.objects.order_by("order").values_list("label", flat=True)]
+        self.fields["status"].choices = [("", "すべて")] + [(x, x) for x in labels]
+
+    def clean_reports(self):
+        reports = list(self.cleaned_data["reports"])
+        # keep the newest first: it names the publication
+        return sorted(reports, key=lambda r: (-r.fiscal_year, r.code))
+
+
+class PublicationForm(forms.Form):
+    number = forms.IntegerField(label="公表番号（第◯号）", min_value=1, max_value=10**6)
+    published_on = forms.DateField(label="公表日", widget=DateInput)

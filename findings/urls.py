@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, workflow_views
+from . import status_views, views, workflow_views
 
 app_name = "findings"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("evidence/<int:pk>/", workflow_views.evidence_download_view, name="evidence_download"),
     path("mine/", workflow_views.worklist_view, name="worklist"),
     path("dashboard/", workflow_views.dashboard_view, name="dashboard"),
+    path("status/", status_views.status_report_view, name="status_report"),
+    path("publications/", status_views.publication_list_view, name="publication_list"),
+    path("publications/new/", status_views.publication_create_view, name="publication_create"),
     path("reports/", views.report_list_view, name="report_list"),
     path("reports/<str:code>/", views.report_detail_view, name="report_detail"),
 ]

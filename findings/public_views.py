@@ -1,0 +1,25 @@
+"""Published 措置状況: public, read-only, served byte for byte as stored when published."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from .models import PublicationFile
+from .publishing import read_file
+from .reports import RENDERERS
+
+CONTENT_TYPES = {"html": "text/html; charset=utf-8"} | {k: v[1] for k, v in RENDERERS.items()}
+
+
+@login_not_required
+def publication_file_view(request, number, fmt="html"):
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    f = get_object_or_404(PublicationFile.objects.select_related("publication"), publication__number=number, format=fmt)
+    response = HttpResponse(read_file(f), content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = f'"{f.sha256}"'
+    if fmt != "html":
+        from urllib.parse import quote
+
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f.file.name.rsplit('/', 1)[-1])}"
+    return response

@@ -1,0 +1,105 @@
+"""Freezing a 措置状況 as a numbered publication, and what changed since the previous one."""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from auditreg import access
+from auditreg.changelog import record
+from auditreg.wareki import format_date
+
+from . import reports as renderers
+from . import status_report
+from .models import AuditReport, MeasureStatus, Publication, PublicationFile
+from .services import WorkflowError
+from .status import UNASSIGNED
+
+
+def changes_since(previous: Publication | None, current: status_report.StatusReport) -> dict | None:
+    """Newly completed, progressed and still-open rows compared with the previous publication."""
+    if previous is None:
+        return None
+    statuses = list(MeasureStatus.objects.order_by("order"))
+    order = {UNASSIGNED: 0} | {s.label: s.order for s in statuses}
+    done = {s.label for s in statuses if s.is_done}
+    closed = {s.label for s in statuses if s.is_closed}
+    before = {(r["report_code"], r["code"], r["section"]): r["status"] for r in previous.snapshot["rows"]}
+    completed, progressed, still_open = [], [], []
+    for row in current.rows:
+        label = f"{row.code}{f'（{row.section}）' if current.per == 'section' and row.section else ''}"
+        old = before.get(row.key())
+        if row.status in done and old not in done:
+            completed.append(label)
+        elif old is not None and order.get(row.status, 0) > order.get(old, 0):
+            progressed.append(label)
+        if row.status not in closed:
+            still_open.append(label)
+    return {
+        "previous_number": previous.number,
+        "completed": completed,
+        "progressed": progressed,
+        "still_open": still_open,
+    }
+
+
+@transaction.atomic
+def publish(
+    *, reports: list[AuditReport], as_of: datetime.date, per: str, number: int, published_on: datetime.date, by
+) -> Publication:
+    if not access.is_auditor(by):
+        raise PermissionDenied("公表は監査事務局が行います。")
+    if Publication.objects.filter(number=number).exists():
+        raise WorkflowError(f"公表番号 第{number}号 はすでに使われています。")
+    report = status_report.build(reports=reports, as_of=as_of, per=per)
+    previous = Publication.objects.filter(reports=reports[0]).order_by("-number").first()
+    changes = changes_since(previous, report)
+    publication = Publication(
+        number=number,
+        published_on=published_on,
+        as_of=as_of,
+        title=report.title,
+        per=per,
+        previous=previous,
+        snapshot=report.to_json() | {"changes": changes},
+        created_by=by,
+        created_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            publication.save()
+    except IntegrityError:
+        raise WorkflowError(f"公表番号 第{number}号 はすでに使われています。") from None
+    publication.reports.set(reports)
+    info = {"number": number, "published_on_wareki": format_date(published_on)}
+    contents = {
+        "html": renderers.render_html(report, publication=info, changes=changes).encode("utf-8"),
+        "pdf": renderers.render_pdf(report, publication=info),
+        "xlsx": renderers.render_xlsx(report),
+        "csv": renderers.render_csv(report),
+    }
+    for fmt, content in contents.items():
+        f = PublicationFile(
+            publication=publication, format=fmt, size=len(content), sha256=hashlib.sha256(content).hexdigest()
+        )
+        f.file.save(f"措置状況_第{number}号.{fmt}", ContentFile(content), save=False)
+        f.save()
+    record(
+        actor=by,
+        action="publication.created",
+        obj=publication,
+        changes={"number": [None, number], "as_of": [None, as_of.isoformat()], "rows": [None, len(report.rows)]},
+    )
+    return publication
+
+
+def read_file(publication_file: PublicationFile) -> bytes:
+    """The stored bytes, checked against the hash recorded when they were published."""
+    with publication_file.file.open("rb") as fh:
+        content = fh.read()
+    if hashlib.sha256(content).hexdigest() != publication_file.sha256:
+        raise ValueError(f"公表ファイルが改変されています: {publication_file.file.name}")
+    return content

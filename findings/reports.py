@@ -1,0 +1,172 @@
+"""Rendering of the 措置状況 in the formats municipalities publish: Excel, PDF, CSV and a
+standalone HTML page. Views and commands call these; nothing here reads the request."""
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from auditreg.exports import safe_cell
+from auditreg.wareki import format_date, format_fiscal_year
+
+from .status_report import COLUMNS, StatusReport, table_cells
+
+FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "ipaexg.ttf"
+WIDTHS = [10, 6, 9, 34, 22, 52, 14, 16]  # 番号 … 措置年月日, in characters (Japanese text is wide)
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F1")
+FONT = Font(name="ＭＳ ゴシック", size=10)
+BOLD = Font(name="ＭＳ ゴシック", size=10, bold=True)
+TITLE = Font(name="ＭＳ ゴシック", size=14, bold=True)
+
+
+def _cell(ws, value, *, font=FONT, border=True, fill=None, align=WRAP, number_format=None):
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # user text that looks like a formula stays text (no formula runs)
+    cell.font = font
+    cell.alignment = align
+    if border:
+        cell.border = BORDER
+    if fill:
+        cell.fill = fill
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _print_setup(ws, *, title_rows: str | None = None, widths=None):
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4 (openpyxl Worksheet.PAPERSIZE_A4)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "&P / &N"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    for i, width in enumerate(widths or [], start=1):
+        ws.column_dimensions[_col(i)].width = width
+
+
+def _col(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def _heading_rows(ws, report: StatusReport):
+    main = report.reports[0]
+    ws.append([_cell(ws, report.title, font=TITLE, border=False, align=Alignment())])
+    ws.append([_cell(ws, f"テーマ：{main['theme']}", border=False, align=Alignment())])
+    ws.append([_cell(ws, f"包括外部監査人：{main['auditor']}", border=False, align=Alignment())])
+    published = f"報告書の公表：{main['published_on']}（{main['publication_number']}）" if main["published_on"] else ""
+    ws.append([_cell(ws, published, border=False, align=Alignment())])
+    ws.append([])
+
+
+def render_xlsx(report: StatusReport, *, data_sheets: bool = True) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("措置状況")
+    _print_setup(ws, title_rows="6:6", widths=WIDTHS)
+    ws.freeze_panes = "A7"
+    ws.oddHeader.center.text = f"{report.title}"
+    _heading_rows(ws, report)
+    ws.append([_cell(ws, c, font=BOLD, fill=HEADER_FILL) for c in COLUMNS])
+    for row in report.rows:
+        ws.append([_cell(ws, v) for v in table_cells(report, row)])
+
+    summary = wb.create_sheet("集計")
+    _print_setup(summary, widths=[10] + [14] * (len(report.labels) + 1))
+    summary.append([_cell(summary, report.title, font=TITLE, border=False, align=Alignment())])
+    summary.append([])
+    summary.append([_cell(summary, v, font=BOLD, fill=HEADER_FILL) for v in ["区分", *report.labels, "計"]])
+    for s in report.summary:
+        summary.append(
+            [
+                _cell(summary, s["kind"], font=BOLD),
+                *[_cell(summary, c) for c in s["counts"]],
+                _cell(summary, s["total"]),
+            ]
+        )
+    summary.append(
+        [
+            _cell(summary, "計", font=BOLD),
+            *[_cell(summary, c) for c in report.totals],
+            _cell(summary, report.n_findings),
+        ]
+    )
+    summary.append([])
+    rate = report.done_rate
+    summary.append(
+        [
+            _cell(summary, "措置済率", font=BOLD),
+            _cell(summary, rate / 100 if rate is not None else "—", number_format="0.0%"),
+        ]
+    )
+
+    if data_sheets:
+        from .report_data import write_data_sheets
+
+        write_data_sheets(wb, report, cell=_cell, setup=_print_setup, header_font=BOLD, header_fill=HEADER_FILL)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def render_csv(report: StatusReport) -> bytes:
+    """UTF-8 with BOM, CRLF: the same rows as the table, one header line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in report.rows:
+        writer.writerow([safe_cell(v) for v in table_cells(report, row)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def render_html(report: StatusReport, *, for_print: bool = False, publication=None, changes=None) -> str:
+    return render_to_string(
+        "findings/reports/status_report.html",
+        {
+            "report": report,
+            "columns": COLUMNS,
+            "rows": [table_cells(report, r) for r in report.rows],
+            "for_print": for_print,
+            "font_url": FONT_PATH.as_uri(),
+            "publication": publication,
+            "changes": changes,
+            "generated": format_date(datetime.date.today()),
+        },
+    )
+
+
+def render_pdf(report: StatusReport, *, publication=None) -> bytes:
+    from weasyprint import HTML  # imported here: heavy, and only the PDF needs it
+
+    html = render_html(report, for_print=True, publication=publication)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+RENDERERS = {
+    "xlsx": (render_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pdf": (render_pdf, "application/pdf"),
+    "csv": (render_csv, "text/csv; charset=utf-8"),
+}
+
+
+def filename(report: StatusReport, fmt: str) -> str:
+    return f"措置状況_{report.as_of}.{fmt}"
+
+
+__all__ = ["RENDERERS", "filename", "render_csv", "render_html", "render_pdf", "render_xlsx", "format_fiscal_year"]
