@@ -4,6 +4,7 @@ standalone HTML page. Views and commands call these; nothing here reads the requ
 import csv
 import datetime
 import io
+from copy import copy
 from pathlib import Path
 
 from django.conf import settings
@@ -29,18 +30,29 @@ BOLD = Font(name="ＭＳ ゴシック", size=10, bold=True)
 TITLE = Font(name="ＭＳ ゴシック", size=14, bold=True)
 
 
+_STYLE_CACHE: dict = {}
+
+
 def _cell(ws, value, *, font=FONT, border=True, fill=None, align=WRAP, number_format=None):
+    """A styled write-only cell. Styles are resolved once per combination and copied as a StyleArray:
+    assigning Font/Border objects to every cell made a 20,000-row export ~10× slower."""
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # user text that looks like a formula stays text (no formula runs)
-    cell.font = font
-    cell.alignment = align
-    if border:
-        cell.border = BORDER
-    if fill:
-        cell.fill = fill
-    if number_format:
-        cell.number_format = number_format
+    key = (id(ws.parent), id(font), border, id(fill), id(align), number_format)
+    style = _STYLE_CACHE.get(key)
+    if style is None:
+        cell.font = font
+        cell.alignment = align
+        if border:
+            cell.border = BORDER
+        if fill:
+            cell.fill = fill
+        if number_format:
+            cell.number_format = number_format
+        _STYLE_CACHE[key] = style = copy(cell._style)
+    else:
+        cell._style = copy(style)
     return cell
 
 
@@ -78,6 +90,7 @@ def _heading_rows(ws, report: StatusReport):
 
 def render_xlsx(report: StatusReport, *, data_sheets: bool = True) -> bytes:
     wb = Workbook(write_only=True)
+    _STYLE_CACHE.clear()  # style ids are per workbook
     ws = wb.create_sheet("措置状況")
     _print_setup(ws, title_rows="6:6", widths=WIDTHS)
     ws.freeze_panes = "A7"
