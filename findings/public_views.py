@@ -1,5 +1,6 @@
 """Published 措置状況: public, read-only, served byte for byte as stored when published."""
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8"} | {k: v[1] for k, v in REND
 
 
 @login_not_required
+@csp_update({"style-src": ["'unsafe-inline'"]})  # the stored standalone page carries its own <style>; no script
 def publication_file_view(request, number, fmt="html"):
     if fmt not in CONTENT_TYPES:
         raise Http404
