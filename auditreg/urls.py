@@ -14,5 +14,6 @@ urlpatterns = [
     path("budgets/", include("budgets.urls")),
     path("publications/<int:number>/", publication_file_view, name="publication_detail"),
     path("publications/<int:number>/<str:fmt>/", publication_file_view, name="publication_file"),
+    path("accounts/", include("auditreg.urls_accounts")),
     path("admin/", admin.site.urls),
 ]
