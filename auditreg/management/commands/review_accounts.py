@@ -23,9 +23,8 @@ class Command(BaseCommand):
             for u in result[key]:
                 where = f"{u.section.bureau.name} {u.section.name}" if u.section else "-"
                 last = f"{u.last_login:%Y-%m-%d}" if u.last_login else "なし"
-                self.stdout.write(
-                    f"  {u.username}\t{u.last_name} {u.first_name}\t{u.get_role_display()}\t{where}\t最終ログイン {last}"
-                )
+                name = f"{u.last_name} {u.first_name}"
+                self.stdout.write(f"  {u.username}\t{name}\t{u.get_role_display()}\t{where}\t最終ログイン {last}")
         if deactivate_unused:
             count = accounts.deactivate(users=result["never_used"] + result["unused"])
             self.stdout.write(self.style.SUCCESS(f"{count} 件を無効にしました。"))
