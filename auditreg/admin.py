@@ -1,7 +1,37 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .changelog import diff, record
 from .models import Bureau, ChangeLog, Section, User
+
+SECRET_FIELDS = {"password"}
+
+
+class LoggedAdmin(admin.ModelAdmin):
+    """Admin changes go to the same change log as every other change (who, when, before → after)."""
+
+    def _values(self, obj):
+        return {
+            f.attname: ("(秘密)" if f.name in SECRET_FIELDS else getattr(obj, f.attname))
+            for f in obj._meta.concrete_fields
+        }
+
+    def save_model(self, request, obj, form, change):
+        before = self._values(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
+        if change and obj.pk and "password" in (form.changed_data or []):
+            before["password"] = "(変更前)"
+        super().save_model(request, obj, form, change)
+        after = self._values(obj)
+        if change and before.get("password") == "(変更前)":
+            after["password"] = "(変更後)"
+        record(
+            actor=request.user, action=f"admin.{'changed' if change else 'added'}", obj=obj, changes=diff(before, after)
+        )
+
+    def delete_model(self, request, obj):
+        values = self._values(obj)
+        record(actor=request.user, action="admin.deleted", obj=obj, changes=diff(values, dict.fromkeys(values)))
+        super().delete_model(request, obj)
 
 
 class SectionInline(admin.TabularInline):
@@ -11,14 +41,14 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(LoggedAdmin):
     list_display = ["order", "name", "valid_from", "valid_to"]
     list_display_links = ["name"]
     inlines = [SectionInline]
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(LoggedAdmin):
     list_display = ["bureau", "order", "name", "valid_from", "valid_to"]
     list_filter = ["bureau"]
     list_select_related = ["bureau"]
@@ -26,7 +56,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(LoggedAdmin, BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "role", "section", "is_active", "last_login"]
     list_filter = ["role", "is_active", "section__bureau"]
     list_select_related = ["section__bureau"]

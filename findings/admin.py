@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from auditreg.admin import LoggedAdmin
+
 from .models import AuditReport, Finding, MeasureStatus
 
 
@@ -30,7 +32,7 @@ class FindingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MeasureStatus)
-class MeasureStatusAdmin(admin.ModelAdmin):
+class MeasureStatusAdmin(LoggedAdmin):
     """Labels can be renamed (e.g. 措置済 → 改善済み); codes and meaning stay fixed."""
 
     list_display = ["order", "code", "label", "is_done", "is_closed", "requires_reason"]
