@@ -27,11 +27,18 @@ def changes_since(previous: Publication | None, current: status_report.StatusRep
     order = {UNASSIGNED: 0} | {s.label: s.order for s in statuses}
     done = {s.label for s in statuses if s.is_done}
     closed = {s.label for s in statuses if s.is_closed}
-    before = {(r["report_code"], r["code"], r["section"]): r["status"] for r in previous.snapshot["rows"]}
+
+    def key(r):  # per finding, a finding is one row whatever sections it was (re)assigned to since
+        r = r if isinstance(r, dict) else r.__dict__
+        return (
+            (r["report_code"], r["code"]) if current.per == "finding" else (r["report_code"], r["code"], r["section"])
+        )
+
+    before = {key(r): r["status"] for r in previous.snapshot["rows"]}
     completed, progressed, still_open = [], [], []
     for row in current.rows:
         label = f"{row.code}{f'（{row.section}）' if current.per == 'section' and row.section else ''}"
-        old = before.get(row.key())
+        old = before.get(key(row))
         if row.status in done and old not in done:
             completed.append(label)
         elif old is not None and order.get(row.status, 0) > order.get(old, 0):
@@ -78,7 +85,8 @@ def publish(
     contents = {
         "html": renderers.render_html(report, publication=info, changes=changes).encode("utf-8"),
         "pdf": renderers.render_pdf(report, publication=info),
-        "xlsx": renderers.render_xlsx(report),
+        # public: the status table and its summary only, no internal workflow data sheets
+        "xlsx": renderers.render_xlsx(report, data_sheets=False),
         "csv": renderers.render_csv(report),
     }
     for fmt, content in contents.items():

@@ -2,10 +2,16 @@
 budget lines of the reports in the status report. Rows are streamed (iterator) into a write-only
 workbook, so memory stays bounded whatever the number of rows."""
 
+import datetime
+
+from django.utils import timezone
+
 from auditreg.wareki import format_date
 from budgets.models import DxField, DxLine
 from systems.models import InformationSystem
 
+from . import status_report
+from .choices import ReportState
 from .models import AuditReport, Finding, MeasureReport
 
 
@@ -70,7 +76,12 @@ def write_data_sheets(wb, report, *, cell, setup, header_font, header_fill):
         [8, 14, 18, 16, 14, 14, 50, 16, 30, 12, 12, 12, 18, 30],
     )
     for r in (
-        MeasureReport.objects.filter(measure__finding__report__in=reports)
+        # the history as the audit office knew it on the report's date: accepted reports up to then
+        MeasureReport.objects.filter(
+            measure__finding__report__in=reports,
+            state=ReportState.ACCEPTED,
+            reviewed_at__lt=status_report.end_of_day(datetime.date.fromisoformat(report.as_of)),
+        )
         .select_related(
             "measure__finding", "measure__section__bureau", "status", "drafted_by", "approved_by", "reviewed_by"
         )
@@ -99,7 +110,7 @@ def write_data_sheets(wb, report, *, cell, setup, header_font, header_fill):
                     r.drafted_by.display_name,
                     r.approved_by.display_name if r.approved_by else "",
                     r.reviewed_by.display_name if r.reviewed_by else "",
-                    r.reviewed_at.strftime("%Y-%m-%d %H:%M") if r.reviewed_at else "",
+                    timezone.localtime(r.reviewed_at).strftime("%Y-%m-%d %H:%M") if r.reviewed_at else "",
                     r.review_comment,
                 )
             ]
@@ -140,44 +151,45 @@ def write_data_sheets(wb, report, *, cell, setup, header_font, header_fill):
         [8, 7, 7, 56, 14, 14, 14],
     )
     money = "#,##0;-#,##0;0"
-    fields = list(DxField.objects.filter(report__in=reports).order_by("report_id", "order"))
-    lines = DxLine.objects.filter(field__in=fields).select_related("field").order_by("field__order", "order")
-    for line in lines:
-        ws.append(
-            [
-                cell(ws, line.field.name),
-                cell(ws, line.major_no),
-                cell(ws, line.minor_no),
-                cell(ws, line.title),
-                cell(ws, line.budget_thousand_yen, number_format=money),
-                cell(ws, line.actual_thousand_yen, number_format=money),
-                cell(ws, line.variance_thousand_yen, number_format=money),
-            ]
-        )
-    # totals as values that match the report's 分野 table and its 合計
-    for f in fields:
-        ws.append(
-            [
-                cell(ws, f.name),
-                cell(ws, None),
-                cell(ws, None),
-                cell(ws, f"{f.name}合計", font=header_font),
-                cell(ws, f.budget_thousand_yen, number_format=money),
-                cell(ws, f.actual_thousand_yen, number_format=money),
-                cell(ws, (f.budget_thousand_yen or 0) - (f.actual_thousand_yen or 0), number_format=money),
-            ]
-        )
-    if fields:
-        budget = sum(f.budget_thousand_yen or 0 for f in fields)
-        actual = sum(f.actual_thousand_yen or 0 for f in fields)
-        ws.append(
-            [
-                cell(ws, "合計", font=header_font),
-                cell(ws, None),
-                cell(ws, None),
-                cell(ws, None),
-                cell(ws, budget, number_format=money),
-                cell(ws, actual, number_format=money),
-                cell(ws, budget - actual, number_format=money),
-            ]
-        )
+    for audit in sorted(reports, key=lambda r: codes.index(r.code)):  # each report's lines kept together
+        fields = list(DxField.objects.filter(report=audit).order_by("order"))
+        lines = DxLine.objects.filter(field__in=fields).select_related("field").order_by("field__order", "order")
+        for line in lines:
+            ws.append(
+                [
+                    cell(ws, line.field.name),
+                    cell(ws, line.major_no),
+                    cell(ws, line.minor_no),
+                    cell(ws, line.title),
+                    cell(ws, line.budget_thousand_yen, number_format=money),
+                    cell(ws, line.actual_thousand_yen, number_format=money),
+                    cell(ws, line.variance_thousand_yen, number_format=money),
+                ]
+            )
+        # totals as values that match the report's 分野 table and its 合計
+        for f in fields:
+            ws.append(
+                [
+                    cell(ws, f.name),
+                    cell(ws, None),
+                    cell(ws, None),
+                    cell(ws, f"{f.name}合計", font=header_font),
+                    cell(ws, f.budget_thousand_yen, number_format=money),
+                    cell(ws, f.actual_thousand_yen, number_format=money),
+                    cell(ws, (f.budget_thousand_yen or 0) - (f.actual_thousand_yen or 0), number_format=money),
+                ]
+            )
+        if fields:
+            budget = sum(f.budget_thousand_yen or 0 for f in fields)
+            actual = sum(f.actual_thousand_yen or 0 for f in fields)
+            ws.append(
+                [
+                    cell(ws, "合計", font=header_font),
+                    cell(ws, None),
+                    cell(ws, None),
+                    cell(ws, None),
+                    cell(ws, budget, number_format=money),
+                    cell(ws, actual, number_format=money),
+                    cell(ws, budget - actual, number_format=money),
+                ]
+            )

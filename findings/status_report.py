@@ -76,7 +76,7 @@ def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]
     return min((s for s in measure_statuses if not s.is_closed), key=lambda s: s.order).label
 
 
-def _end_of_day(day: datetime.date) -> datetime.datetime:
+def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
 
@@ -95,7 +95,7 @@ def build(
     statuses = list(MeasureStatus.objects.order_by("order"))
     not_started = next(s for s in statuses if s.code == "not_started")
     by_pk = {s.pk: s for s in statuses}
-    cutoff = _end_of_day(as_of)
+    cutoff = end_of_day(as_of)
     findings = list(
         Finding.objects.filter(report__in=reports).select_related("report").order_by("report__fiscal_year", "order")
     )
@@ -194,7 +194,8 @@ def build(
     if kind:
         rows = [r for r in rows if r.kind == kind]
     if status:
-        rows = [r for r in rows if r.status == status]
+        # by the finding's overall status, the one the summary counts (also when rows are per section)
+        rows = [r for r in rows if finding_status[r.finding_id] == status]
     rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
 
     labels = [UNASSIGNED] + [s.label for s in statuses]

@@ -185,12 +185,18 @@ def test_xlsx_data_sheets(built):
         assert len([n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]) == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_data.write_data_sheets: the 措置履歴 sheet lists every report of the measures, whatever the "
-    "as-of date and state (drafts, returned and submitted ones, reports accepted after the date), so a "
-    "workbook 'as of 2025-06-30' shows 指摘01's 措置済 accepted in December",
-)
+def test_xlsx_budget_sheet_keeps_each_reports_lines_together(report):
+    from tests.factories import bulk_report
+
+    second = bulk_report(3, code="second-dx")
+    built = build(reports=[report, second], as_of=AS_OF)
+    budget = list(workbook(renderers.render_xlsx(built))["DX予算"].iter_rows(min_row=2, values_only=True))
+    lines = [r for r in budget if r[0] != "合計" and not (isinstance(r[3], str) and r[3].endswith("合計"))]
+    assert len(lines) == 92 + 2
+    fields = [r[0] for r in lines]
+    assert "合成" not in fields[:92] and fields[92:] == ["合成", "合成"]
+
+
 def test_xlsx_history_sheet_holds_only_what_was_accepted_by_the_date(history, report):
     ws = workbook(renderers.render_xlsx(build(reports=[report], as_of=datetime.date(2025, 6, 30))))["措置履歴"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
@@ -199,6 +205,36 @@ def test_xlsx_history_sheet_holds_only_what_was_accepted_by_the_date(history, re
     assert TEXT["意見01/draft"] not in texts  # a draft
     assert {r[4] for r in rows} == {"受理"}
     assert len(rows) == 3  # 指摘01 措置中, 意見04/B 措置中, 意見19 措置予定・検討中
+
+
+def test_xlsx_history_sheet_rows(built):
+    ws = workbook(renderers.render_xlsx(built))["措置履歴"]
+    assert [c.value for c in ws[1]][:6] == ["番号", "局", "所管課", "報告日", "段階", "措置状況"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    # the accepted reports up to the as-of date, in the report's order then the organisation's, oldest first
+    assert {r[4] for r in rows} == {"受理"}
+    assert [(r[0], r[2], r[5]) for r in rows[:2]] == [
+        ("指摘01", "広報広聴課", "措置中"),
+        ("指摘01", "広報広聴課", "措置済"),
+    ]
+    assert rows[1][7] == "令和7年12月1日"  # 措置年月日 in 和暦
+    # the history's accepted reports by 2025-12-31 (drafts, returns, pending and later ones are not in it)
+    assert [(r[0], r[5]) for r in rows] == [
+        ("指摘01", "措置中"),
+        ("指摘01", "措置済"),
+        ("意見02", "措置しない"),
+        ("意見04", "措置済"),
+        ("意見04", "措置中"),
+        ("意見16", "措置中"),
+        ("意見19", "措置予定・検討中"),
+    ]
+
+
+def test_xlsx_history_sheet_review_time_is_local_time(built):
+    ws = workbook(renderers.render_xlsx(built))["措置履歴"]
+    reviewed = {(r[0], r[5]): r[12] for r in ws.iter_rows(min_row=2, values_only=True) if r[4] == "受理"}
+    assert reviewed[("指摘01", "措置中")] == "2025-06-10 15:00"
+    assert ("意見19", "措置中") not in reviewed  # accepted at 00:30 on 1 January: after the as-of date
 
 
 def _assign_with_text(history, code, text):

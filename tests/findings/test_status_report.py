@@ -511,12 +511,6 @@ def test_filter_by_status(history, report):
     _assert_consistent(combined)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="status_report.build, per='section': the status filter keeps rows by the section's status but the "
-    "summary counts each finding by its overall status, so filtering 措置済 shows 意見04's 措置済 row and a "
-    "summary with 0 措置済 and 1 措置中",
-)
 def test_status_filter_per_section_keeps_summary_and_rows_consistent(history, report):
     built = build(reports=[report], as_of=datetime.date(2025, 12, 31), per="section", status="措置済")
     assert {r.status for r in built.rows} == {"措置済"}
