@@ -1,5 +1,7 @@
 """Shared models: the people who use auditreg and the city's organisation master."""
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -7,8 +9,9 @@ from django.db.models.functions import Coalesce
 
 from .choices import Role
 
-# Stand-in for "since before our records" in uniqueness constraints over valid_from.
-BEGINNING_OF_RECORDS = "0001-01-01"
+# Stand-in for "since before our records" in uniqueness constraints over valid_from (a date, not
+# text: PostgreSQL compares COALESCE(date, text) as an error).
+BEGINNING_OF_RECORDS = datetime.date(1, 1, 1)
 
 
 class OrganisationQuerySet(models.QuerySet):
