@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from auditreg.models import Bureau, Section
+from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
 from .choices import Area, FindingKind
@@ -11,20 +12,27 @@ from .models import AuditReport, Finding, FindingGroup, FindingSubject
 
 class FindingFilterSet(django_filters.FilterSet):
     report = django_filters.ModelChoiceFilter(
-        label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
+        widget=FastSelect, label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
     )
-    kind = django_filters.ChoiceFilter(label="区分", choices=FindingKind.choices, empty_label="指摘・意見")
-    area = django_filters.ChoiceFilter(label="分野", choices=Area.choices, empty_label="すべて")
+    kind = django_filters.ChoiceFilter(
+        widget=FastSelect, label="区分", choices=FindingKind.choices, empty_label="指摘・意見"
+    )
+    area = django_filters.ChoiceFilter(widget=FastSelect, label="分野", choices=Area.choices, empty_label="すべて")
     group = django_filters.ModelChoiceFilter(
-        label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
+        widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )
     bureau = django_filters.ModelChoiceFilter(
-        label="局", queryset=Bureau.objects.all(), method="filter_bureau", empty_label="すべての局"
+        widget=FastSelect, label="局", queryset=Bureau.objects.all(), method="filter_bureau", empty_label="すべての局"
     )
     section = django_filters.ModelChoiceFilter(
-        label="課", queryset=Section.objects.select_related("bureau"), method="filter_section", empty_label="すべての課"
+        widget=FastSelect,
+        label="課",
+        queryset=Section.objects.select_related("bureau"),
+        method="filter_section",
+        empty_label="すべての課",
     )
     system = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
         label="情報システム",
         queryset=InformationSystem.objects.filter(finding_subjects__isnull=False).distinct(),
         method="filter_system",

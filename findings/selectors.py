@@ -7,14 +7,14 @@ from auditreg.access import visible_findings
 from auditreg.models import Section
 
 from .models import Finding, FindingSection, FindingSubject, TextRepair
-from .status import annotate_status_parts
 
 
 def finding_list(*, user, filterset_class, data):
-    """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list, each finding
-    annotated with what its derived status needs (findings.status)."""
+    """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list. Derived statuses
+    are computed for the rows shown only (findings.status.labels_for), so that counting and paging
+    never aggregate over every measure."""
     base = (
-        annotate_status_parts(visible_findings(user))
+        visible_findings(user)
         .select_related("report", "group")
         .prefetch_related(
             Prefetch(

@@ -42,3 +42,14 @@ def derive_for(finding, statuses) -> str:
         min_open_order=finding.min_open_order,
         statuses=statuses,
     )
+
+
+def labels_for(finding_ids, statuses) -> dict[int, str]:
+    """Derived status labels of the given findings, in one grouped query over just those rows (a list
+    page asks for its 50, not for the whole table)."""
+    from .models import Finding
+
+    rows = annotate_status_parts(Finding.objects.filter(pk__in=list(finding_ids)).values("pk")).values(
+        "pk", "n_measures", "n_done", "n_closed", "min_open_order"
+    )
+    return {r["pk"]: derive(statuses=statuses, **{k: v for k, v in r.items() if k != "pk"}) for r in rows}

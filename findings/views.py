@@ -8,7 +8,7 @@ from auditreg.wareki import format_date
 from .filtersets import FindingFilterSet
 from .models import MeasureStatus
 from .selectors import finding_detail, finding_list, report_detail, report_list
-from .status import derive_for
+from .status import labels_for
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
@@ -18,8 +18,9 @@ def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = list(MeasureStatus.objects.order_by("order"))
+    labels = labels_for([f.pk for f in page], statuses)
     for f in page:
-        f.status_label = derive_for(f, statuses)
+        f.status_label = labels[f.pk]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -47,7 +48,9 @@ def finding_export_csv(request):
     statuses = list(MeasureStatus.objects.order_by("order"))
 
     def rows():
-        for f in filterset.qs:
+        findings = list(filterset.qs)
+        labels = labels_for([f.pk for f in findings], statuses)
+        for f in findings:
             yield [
                 f.report.theme,
                 format_date(f.report.published_on),
@@ -59,7 +62,7 @@ def finding_export_csv(request):
                 f.page,
                 "、".join(str(s) for s in f.subjects.all()),
                 "、".join(str(s.section) for s in f.report_sections.all()),
-                derive_for(f, statuses),
+                labels[f.pk],
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())
