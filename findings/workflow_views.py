@@ -72,7 +72,8 @@ def _measure_page(request, measure, *, report_form=None, review_form=None, evide
         "measure": measure,
         "open_report": open_report,
         "can_edit": can_edit and editable_state,
-        "can_upload": can_edit,
+        # the head approved what was there: nothing is added while it awaits review
+        "can_upload": can_edit and (open_report is None or open_report.state != ReportState.SUBMITTED),
         "can_submit": open_report is not None and services.may_approve(open_report, request.user),
         "can_review": access.is_auditor(request.user)
         and open_report is not None
