@@ -96,6 +96,12 @@ class Finding(models.Model):
     source_line = models.PositiveIntegerField("原文行", null=True, blank=True)
     # NFKC-folded, lower-cased copy of the titles and texts; the stored text stays verbatim.
     search_text = models.TextField(editable=False, blank=True)
+    # The derived status (findings.status), kept by the workflow services in the same transaction as
+    # the change that moves it, so that lists and dashboards count without aggregating every measure.
+    # "" = 未割当, else a MeasureStatus code.
+    status_code = models.CharField(
+        "措置状況（導出）", max_length=30, blank=True, default="", editable=False, db_index=True
+    )
 
     objects = FindingQuerySet.as_manager()
 

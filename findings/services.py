@@ -17,6 +17,7 @@ from auditreg.changelog import diff, record
 from auditreg.choices import Role
 from auditreg.models import ChangeLog
 
+from . import status as finding_status
 from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, StatusCode
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
 
@@ -113,6 +114,7 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
             measure.save(update_fields=["reply_by"])
             record(actor=by, action="measure.reply_by_changed", obj=measure, finding_id=finding.pk, changes=changes)
         result.append(measure)
+    finding_status.refresh([finding.pk])
     return result
 
 
@@ -253,6 +255,7 @@ def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureRep
     before = {"status": measure.status}
     measure.status, measure.accepted_report = report.status, report
     measure.save(update_fields=["status", "accepted_report"])
+    finding_status.refresh([measure.finding_id])
     record(
         actor=by,
         action="report.accepted",

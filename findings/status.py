@@ -53,3 +53,36 @@ def labels_for(finding_ids, statuses) -> dict[int, str]:
         "pk", "n_measures", "n_done", "n_closed", "min_open_order"
     )
     return {r["pk"]: derive(statuses=statuses, **{k: v for k, v in r.items() if k != "pk"}) for r in rows}
+
+
+def derive_code(*, n_measures, n_done, n_closed, min_open_order, statuses) -> str:
+    """Like `derive`, but the status code ("" for 未割当), which is stored on Finding.status_code."""
+    if not n_measures:
+        return ""
+    by_order = {s.order: s for s in statuses}
+    if n_done == n_measures:
+        return next(s for s in statuses if s.is_done).code
+    if n_closed == n_measures:
+        return next(s for s in statuses if s.is_closed and not s.is_done).code
+    return by_order[min_open_order].code
+
+
+def refresh(finding_ids) -> None:
+    """Recompute and store Finding.status_code for these findings (called by the services)."""
+    from .models import Finding, MeasureStatus
+
+    statuses = list(MeasureStatus.objects.order_by("order"))
+    rows = annotate_status_parts(Finding.objects.filter(pk__in=list(finding_ids)).values("pk")).values(
+        "pk", "n_measures", "n_done", "n_closed", "min_open_order"
+    )
+    changed = [
+        Finding(pk=r["pk"], status_code=derive_code(statuses=statuses, **{k: v for k, v in r.items() if k != "pk"}))
+        for r in rows
+    ]
+    Finding.objects.bulk_update(changed, ["status_code"], batch_size=1000)
+
+
+def label_of(code: str, statuses) -> str:
+    if not code:
+        return UNASSIGNED
+    return next(s.label for s in statuses if s.code == code)

@@ -8,7 +8,7 @@ from auditreg.wareki import format_date
 from .filtersets import FindingFilterSet
 from .models import MeasureStatus
 from .selectors import finding_detail, finding_list, report_detail, report_list
-from .status import labels_for
+from .status import label_of
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
@@ -18,9 +18,8 @@ def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = list(MeasureStatus.objects.order_by("order"))
-    labels = labels_for([f.pk for f in page], statuses)
     for f in page:
-        f.status_label = labels[f.pk]
+        f.status_label = label_of(f.status_code, statuses)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,9 +47,7 @@ def finding_export_csv(request):
     statuses = list(MeasureStatus.objects.order_by("order"))
 
     def rows():
-        findings = list(filterset.qs)
-        labels = labels_for([f.pk for f in findings], statuses)
-        for f in findings:
+        for f in filterset.qs:
             yield [
                 f.report.theme,
                 format_date(f.report.published_on),
@@ -62,7 +59,7 @@ def finding_export_csv(request):
                 f.page,
                 "、".join(str(s) for s in f.subjects.all()),
                 "、".join(str(s.section) for s in f.report_sections.all()),
-                labels[f.pk],
+                label_of(f.status_code, statuses),
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())

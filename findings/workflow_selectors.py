@@ -11,7 +11,7 @@ from auditreg.models import ChangeLog
 
 from .choices import OPEN_REPORT_STATES, ReportState
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
-from .status import UNASSIGNED, annotate_status_parts, derive_for
+from .status import UNASSIGNED, label_of
 
 
 def measure_detail(*, user, pk) -> Measure:
@@ -109,12 +109,16 @@ def worklist(*, user, today: datetime.date, due_days: int = 14):
     return measures, groups
 
 
+LIST_LIMIT = 100  # rows listed on the dashboard per table; the counts above them are complete
+
+
 def awaiting_review(*, user):
+    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them)."""
     return list(
         access.visible_reports(user)
         .filter(state=ReportState.SUBMITTED)
         .select_related("measure__finding__report", "measure__section__bureau", "status", "approved_by")
-        .order_by("approved_at")
+        .order_by("approved_at")[:LIST_LIMIT]
     )
 
 
@@ -124,18 +128,10 @@ def dashboard(*, user, today: datetime.date, report=None):
     findings = access.visible_findings(user)
     if report is not None:
         findings = findings.filter(report=report)
-    # 1) findings by 区分 × derived status: one query grouped by finding
-    rows = annotate_status_parts(findings.values("pk", "kind")).values(
-        "pk", "kind", "n_measures", "n_done", "n_closed", "min_open_order"
-    )
+    # 1) findings by 区分 × derived status: one grouped query over the stored status codes
     by_kind = Counter()
-
-    class Row:
-        def __init__(self, d):
-            self.__dict__.update(d)
-
-    for d in rows:
-        by_kind[(d["kind"], derive_for(Row(d), statuses))] += 1
+    for d in findings.values("kind", "status_code").annotate(n=Count("pk")):
+        by_kind[(d["kind"], label_of(d["status_code"], statuses))] += d["n"]
     labels = [UNASSIGNED] + [s.label for s in statuses]
     kinds = ["指摘", "意見"]
     table = [
@@ -163,7 +159,7 @@ def dashboard(*, user, today: datetime.date, report=None):
         measures.overdue(today)
         .select_related("finding__report", "section__bureau", "status")
         .prefetch_related(_open_reports())
-        .order_by("reply_by", "finding__order")
+        .order_by("reply_by", "finding__order")[:LIST_LIMIT]
     )
     for m in overdue:
         m.open_report = m.open_reports[0] if m.open_reports else None
@@ -176,4 +172,6 @@ def dashboard(*, user, today: datetime.date, report=None):
         "done_rate": (n_done / n_all * 100) if n_all else None,
         "per_section": list(per_section),
         "overdue": overdue,
+        "n_overdue": sum(r["overdue"] for r in per_section),
+        "list_limit": LIST_LIMIT,
     }

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -194,7 +195,12 @@ def worklist_view(request):
     if not access.is_section_user(request.user):
         raise PermissionDenied
     measures, groups = worklist(user=request.user, today=_today())
-    return render(request, "findings/worklist.html", {"measures": measures, "groups": groups, "today": _today()})
+    page = Paginator(measures, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "findings/worklist.html",
+        {"measures": measures, "page": page, "groups": groups, "today": _today(), "query": ""},
+    )
 
 
 def dashboard_view(request):
@@ -204,6 +210,7 @@ def dashboard_view(request):
     report = next((r for r in reports if r.code == request.GET.get("report")), None)
     data = dashboard(user=request.user, today=_today(), report=report)
     data["awaiting_review"] = awaiting_review(user=request.user)
+    data["n_awaiting_review"] = access.visible_reports(request.user).filter(state=ReportState.SUBMITTED).count()
     data["today"] = _today()
     data["reports"], data["report"] = reports, report
     return render(request, "findings/dashboard.html", data)

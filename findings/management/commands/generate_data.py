@@ -307,6 +307,11 @@ class Command(BaseCommand):
             ],
             batch_size=batch,
         )
+        from findings.status import refresh
+
+        ids = [f.pk for f in findings]
+        for i in range(0, len(ids), batch):
+            refresh(ids[i : i + batch])
         return {
             "報告書": len(reports),
             "指摘・意見": len(findings),
