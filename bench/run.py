@@ -70,7 +70,11 @@ def ensure_database(url: str, findings: int):
     have = int(probe.stdout.strip().splitlines()[-1])
     if abs(have - findings) > 30:
         subprocess.run(
-            [*manage, "generate_data", "--findings", str(findings), "--replace"], cwd=ROOT, env=env, check=True
+            [*manage, "generate_data", "--findings", str(findings), "--replace"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=sys.stderr,  # stdout: only the JSON
         )
 
 
