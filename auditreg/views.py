@@ -19,7 +19,7 @@ def account_review_view(request):
     except ValueError:
         days = 90
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("user") if x.isdigit()]
+        ids = [int(x) for x in request.POST.getlist("user") if x.isascii() and x.isdigit() and len(x) <= 18]
         count = accounts.deactivate(users=User.objects.filter(pk__in=ids), by=request.user)
         messages.success(request, f"{count} 件のアカウントを無効にしました。")
         return redirect(f"{request.path}?days={days}")

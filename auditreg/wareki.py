@@ -27,7 +27,10 @@ def format_date(day: datetime.date | None) -> str:
         return ""
     if isinstance(day, datetime.datetime):
         day = day.date()
-    era, year = era_of(day)
+    try:
+        era, year = era_of(day)
+    except ValueError:  # before 昭和: shown in 西暦 rather than failing the page
+        return f"{day.year}年{day.month}月{day.day}日"
     return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
 
 
@@ -42,7 +45,7 @@ def format_fiscal_year(fiscal_year: int | None) -> str:
         return f"平成{_year_label(fiscal_year - 1988)}年度"
     if fiscal_year >= 1926:
         return f"昭和{_year_label(fiscal_year - 1925)}年度"
-    raise ValueError(f"fiscal year {fiscal_year} is before 昭和")
+    return f"{fiscal_year}年度"  # before 昭和: 西暦 rather than failing the page
 
 
 def format_amount(value: int | None, unit: str = "") -> str:

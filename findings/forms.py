@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 
 from auditreg.models import Section
@@ -10,26 +12,57 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+EARLIEST = datetime.date(1926, 12, 25)  # 昭和 onwards (dates are shown in 和暦)
+LATEST = datetime.date(2200, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date within the range the register can store and show."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DateInput)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(f"{EARLIEST.year}年〜{LATEST.year}年の日付を入力してください。")
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that are not plain 64-bit integers before they reach the database (an id beyond
+    64 bits in an `in` lookup is a driver error, not a validation error)."""
+
+    def _check_values(self, value):
+        for v in value:
+            text = str(v)
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:40]}
+                )
+        return super()._check_values(value)
+
+
 class AssignForm(forms.Form):
-    sections = forms.ModelMultipleChoiceField(
+    sections = IdMultipleChoiceField(
         label="所管課",
         queryset=Section.objects.select_related("bureau").order_by("bureau__order", "order"),
         widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text="複数選べます（Ctrl / ⌘ を押しながらクリック）。課ごとに措置を一つずつ管理します。",
     )
-    reply_by = forms.DateField(label="回答期限", required=False, widget=DateInput)
+    reply_by = BoundedDateField(label="回答期限", required=False)
 
 
 class ReportForm(forms.Form):
     status = forms.ModelChoiceField(
         label="措置状況", queryset=MeasureStatus.objects.exclude(code=StatusCode.NOT_STARTED), empty_label=None
     )
-    reported_on = forms.DateField(label="報告日（この内容の時点）", widget=DateInput)
+    reported_on = BoundedDateField(label="報告日（この内容の時点）")
     text = forms.CharField(
         label="措置（対応）の内容", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 8})
     )
-    planned_completion_on = forms.DateField(label="完了予定日", required=False, widget=DateInput)
-    completed_on = forms.DateField(label="措置年月日（措置済の場合）", required=False, widget=DateInput)
+    planned_completion_on = BoundedDateField(label="完了予定日", required=False)
+    completed_on = BoundedDateField(label="措置年月日（措置済の場合）", required=False)
     reason = forms.CharField(
         label="措置しない理由（措置しない場合）",
         required=False,
@@ -55,13 +88,13 @@ class EvidenceForm(forms.Form):
 class StatusReportForm(forms.Form):
     """The choices behind a 措置状況: which reports, as of when, how rows are cut, and filters."""
 
-    reports = forms.ModelMultipleChoiceField(
+    reports = IdMultipleChoiceField(
         label="報告書",
         queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 3}),
         help_text="複数選ぶと、過年度の報告書の項目も併せて掲載します（最初の報告書の表題になります）。",
     )
-    as_of = forms.DateField(label="時点（この日までに受理した報告）", widget=DateInput)
+    as_of = BoundedDateField(label="時点（この日までに受理した報告）")
     per = forms.ChoiceField(
         label="行の単位", choices=[("finding", "指摘・意見ごと"), ("section", "所管課ごと")], initial="finding"
     )
@@ -93,4 +126,4 @@ class StatusReportForm(forms.Form):
 
 class PublicationForm(forms.Form):
     number = forms.IntegerField(label="公表番号（第◯号）", min_value=1, max_value=10**6)
-    published_on = forms.DateField(label="公表日", widget=DateInput)
+    published_on = BoundedDateField(label="公表日")

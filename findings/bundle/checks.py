@@ -12,7 +12,7 @@ from findings.choices import Area, FindingKind, SubjectKind
 
 from .reader import Bundle, Problem
 
-CODE_RE = re.compile(r"^(指摘|意見)(\d+)$")
+CODE_RE = re.compile(r"^(指摘|意見)([0-9]{1,4})$")
 
 
 @dataclass
@@ -73,9 +73,17 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
         problem("reports.yaml", code, "code", "同じ識別子の報告書が複数あります")
     main_report = reports[0]
 
-    # Organisation
+    # Organisation: references resolve among the units in force on the report's publication date
+    day = main_report.get("published_on")
+
+    def current(unit):
+        return day is None or (
+            (unit["valid_from"] is None or unit["valid_from"] <= day)
+            and (unit["valid_to"] is None or unit["valid_to"] > day)
+        )
+
     bureaus = bundle.rows("organisation/bureaus.csv")
-    bureau_names = {b["name"] for b in bureaus}
+    bureau_names = {b["name"] for b in bureaus if current(b)}
     for name in _dupes(bureaus, lambda b: (b["name"], b["valid_from"])):
         problem("organisation/bureaus.csv", name[0], "name", "同じ局が重複しています")
     sections = bundle.rows("organisation/sections.csv")
@@ -83,9 +91,34 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
     for s in sections:
         if s["bureau"] not in bureau_names:
             problem("organisation/sections.csv", s.where, "bureau", f"局「{s['bureau']}」が bureaus.csv にありません")
-        section_keys.add((s["bureau"], s["name"]))
+        if current(s):
+            section_keys.add((s["bureau"], s["name"]))
     for key in _dupes(sections, lambda s: (s["bureau"], s["name"], s["valid_from"])):
         problem("organisation/sections.csv", f"{key[0]} {key[1]}", "name", "同じ課が重複しています")
+
+    # a unit that exists in the master but not on the publication day is named in its own file
+    for b in bureaus:
+        if not current(b) and any(s["bureau"] == b["name"] for s in sections if current(s)):
+            problem(
+                "organisation/bureaus.csv",
+                b.where,
+                "valid_to" if b["valid_to"] else "valid_from",
+                f"局「{b['name']}」は報告書の公表日（{day}）に存在しない期間になっていますが、課から参照されています",
+            )
+    referenced = {
+        (r["bureau"], r["section"])
+        for name in ("systems/systems.csv", "systems/audited_systems.yaml", "budgets/projects.yaml")
+        for r in bundle.rows(name)
+    }
+    referenced |= {(x["bureau"], x["section"]) for f in bundle.rows("findings.yaml") for x in f["sections"]}
+    for s_row in sections:
+        if not current(s_row) and (s_row["bureau"], s_row["name"]) in referenced:
+            problem(
+                "organisation/sections.csv",
+                s_row.where,
+                "valid_to" if s_row["valid_to"] else "valid_from",
+                f"課「{s_row['bureau']} {s_row['name']}」は公表日（{day}）に存在しない期間ですが参照されています",
+            )
 
     def check_section(file, record, bureau, section):
         if (bureau, section) not in section_keys:
@@ -103,6 +136,9 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
     for s in systems:
         check_section("systems/systems.csv", s, s["bureau"], s["section"])
     stated = main_report["stated_counts"] if main_report.get("stated_counts") else {}
+    if any(not isinstance(k, str) or not isinstance(v, int) or isinstance(v, bool) for k, v in stated.items()):
+        problem("reports.yaml", main_report.where, "stated_counts", "件数は「名前: 整数」で書いてください")
+        stated = {}
     if systems and "systems" in stated and len(systems) != stated["systems"]:
         problem("systems/systems.csv", "", "", f"システム数が {len(systems)} です（報告書では {stated['systems']}）")
     per_bureau = Counter(s["bureau"] for s in systems)
@@ -298,6 +334,9 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
     exp_system = bundle.rows("systems/expenditure_by_system.csv")
     for t in totals:
         where = Problem("stated_totals.csv", t.where, "value", "")
+        if not t["column"].endswith("_yen"):
+            problem("stated_totals.csv", t.where, "column", "列は金額の列（…_yen）を指定してください")
+            continue
         if t["table"] == "dx_fields":
             compare_sum(
                 result, where, t["value"], [f[t["column"]] for f in fields if t["column"] in f], f"分野計 {t['column']}"

@@ -507,7 +507,10 @@ def _plain(value):
 
 def _pairs(mapping):
     """Printed label → value rows, kept as [label, value] pairs: PostgreSQL's jsonb would reorder a dict."""
-    return [[str(k), v] for k, v in (mapping or {}).items()]
+    return [
+        [str(k), v if isinstance(v, (str, int, float, bool, type(None))) else str(v)]
+        for k, v in (mapping or {}).items()
+    ]
 
 
 def _current(units, report):

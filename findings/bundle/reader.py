@@ -46,6 +46,21 @@ class Bundle:
 
 
 TRUE_WORDS = {"true", "yes", "1"}
+NON_NEGATIVE = {
+    "order",
+    "number",
+    "page",
+    "source_line",
+    "stated_count",
+    "major_no",
+    "minor_no",
+    "bidders",
+    "fiscal_year",
+    "target_fiscal_year",
+    "introduced_fiscal_year",
+}
+EARLIEST_DATE = datetime.date(1926, 12, 25)  # 昭和 onwards: dates the register can show in 和暦
+LATEST_DATE = datetime.date(2200, 12, 31)
 FALSE_WORDS = {"", "false", "no", "0"}
 
 
@@ -74,24 +89,32 @@ def _convert(value, col: Col, where: str, add_problem):  # noqa: C901 - one bran
         if isinstance(value, bool):
             add_problem(col.name, f"整数が必要です（{value!r}）")
             return None
-        if isinstance(value, int):
-            return value
-        text = str(value).replace(",", "").strip()
-        try:
-            return int(text)
-        except ValueError:
-            add_problem(col.name, f"整数が必要です（{value!r}）")
+        if not isinstance(value, int):
+            text = str(value).replace(",", "").strip()
+            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 19):
+                add_problem(col.name, f"整数が必要です（{str(value)[:40]!r}）")
+                return None
+            value = int(text)
+        if not -(2**63) <= value < 2**63:
+            add_problem(col.name, "整数が大きすぎます")
             return None
+        if value < 0 and col.name in NON_NEGATIVE:
+            add_problem(col.name, f"0 以上の整数が必要です（{value}）")
+            return None
+        return value
     if kind == "date":
         if value is None or value == "":
             return None
-        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-            return value
-        try:
-            return datetime.date.fromisoformat(str(value))
-        except ValueError:
-            add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{value!r}）")
+        if not (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+            try:
+                value = datetime.date.fromisoformat(str(value))
+            except ValueError:
+                add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{str(value)[:40]!r}）")
+                return None
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            add_problem(col.name, f"日付が範囲外です（{EARLIEST_DATE}〜{LATEST_DATE}）: {value}")
             return None
+        return value
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -109,6 +132,9 @@ def _convert(value, col: Col, where: str, add_problem):  # noqa: C901 - one bran
             return {}
         if not isinstance(value, dict):
             add_problem(col.name, "対応表（キー: 値）が必要です")
+            return {}
+        if any(not isinstance(v, (str, int, float, bool, type(None))) for v in value.values()):
+            add_problem(col.name, '値は文字列か数値で書いてください（日付は "2024-04-01" のように引用符で囲む）')
             return {}
         return value
     raise AssertionError(f"unknown column type {kind}")
@@ -230,6 +256,10 @@ def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
         mark = getattr(exc, "problem_mark", None)
         where = f"行 {mark.line + 1}" if mark else ""
         bundle.problems.append(Problem(name, where, "", f"YAML として読めません: {getattr(exc, 'problem', exc)}"))
+        return
+    except Exception as exc:  # noqa: BLE001 - untrusted input: PyYAML's constructors raise plain errors
+        # (ValueError, KeyError, AttributeError …) for scalars they cannot build (2025-02-30, !!int x, …)
+        bundle.problems.append(Problem(name, "", "", f"YAML の値が読めません: {exc}"))
         return
     if data is None:
         data = []
