@@ -118,12 +118,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _database_url(root: Path) -> str:
+    """A scratch SQLite file, or with BROWSER_DATABASE_URL a PostgreSQL database made afresh (CI)."""
+    url = os.environ.get("BROWSER_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{root / 'db.sqlite3'}"
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    return url
+
+
 def _server_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "PYTEST_"))}
     env |= {
         "DJANGO_SETTINGS_MODULE": "auditreg.settings.local",
         "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+        "DATABASE_URL": _database_url(root),
         "EVIDENCE_ROOT": str(root / "evidence"),
         "PUBLICATION_ROOT": str(root / "publications"),
         "LOG_LEVEL": "WARNING",
