@@ -649,7 +649,8 @@ def test_account_review(client, world, data):
             after = {u.pk: u.is_active for u in User.objects.all()}
             changed = {pk for pk in before if before[pk] != after[pk]}
             assert all(not after[pk] for pk in changed), "a deactivation activated someone"
-            assert changed <= {int(x) for x in ids if x.isascii() and x.isdigit()}, changed
+            posted = {int(x) for x in ids if x.isascii() and x.isdigit() and len(x) <= 4300}  # int()'s limit
+            assert changed <= posted, changed
             assert after[actor.pk], "an administrator deactivated themself"
         return response
 
