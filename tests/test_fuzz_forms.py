@@ -9,9 +9,9 @@ Properties, for every page below:
 - a request the app accepts leaves pages that show what was written working (no 500 later).
 
 Every example logs in and runs inside a transaction that is rolled back, so examples do not see
-each other's writes. Bugs found here are pinned by the strict xfail tests at the end of the file;
-while one is not fixed the properties recognise its signature (`known_bug`) and let the example
-pass, so that they keep checking everything else.
+each other's writes. Every bug found here is fixed; its minimal example stays at the end of the
+file as a regression test. A bug found later can be pinned as a strict xfail with its signature in
+`known_bug`, so that the properties keep checking everything else until it is fixed.
 
 Examples are derandomised (the same ones on every run); FUZZ_SCALE=20 runs 20 times as many
 with a random seed.
@@ -146,8 +146,8 @@ def _raised_in(exc: BaseException, place: str) -> bool:
 
 
 def known_bug(exc: BaseException) -> str | None:
-    """The signature of a bug already pinned by a strict xfail test below, or None.
-    When a bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
+    """The signature of a bug pinned by a strict xfail test, or None (the list is empty: all fixed).
+    When a pinned bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
     message = str(exc)
     signatures: list = []  # every bug these properties found is fixed; the regression tests stay below
     for exc_type, place, text, reason in signatures:

@@ -13,10 +13,10 @@ The properties:
 - `import_report` (the command) either succeeds or raises `CommandError`.
 
 Every example runs in a transaction that is rolled back, so a harmless mutation that did
-import leaves nothing behind for the next example. Bugs found by these properties are pinned
-by the strict xfail tests at the end of the file; while such a bug is not fixed the properties
-recognise its signature (`known_bug`) and let the example pass, so that the properties keep
-checking everything else.
+import leaves nothing behind for the next example. Every bug these properties found is fixed;
+its minimal example stays at the end of the file as a regression test. A bug found later can be
+pinned there as a strict xfail, with its signature in `known_bug` so that the properties keep
+checking everything else until it is fixed.
 
 Examples are derandomised (the same ones on every run); FUZZ_SCALE=20 runs 20 times as many
 with a random seed.
@@ -626,7 +626,7 @@ def fuzz_base(tmp_path_factory):
     return base
 
 
-# -- known bugs (pinned by the xfail tests below) ---------------------------------------------
+# -- known bugs (none now; see the module docstring) ---------------------------------------------
 
 
 def _app_frames(exc: BaseException) -> list[str]:
@@ -654,8 +654,8 @@ ROOT = Path(django_settings.BASE_DIR).resolve()
 
 
 def known_bug(exc: BaseException) -> str | None:
-    """The signature of a bug already pinned by a strict xfail test below, or None.
-    When a bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
+    """The signature of a bug pinned by a strict xfail test, or None (the list is empty: all fixed).
+    When a pinned bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
     message = str(exc)
     signatures: list = []  # every bug these properties found is fixed; the regression tests stay below
     for exc_type, place, text, reason in signatures:
@@ -676,8 +676,8 @@ def check_problems(problems):
     names = set(FILE_ORDER)
     named = [p for p in problems if p.file in names or p.file.endswith(tuple(names))]
     if not named:
-        # the database's own refusal (a constraint) is reported without a file; pinned by
-        # test_value_the_database_refuses_is_reported_with_its_file below
+        # a rule only the database knows (e.g. a text longer than its column on PostgreSQL) is reported
+        # as one problem without a file; the reader checks types, ranges and references before that
         assert all(p.message.startswith(DB_FALLBACK) for p in problems), [str(p) for p in problems]
 
 
