@@ -150,3 +150,13 @@ def test_report_pages_show_the_publication_in_wareki(auditor_client, report):
     counts = {(c["kind"], c["area"]): c["n"] for c in response.context["report"].counts}
     assert counts == {("指摘", "情報システム"): 3, ("意見", "DX"): 11, ("意見", "情報システム"): 19}
     assert "市民協働に関する財務事務の執行について" in html  # the earlier (令和3年度) audit it refers to
+
+
+@pytest.mark.parametrize("name", ["findings:report_list", "findings:report_detail", "findings:finding_list"])
+def test_page_title_is_plain_text(auditor_client, report, name):
+    import re
+
+    url = reverse(name, args=[report.code]) if name.endswith("detail") else reverse(name)
+    html = auditor_client.get(url).content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and "auditreg" in title, title
