@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from auditreg.exports import safe_cell
-from auditreg.wareki import format_date, format_fiscal_year
+from auditreg.wareki import format_date
 
 from .status_report import COLUMNS, StatusReport, table_cells
 
@@ -180,6 +180,3 @@ RENDERERS = {
 
 def filename(report: StatusReport, fmt: str) -> str:
     return f"措置状況_{report.as_of}.{fmt}"
-
-
-__all__ = ["RENDERERS", "filename", "render_csv", "render_html", "render_pdf", "render_xlsx", "format_fiscal_year"]

@@ -4,14 +4,13 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from auditreg.access import visible_findings
-from auditreg.models import Section
 
 from .models import Finding, FindingSection, FindingSubject, TextRepair
 
 
 def finding_list(*, user, filterset_class, data):
     """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list. Derived statuses
-    are computed for the rows shown only (findings.status.labels_for), so that counting and paging
+    are computed for the rows shown only (Finding.status_code, kept by the services), so that counting and paging
     never aggregate over every measure."""
     base = (
         visible_findings(user)
@@ -57,10 +56,6 @@ def finding_detail(*, user, pk) -> Finding:
         TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by("order")
     )
     return finding
-
-
-def sections_in_order():
-    return Section.objects.select_related("bureau").order_by("bureau__order", "order")
 
 
 def report_list():

@@ -22,16 +22,13 @@ def annotate_status_parts(queryset):
 
 
 def derive(*, n_measures, n_done, n_closed, min_open_order, statuses) -> str:
-    """statuses: the MeasureStatus rows (code -> row, order -> row). Returns a status label."""
-    by_order = {s.order: s for s in statuses}
-    done = next(s for s in statuses if s.is_done)
-    if not n_measures:
-        return UNASSIGNED
-    if n_done == n_measures:
-        return done.label
-    if n_closed == n_measures:
-        return next(s for s in statuses if s.is_closed and not s.is_done).label
-    return by_order[min_open_order].label
+    """The derived status label (see derive_code for the rule)."""
+    return label_of(
+        derive_code(
+            n_measures=n_measures, n_done=n_done, n_closed=n_closed, min_open_order=min_open_order, statuses=statuses
+        ),
+        statuses,
+    )
 
 
 def derive_for(finding, statuses) -> str:
@@ -44,19 +41,8 @@ def derive_for(finding, statuses) -> str:
     )
 
 
-def labels_for(finding_ids, statuses) -> dict[int, str]:
-    """Derived status labels of the given findings, in one grouped query over just those rows (a list
-    page asks for its 50, not for the whole table)."""
-    from .models import Finding
-
-    rows = annotate_status_parts(Finding.objects.filter(pk__in=list(finding_ids)).values("pk")).values(
-        "pk", "n_measures", "n_done", "n_closed", "min_open_order"
-    )
-    return {r["pk"]: derive(statuses=statuses, **{k: v for k, v in r.items() if k != "pk"}) for r in rows}
-
-
 def derive_code(*, n_measures, n_done, n_closed, min_open_order, statuses) -> str:
-    """Like `derive`, but the status code ("" for 未割当), which is stored on Finding.status_code."""
+    """The one rule (module docstring), as a status code ("" for 未割当): stored on Finding.status_code."""
     if not n_measures:
         return ""
     by_order = {s.order: s for s in statuses}

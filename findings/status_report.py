@@ -14,7 +14,7 @@ from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import ReportState
 from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
-from .status import UNASSIGNED
+from .status import UNASSIGNED, derive_code, label_of
 
 UNASSIGNED_GROUP = "（所管課未定）"
 
@@ -66,14 +66,16 @@ class StatusReport:
 
 
 def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]) -> str:
-    """The same rule as findings.status, over in-memory statuses (as of a date)."""
-    if not measure_statuses:
-        return UNASSIGNED
-    if all(s.is_done for s in measure_statuses):
-        return next(s for s in statuses if s.is_done).label
-    if all(s.is_closed for s in measure_statuses):
-        return next(s for s in statuses if s.is_closed and not s.is_done).label
-    return min((s for s in measure_statuses if not s.is_closed), key=lambda s: s.order).label
+    """findings.status's rule over the statuses known on the as-of date."""
+    open_orders = [s.order for s in measure_statuses if not s.is_closed]
+    code = derive_code(
+        n_measures=len(measure_statuses),
+        n_done=sum(s.is_done for s in measure_statuses),
+        n_closed=sum(s.is_closed for s in measure_statuses),
+        min_open_order=min(open_orders) if open_orders else None,
+        statuses=statuses,
+    )
+    return label_of(code, statuses)
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
