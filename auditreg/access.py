@@ -66,3 +66,14 @@ def visible_reports(user):
 
 def visible_evidence(user):
     return EvidenceFile.objects.filter(measure__in=visible_measures(user))
+
+
+def visible_batches(user):
+    """Uploads: the office sees every import; a section sees the inquiry answers uploaded for it."""
+    from imports.models import ImportBatch  # the imports app builds on findings; imported late
+
+    if is_office(user):
+        return ImportBatch.objects.all()
+    if is_section_user(user):
+        return ImportBatch.objects.filter(section_id=user.section_id)
+    return ImportBatch.objects.none()

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "systems",
     "budgets",
     "findings",
+    "imports",
 ]
 
 MIDDLEWARE = [

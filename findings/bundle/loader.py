@@ -40,6 +40,10 @@ class ModelStats:
     unchanged: int = 0
     deleted: int = 0
     changes: list[str] = field(default_factory=list)  # "key: field old → new"
+    # the same, structured for a preview: (key, field, old, new) as display text; and the keys made / removed
+    details: list[tuple[str, str, str, str]] = field(default_factory=list)
+    created_keys: list[str] = field(default_factory=list)
+    deleted_keys: list[str] = field(default_factory=list)
 
     @property
     def touched(self):
@@ -79,6 +83,7 @@ class Loader:
                 obj = model(**values)
                 to_create.append(obj)
                 stats.created += 1
+                stats.created_keys.append(_key_text(key))
             else:
                 diffs = {
                     name: (getattr(obj, name), value) for name, value in values.items() if getattr(obj, name) != value
@@ -88,6 +93,8 @@ class Loader:
                         setattr(obj, name, new)
                         update_fields.add(name)
                         stats.changes.append(f"{key}: {name} {_short(old)} → {_short(new)}")
+                        if _shown(model, name):
+                            stats.details.append((_key_text(key), *_field_change(model, name, old, new)))
                     to_update.append(obj)
                     stats.updated += 1
                 else:
@@ -99,6 +106,7 @@ class Loader:
             model.objects.bulk_update(to_update, sorted(update_fields))
         if delete and existing:
             stats.deleted += len(existing)
+            stats.deleted_keys.extend(_key_text(k) for k in existing)
             self._deletions.append((label, list(existing.values())))
         return out
 
@@ -134,6 +142,8 @@ class Loader:
             if main_existed:
                 stats.updated += 1
             stats.changes.append(f"{report.code}: earlier_reports → {sorted(earlier)}")
+            codes = sorted(r["code"] for r in b.rows("reports.yaml")[1:])
+            stats.details.append((report.code, "earlier_reports", "", "、".join(codes)))
 
         bureaus = self.sync(
             Bureau,
@@ -524,6 +534,34 @@ def _current(units, report):
 
 def _current_by_name(units, report):
     return {u.name: u for u in _current(units, report)}
+
+
+def _key_text(key) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return " / ".join(str(p) for p in parts if p is not None)
+
+
+def _shown(model, attname) -> bool:
+    """Derived columns (the search text) change with the fields they come from: not shown twice."""
+    return all(f.editable for f in model._meta.concrete_fields if f.attname == attname)
+
+
+def _field_change(model, attname, old, new) -> tuple[str, str, str]:
+    """(field label, old, new) for people: the verbose name, and a foreign key as the object it names."""
+    try:
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    except StopIteration:
+        return attname, _full(old), _full(new)
+    label = str(field.verbose_name)
+    if field.is_relation:
+        names = {o.pk: str(o) for o in field.related_model._default_manager.filter(pk__in=[old, new])}
+        return label, names.get(old, _full(old)), names.get(new, _full(new))
+    return label, _full(old), _full(new)
+
+
+def _full(value, limit=5000) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _short(value, limit=40):

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,18 @@ class Record(dict):
         self.where = where
 
 
+class Located(dict):
+    """A raw item of a nested list that knows where it came from (an Excel row of a child sheet):
+    its problems are reported there instead of under the parent's position."""
+
+    def __init__(self, *args, where: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.where = where
+
+
 @dataclass
 class Bundle:
-    root: Path
+    root: Path | str  # the folder, or a label of where the files came from (an upload's name)
     files: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -140,26 +150,42 @@ def _convert(value, col: Col, where: str, add_problem):  # noqa: C901 - one bran
     raise AssertionError(f"unknown column type {kind}")
 
 
-def _read_text(bundle: Bundle, name: str) -> str | None:
-    path = bundle.root / name
-    if not path.exists():
-        if name in REQUIRED_FILES:
-            bundle.problems.append(Problem(name, "", "", "ファイルがありません"))
-        return None
-    if not path.is_file():
-        bundle.problems.append(Problem(name, "", "", "通常のファイルではありません"))
-        return None
-    if path.stat().st_size > MAX_FILE_BYTES:
+def _read_raw(bundle: Bundle, files: Mapping[str, bytes] | None, name: str) -> bytes | None:
+    if files is not None:
+        raw = files.get(name)
+        if raw is None:
+            if name in REQUIRED_FILES:
+                bundle.problems.append(Problem(name, "", "", "ファイルがありません"))
+            return None
+        size = len(raw)
+    else:
+        path = Path(bundle.root) / name
+        if not path.exists():
+            if name in REQUIRED_FILES:
+                bundle.problems.append(Problem(name, "", "", "ファイルがありません"))
+            return None
+        if not path.is_file():
+            bundle.problems.append(Problem(name, "", "", "通常のファイルではありません"))
+            return None
+        size = path.stat().st_size
+        raw = None
+    if size > MAX_FILE_BYTES:
         bundle.problems.append(Problem(name, "", "", f"{MAX_FILE_BYTES // 1024 // 1024}MB を超えています"))
         return None
-    raw = path.read_bytes()
+    return raw if raw is not None else path.read_bytes()
+
+
+def _read_text(bundle: Bundle, name: str, files: Mapping[str, bytes] | None = None) -> str | None:
+    raw = _read_raw(bundle, files, name)
+    if raw is None:
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         hint = ""
         try:
-            raw.decode("shift_jis")
-            hint = "（Shift_JIS のようです。UTF-8 で保存し直してください）"
+            raw.decode("cp932")  # Shift_JIS as Windows writes it: what Excel saves as "CSV" in Japanese offices
+            hint = "（Shift_JIS のようです。Excel なら「CSV UTF-8」形式で保存し直してください）"
         except UnicodeDecodeError:
             pass
         bundle.problems.append(Problem(name, "", "", f"UTF-8 として読めません: {exc.start} バイト目{hint}"))
@@ -167,8 +193,8 @@ def _read_text(bundle: Bundle, name: str) -> str | None:
     return text.removeprefix("\ufeff")
 
 
-def _read_csv(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
-    text = _read_text(bundle, name)
+def _read_csv(bundle: Bundle, name: str, columns: tuple[Col, ...], files=None) -> None:
+    text = _read_text(bundle, name, files)
     if text is None:
         return
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -180,6 +206,24 @@ def _read_csv(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
     except csv.Error as exc:
         bundle.problems.append(Problem(name, "行 1", "", f"CSV として読めません: {exc}"))
         return
+
+    def rows():
+        try:
+            for raw in reader:
+                yield f"行 {reader.line_num}", raw
+        except csv.Error as exc:
+            bundle.problems.append(Problem(name, f"行 {reader.line_num}", "", f"CSV として読めません: {exc}"))
+
+    read_table(bundle, name, columns, header, rows())
+
+
+def read_table(
+    bundle: Bundle, name: str, columns: tuple[Col, ...], header: list[str], rows: Iterable[tuple[str, list]]
+) -> None:
+    """Type the rows of one table (a CSV file or an Excel sheet): `rows` yields (where, cells)."""
+    header = ["" if h is None else str(h).strip() for h in header]
+    while header and not header[-1]:
+        header.pop()
     expected = [c.name for c in columns]
     missing = [c for c in expected if c not in header]
     if missing:
@@ -193,25 +237,23 @@ def _read_csv(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
         return
     index = {h: i for i, h in enumerate(header)}
     records = []
-    try:
-        for raw in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in raw):
-                continue
-            where = f"行 {line}"
-            if len(raw) != len(header):
-                bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
-                continue
-            record = Record(where=where)
-            for col in columns:
+    for where, raw in rows:
+        if not any(cell is not None and str(cell).strip() for cell in raw):
+            continue
+        if len(raw) != len(header) and any(c is not None and str(c).strip() for c in raw[len(header) :]):
+            bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+            continue
+        if len(raw) < len(header):
+            bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+            continue
+        record = Record(where=where)
+        for col in columns:
 
-                def add(field_name, message, where=where):
-                    bundle.problems.append(Problem(name, where, field_name, message))
+            def add(field_name, message, where=where):
+                bundle.problems.append(Problem(name, where, field_name, message))
 
-                record[col.name] = _convert(raw[index[col.name]], col, where, add)
-            records.append(record)
-    except csv.Error as exc:
-        bundle.problems.append(Problem(name, f"行 {reader.line_num}", "", f"CSV として読めません: {exc}"))
+            record[col.name] = _convert(raw[index[col.name]], col, where, add)
+        records.append(record)
     bundle.files[name] = records
 
 
@@ -238,7 +280,13 @@ def _typed_mapping(bundle, name, where, raw, columns: tuple[Col, ...]) -> Record
                 record[col.name] = []
                 continue
             record[col.name] = [
-                _typed_mapping(bundle, name, f"{where} の {col.name}[{i + 1}]", item, col.children)
+                _typed_mapping(
+                    bundle,
+                    name,
+                    item.where if isinstance(item, Located) else f"{where} の {col.name}[{i + 1}]",
+                    item,
+                    col.children,
+                )
                 for i, item in enumerate(value)
             ]
         else:
@@ -246,8 +294,8 @@ def _typed_mapping(bundle, name, where, raw, columns: tuple[Col, ...]) -> Record
     return record
 
 
-def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
-    text = _read_text(bundle, name)
+def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...], files=None) -> None:
+    text = _read_text(bundle, name, files)
     if text is None:
         return
     try:
@@ -266,26 +314,38 @@ def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...]) -> None:
     if not isinstance(data, list):
         bundle.problems.append(Problem(name, "", "", "最上位は一覧（- で始まる項目）にしてください"))
         return
-    records = []
+    items = []
     for i, raw in enumerate(data):
         label = f"{i + 1} 件目"
         if isinstance(raw, dict):
             key = raw.get("code") or raw.get("name") or raw.get("number")
             if key is not None:
                 label += f" ({key})"
-        records.append(_typed_mapping(bundle, name, label, raw, columns))
-    bundle.files[name] = records
+        items.append((label, raw))
+    read_items(bundle, name, columns, items)
 
 
-def read_bundle(root: Path | str) -> Bundle:
-    root = Path(root)
-    bundle = Bundle(root=root)
-    if not root.is_dir():
-        bundle.problems.append(Problem(str(root), "", "", "フォルダがありません"))
-        return bundle
+def read_items(bundle: Bundle, name: str, columns: tuple[Col, ...], items: Iterable[tuple[str, object]]) -> None:
+    """Type the items of one nested file (a YAML list, or an Excel sheet with its child sheets):
+    `items` yields (where, raw mapping); nested list entries may be `Located` to carry their own place."""
+    bundle.files[name] = [_typed_mapping(bundle, name, where, raw, columns) for where, raw in items]
+
+
+def read_bundle(root: Path | str | Mapping[str, bytes], *, label: str = "") -> Bundle:
+    """Read a bundle folder, or the same files held in memory ({"findings.yaml": b"...", ...}: an unpacked zip)."""
+    if isinstance(root, Mapping):
+        bundle = Bundle(root=label or "（アップロード）")
+        files = root
+    else:
+        root = Path(root)
+        bundle = Bundle(root=root)
+        files = None
+        if not root.is_dir():
+            bundle.problems.append(Problem(str(root), "", "", "フォルダがありません"))
+            return bundle
     for name in FILE_ORDER:
         if name in CSV_FILES:
-            _read_csv(bundle, name, CSV_FILES[name])
+            _read_csv(bundle, name, CSV_FILES[name], files)
         else:
-            _read_yaml(bundle, name, YAML_FILES[name])
+            _read_yaml(bundle, name, YAML_FILES[name], files)
     return bundle
