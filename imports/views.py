@@ -60,9 +60,9 @@ def _chosen_report(request):
 
 
 def template_view(request):
+    _office_only(request.user)
     from .workbook import template_bytes
 
-    _office_only(request.user)
     report = _chosen_report(request)
     name = f"報告書データ_{report.code}.xlsx" if report else "報告書データ_テンプレート.xlsx"
     response = HttpResponse(template_bytes(report), content_type=XLSX)
