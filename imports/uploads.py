@@ -166,20 +166,21 @@ def read_workbook_values(data: bytes, *, max_rows: int = 100_000) -> dict[str, S
     sheets: dict[str, Sheet] = {}
     try:
         for ws_values, ws_formulas in zip(values_book.worksheets, formula_book.worksheets, strict=True):
+            for ws in (ws_values, ws_formulas):
+                ws.reset_dimensions()  # a writer may understate <dimension>; read every row that is there
             sheet = Sheet(ws_values.title)
             for r, (vrow, frow) in enumerate(
-                zip(ws_values.iter_rows(values_only=True), ws_formulas.iter_rows(values_only=True), strict=False),
-                start=1,
+                zip(ws_values.iter_rows(values_only=True), ws_formulas.iter_rows(), strict=False), start=1
             ):
                 if r > max_rows:
                     raise UploadRefused(f"シート「{sheet.title}」の行が多すぎます（上限 {max_rows:,} 行）。")
                 row = list(vrow)
-                for c, raw in enumerate(frow):
-                    if isinstance(raw, str) and raw.startswith("="):
-                        cell = f"{get_column_letter(c + 1)}{r}"
-                        sheet.formulas.append(cell)
+                for c, cell in enumerate(frow):
+                    if getattr(cell, "data_type", None) == "f":  # a formula; text that starts with "=" is "s"
+                        ref = f"{get_column_letter(c + 1)}{r}"
+                        sheet.formulas.append(ref)
                         if c >= len(row) or row[c] is None:
-                            sheet.formulas_without_value.append(cell)
+                            sheet.formulas_without_value.append(ref)
                 sheet.rows.append(row)
             while sheet.rows and not any(v is not None and str(v).strip() for v in sheet.rows[-1]):
                 sheet.rows.pop()
