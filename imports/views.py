@@ -74,7 +74,8 @@ def bundle_zip_view(request):
     _office_only(request.user)
     report = _chosen_report(request)
     if report is None:
-        raise PermissionDenied("報告書を選んでください。")
+        messages.error(request, "zip を取り出すには報告書を選んでください。")
+        return redirect("imports:import_list")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(bundle_files(report).items()):

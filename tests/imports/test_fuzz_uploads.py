@@ -178,3 +178,99 @@ def test_broken_zips_are_refused_with_messages_and_change_nothing(auditor, mutat
         apply_zip_mutation(files, mutation)
     data = damage(make_zip(files), *damage_kind)
     assert_refused_cleanly(data, auditor, "fuzz.zip")
+
+
+# -- workbooks ---------------------------------------------------------------------------------
+
+REQUIRED_SHEETS = ["reports", "bureaus", "sections", "findings"]
+_WORKBOOK = {}
+
+
+def base_workbook() -> bytes:
+    """The Excel template of the small 令和3年度 report (fast to mutate), made once."""
+    if "data" not in _WORKBOOK:
+        from findings.models import AuditReport
+        from imports.workbook import template_bytes
+
+        _WORKBOOK["data"] = template_bytes(AuditReport.objects.get(code="kanazawa-2021-citizen"))
+    return _WORKBOOK["data"]
+
+
+@st.composite
+def sheet_mutation(draw):
+    kind = draw(
+        st.sampled_from(
+            ["drop_sheet", "clear_sheet", "rename_header", "int_text", "formula", "bad_date", "dup_finding"]
+        )
+    )
+    if kind in ("drop_sheet", "clear_sheet"):
+        return (kind, draw(st.sampled_from(REQUIRED_SHEETS)), None)
+    if kind == "rename_header":
+        return (
+            kind,
+            draw(st.sampled_from(["bureaus", "sections"])),
+            (draw(st.integers(1, 3)), draw(st.sampled_from(["列", "x", "NAME"]))),
+        )
+    if kind == "int_text":
+        return (kind, "bureaus", (draw(st.integers(2, 15)), draw(NOT_A_NUMBER)))
+    if kind == "formula":
+        sheet = draw(st.sampled_from(["bureaus", "sections", "findings", "reports"]))
+        return (
+            kind,
+            sheet,
+            (draw(st.integers(2, 3)), draw(st.integers(1, 3)), draw(st.sampled_from(["=1+1", "=A2", '="x"&"y"']))),
+        )
+    if kind == "bad_date":
+        return (kind, "reports", draw(NOT_A_DATE))
+    return (kind, "findings", None)
+
+
+def apply_sheet_mutation(book, mutation):
+    kind, sheet, arg = mutation
+    if sheet not in book.sheetnames:
+        return
+    ws = book[sheet]
+    if kind == "drop_sheet":
+        del book[sheet]
+    elif kind == "clear_sheet":
+        ws.delete_rows(1, ws.max_row)
+    elif kind == "rename_header":
+        column, new = arg
+        if ws.max_row >= 1:
+            ws.cell(1, column).value = new
+    elif kind == "int_text":
+        row, text = arg
+        ws.cell(min(row, max(ws.max_row, 2)), 1).value = text
+    elif kind == "formula":
+        row, column, formula = arg
+        ws.cell(row, column).value = formula  # written without a calculated value: must be refused
+    elif kind == "bad_date":
+        header = [c.value for c in ws[1]] if ws.max_row >= 1 else []
+        if "published_on" in header:
+            cell = ws.cell(2, header.index("published_on") + 1)
+            cell.value = arg
+            cell.data_type = "s"
+    elif kind == "dup_finding":
+        if ws.max_row >= 2:
+            ws.append([c.value for c in ws[2]])
+
+
+@fuzz(120)
+@given(mutations=st.lists(sheet_mutation(), min_size=1, max_size=3), cut=st.sampled_from([None, None, None, 200, 5000]))
+def test_broken_workbooks_are_refused_with_messages_and_change_nothing(auditor, mutations, cut):
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(base_workbook()))
+    for mutation in mutations:
+        apply_sheet_mutation(book, mutation)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if cut:
+        data = data[:cut]
+    assert_refused_cleanly(data, auditor, "fuzz.xlsx")
+
+
+def test_the_unmutated_workbook_previews_without_problems(auditor):
+    batch = pipeline.stage(kind=None, upload=upload(base_workbook(), "base.xlsx"), by=auditor)
+    assert batch.state == BatchState.PREVIEWED and batch.problems == [], batch.problems

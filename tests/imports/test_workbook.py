@@ -600,7 +600,7 @@ def test_an_unreadable_file_is_refused():
         read_workbook(b"PK\x03\x04 not really a zip")
 
 
-# -- found while writing this module, fixed in imports.uploads -----------------------------------------------------------------
+# -- found while writing this module, fixed in imports.uploads --------------------------------------------
 
 
 def test_text_beginning_with_an_equals_sign_is_not_a_formula(full):
