@@ -8,13 +8,14 @@ import json
 
 from django.db import DatabaseError
 
+from auditreg.changelog import record
 from auditreg.models import Bureau, Section
 from findings.bundle.checks import check_bundle
 from findings.bundle.exporter import bundle_files
 from findings.bundle.loader import load_bundle
 from findings.bundle.reader import Bundle, Problem, read_bundle
 from findings.bundle.schema import FILE_ORDER
-from findings.models import AuditReport
+from findings.models import AuditReport, Finding
 
 from .choices import BatchKind
 from .pipeline import Plan
@@ -101,7 +102,35 @@ class ReportDataHandler:
             plan.changes += [[label, key, "（新規）", "", ""] for key in stats.created_keys]
             plan.changes += [[label, key, field, old, new] for key, field, old, new in stats.details]
             plan.changes += [[label, key, "（削除）", "", ""] for key in stats.deleted_keys]
+        _log_findings(result, batch, by)
         return plan
+
+
+def _log_findings(result, batch, by) -> None:
+    """Each finding an import creates or changes gets an entry in its own change history (画面の変更履歴)."""
+    stats = result.stats.get(Finding._meta.verbose_name)
+    if stats is None or not (stats.created_keys or stats.details):
+        return
+    changes: dict[str, dict] = {key: {} for key in stats.created_keys}
+    for key, field, old, new in stats.details:
+        changes.setdefault(key, {})[field] = [old, new]
+    findings = {
+        f"{f.report.code} / {f.code}": f
+        for f in Finding.objects.select_related("report").filter(
+            report__code__in={k.split(" / ")[0] for k in changes}, code__in={k.split(" / ")[-1] for k in changes}
+        )
+    }
+    for key, fields in changes.items():
+        finding = findings.get(key)
+        if finding is not None:
+            record(
+                actor=by,
+                action="finding.imported",
+                obj=finding,
+                finding_id=finding.pk,
+                changes=fields,
+                comment=f"データ取込（{batch.get_kind_display()} {batch.filename}、SHA-256 {batch.sha256[:12]}…）",
+            )
 
 
 class BundleHandler(ReportDataHandler):

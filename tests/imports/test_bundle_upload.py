@@ -106,7 +106,16 @@ def test_confirm_applies_exactly_the_preview_and_records_it(auditor):
     again = pipeline.stage(kind=None, upload=upload(edited_bundle()), by=auditor)
     assert again.changes == [] and again.counts["created"] == again.counts["deleted"] == 0
     entry = ChangeLog.objects.filter(action="import.applied").latest("pk")
-    assert ChangeLog.objects.count() == logs + 1
+    assert ChangeLog.objects.count() == logs + 2  # the import, and the one finding it changed
+    finding = Finding.objects.get(code="指摘01", report__code="kanazawa-2024-dx")
+    history = ChangeLog.objects.get(finding_id=finding.pk, action="finding.imported")
+    assert history.actor == auditor and batch.sha256[:12] in history.comment
+    assert history.changes == {
+        "表題（一覧）": [
+            "ID・パスワードの管理（クラウド型市公式ホームページ管理システム）",
+            "ID・パスワードの管理（ホームページ管理システム）",
+        ]
+    }
     assert entry.actor == auditor and entry.object_id == batch.pk
     assert entry.changes["sha256"] == [None, batch.sha256]
     assert entry.changes["created"] == [None, 1] and entry.changes["updated"] == [None, 2]
