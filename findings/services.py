@@ -85,6 +85,8 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
         if section_id not in wanted:
             if measure.reports.exists() or measure.evidence.exists():
                 raise WorkflowError(f"{measure.section} には報告または根拠資料があるため、割当を外せません。")
+            if measure.inquiry_items.exists():
+                raise WorkflowError(f"{measure.section} の措置は照会の対象になっているため、割当を外せません。")
             record(
                 actor=by,
                 action="measure.unassigned",

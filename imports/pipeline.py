@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from auditreg.changelog import record
@@ -156,6 +156,8 @@ def confirm(*, batch: ImportBatch, by) -> ImportBatch:
             return locked
     except _Rollback:
         pass
+    except IntegrityError:  # a concurrent write the locks did not cover (e.g. a report saved on screen meanwhile)
+        refusal = "取り込む間に同じデータが変更されました。もう一度アップロードして確認し直してください。"
     batch.state = BatchState.REFUSED
     batch.save(update_fields=["state"])
     record(actor=by, action="import.refused", obj=batch, comment=refusal or "")

@@ -1,0 +1,114 @@
+"""Forms of the inquiry rounds (照会)."""
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from auditreg.models import Section
+from auditreg.wareki import format_fiscal_year
+from findings.forms import BoundedDateField
+from findings.models import Finding, Measure
+
+from .uploads import max_upload_bytes
+
+
+class GroupedSelectMultiple(forms.SelectMultiple):
+    """A multiple <select> with <optgroup>s, rendered in Python like auditreg.widgets.FastSelect (which
+    has neither groups nor multiple choice): Django's per-option template include is slow for long lists."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        attrs["name"] = name
+        attrs.setdefault("id", f"id_{name}")
+        attrs["multiple"] = True
+        selected = {str(v) for v in (value or [])}
+        parts = []
+        for group, options in self.choices:
+            inner = "".join(
+                f'<option value="{conditional_escape(str(key))}"{" selected" if str(key) in selected else ""}>'
+                f"{conditional_escape(label)}</option>"
+                for key, label in options
+            )
+            parts.append(f'<optgroup label="{conditional_escape(group)}">{inner}</optgroup>')
+        attr_html = "".join(
+            format_html(' {}="{}"', k, v) if v is not True else format_html(" {}", k)
+            for k, v in attrs.items()
+            if v is not False and v is not None
+        )
+        return mark_safe(f"<select{attr_html}>{''.join(parts)}</select>")  # noqa: S308 - every part escaped above
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label="件名", max_length=200, help_text="例: 令和7年度 第1回 措置状況照会")
+    reply_by = BoundedDateField(label="回答期限")
+    note = forms.CharField(
+        label="依頼文（任意）",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="回答様式の上部にも表示されます。",
+    )
+    findings = forms.TypedMultipleChoiceField(
+        label="指摘・意見",
+        coerce=int,
+        widget=GroupedSelectMultiple(attrs={"size": 14}),
+        help_text="所管課が割り当て済みのものだけが表示されます。複数選べます（Ctrl / ⌘ を押しながらクリック）。",
+    )
+    sections = forms.TypedMultipleChoiceField(
+        label="所管課",
+        coerce=int,
+        widget=GroupedSelectMultiple(attrs={"size": 12}),
+        help_text="選んだ指摘・意見のうち、その課に割り当てられている措置が照会の対象になります。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        assigned = Exists(Measure.objects.filter(finding_id=OuterRef("pk")))
+        findings = (
+            Finding.objects.filter(assigned)
+            .select_related("report")
+            .order_by("-report__fiscal_year", "report__code", "order")
+            .only("pk", "code", "title", "report", "report__fiscal_year", "report__theme", "report__code")
+        )
+        self.fields["findings"].choices = _grouped(
+            findings, lambda f: f"{format_fiscal_year(f.report.fiscal_year)} {f.report.theme[:40]}", _finding_label
+        )
+        with_measures = Exists(Measure.objects.filter(section_id=OuterRef("pk")))
+        sections = Section.objects.filter(with_measures).select_related("bureau").order_by("bureau__order", "order")
+        self.fields["sections"].choices = _grouped(sections, lambda s: s.bureau.name, lambda s: s.name)
+
+    def clean_findings(self):
+        return list(Finding.objects.filter(pk__in=self.cleaned_data["findings"]))
+
+    def clean_sections(self):
+        return list(Section.objects.filter(pk__in=self.cleaned_data["sections"]))
+
+
+def _finding_label(finding) -> str:
+    title = finding.title if len(finding.title) <= 50 else finding.title[:49] + "…"
+    return f"{finding.code} {title}"
+
+
+def _grouped(objects, group_of, label_of) -> list:
+    groups: dict[str, list] = {}
+    for obj in objects:
+        groups.setdefault(group_of(obj), []).append((obj.pk, label_of(obj)))
+    return list(groups.items())
+
+
+class AnswerUploadForm(forms.Form):
+    file = forms.FileField(
+        label="記入した回答様式（Excel .xlsx）",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        help_text="この画面からダウンロードした様式に記入したもの。取り込む前に内容を確認する画面が表示されます。",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{upload.size:,} バイト。上限は {limit // 1024 // 1024}MB です）。"
+            )
+        return upload
