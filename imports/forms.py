@@ -10,7 +10,7 @@ from auditreg.wareki import format_fiscal_year
 from findings.forms import BoundedDateField
 from findings.models import Finding, Measure
 
-from .uploads import max_upload_bytes
+from .upload_forms import LimitedFileField
 
 
 class GroupedSelectMultiple(forms.SelectMultiple):
@@ -98,17 +98,8 @@ def _grouped(objects, group_of, label_of) -> list:
 
 
 class AnswerUploadForm(forms.Form):
-    file = forms.FileField(
+    file = LimitedFileField(
         label="記入した回答様式（Excel .xlsx）",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
         help_text="この画面からダウンロードした様式に記入したもの。取り込む前に内容を確認する画面が表示されます。",
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = max_upload_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"ファイルが大きすぎます（{upload.size:,} バイト。上限は {limit // 1024 // 1024}MB です）。"
-            )
-        return upload

@@ -5,21 +5,24 @@ from findings.models import AuditReport
 from .uploads import max_upload_bytes
 
 
+class LimitedFileField(forms.FileField):
+    """A file field that refuses a file over IMPORT_MAX_UPLOAD_BYTES with the size in the message."""
+
+    def validate(self, value):
+        super().validate(value)
+        limit = max_upload_bytes()
+        if value and value.size > limit:
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{value.size:,} バイト。上限は {limit // 1024 // 1024}MB です）。"
+            )
+
+
 class ReportUploadForm(forms.Form):
-    file = forms.FileField(
+    file = LimitedFileField(
         label="ファイル",
         help_text="報告書データのフォルダを zip にしたもの、または Excel テンプレート（.xlsx）。",
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,.xlsx"}),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = max_upload_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"ファイルが大きすぎます（{upload.size:,} バイト。上限は {limit // 1024 // 1024}MB です）。"
-            )
-        return upload
 
 
 class TemplateChoiceForm(forms.Form):
