@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from auditreg.choices import Role
+from auditreg.models import ChangeLog
 from findings.models import Finding
 from imports.choices import BatchState
 from imports.models import ImportBatch
@@ -163,3 +164,31 @@ def test_import_list_queries_are_bounded(office, auditor):
     large, response = count_queries(office, reverse("imports:import_list"))
     assert small == large <= 8
     assert "f59.zip" in response.content.decode()  # the newest first
+
+
+def test_template_command_and_import_file_command_round_trip(tmp_path, auditor, report):
+    from django.core.management import call_command
+
+    path = tmp_path / "report.xlsx"
+    call_command("export_template", str(path), "--report", report.code)
+    before = data_state()
+    call_command("import_file", str(path), "--user", auditor.username)
+    batch = ImportBatch.objects.get()
+    assert batch.kind == "workbook" and batch.state == BatchState.APPLIED and batch.changes == []
+    assert batch.counts["unchanged"] == 969  # every record of the report (the browser bench creates the same 969)
+    assert data_state() != before  # only the import record in the change log
+    assert ChangeLog.objects.filter(action="import.applied").count() == 1
+
+
+def test_import_file_refuses_a_section_user_and_reports_problems(tmp_path, make_user):
+    from django.core.management import CommandError, call_command
+
+    staff = make_user("v-cmd-staff", role=Role.SECTION_STAFF)
+    path = tmp_path / "a.csv"
+    path.write_text("number,name\n")
+    with pytest.raises(CommandError, match="監査事務局とシステム管理者だけ"):
+        call_command("import_file", str(path), "--user", staff.username)
+    auditor = make_user("v-cmd-auditor", role=Role.AUDITOR)
+    with pytest.raises(CommandError, match="CSV"):
+        call_command("import_file", str(path), "--user", auditor.username)
+    assert not ImportBatch.objects.exists()
