@@ -73,4 +73,15 @@ def test_a_whole_workflow_writes_nothing_to_the_project_folder(client, make_user
     )
     assert response.status_code == 302
     assert client.get("/publications/1/").status_code == 200
+    # an import: the upload waits for confirmation in the database, not in a local file
+    from imports.models import ImportBatch
+    from tests.imports.helpers import fixture_files, make_zip
+
+    assert client.get(reverse("imports:template") + f"?report={report.code}").status_code == 200
+    upload = SimpleUploadedFile("bundle.zip", make_zip(fixture_files()))
+    assert client.post(reverse("imports:import_upload"), {"file": upload}).status_code == 302
+    batch = ImportBatch.objects.get()
+    assert client.post(reverse("imports:batch_confirm", args=[batch.pk])).status_code == 302
+    batch.refresh_from_db()
+    assert batch.state == "applied"
     assert tree(settings.BASE_DIR) == before
