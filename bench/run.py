@@ -18,20 +18,24 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Query bounds per page (fail in --short mode when exceeded); equal at every scale by construction.
 BOUNDS = {
-    "findings_list": 12,
-    "findings_filtered": 12,
-    "findings_search": 12,
-    "finding_detail": 12,
-    "worklist": 10,
+    # session, user, 3 filter option lists, count, rows (status label inside), 2 prefetches
+    "findings_list": 9,
+    "findings_filtered": 10,  # + the submitted 局 checked by its form field
+    "findings_search": 9,
+    "finding_detail": 9,
+    "worklist": 6,  # session, user, statuses, measures, their sections, open reports
     "dashboard": 10,
     "measure_save": 25,
     "admin_changelist": 20,
+    "admin_changelist_filtered": 20,
+    "admin_changelist_search": 20,
 }
 
 
@@ -76,6 +80,11 @@ def ensure_database(url: str, findings: int):
             check=True,
             stdout=sys.stderr,  # stdout: only the JSON
         )
+    # Planner statistics and the visibility map as autovacuum would leave them on a running system:
+    # right after a bulk load PostgreSQL has no statistics yet and picks plans 10-100× slower (seen:
+    # the filtered list at 1.8 s, the real report's Excel at 2.3 s), which measures the moment, not the code.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def import_timings(url: str) -> dict:
@@ -163,6 +172,9 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
         c = Client()
         c.force_login(user)
         clients[user.username] = c
+    import gc
+
+    gc.freeze()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app
 
     def measure(name, fn, repeat=args.repeat, warm=3):
         for _ in range(warm):
@@ -222,21 +234,36 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
         },
         "pages": {},
     }
-    from urllib.parse import quote
-
     admin_fn = get("bench-admin", "/admin/findings/finding/")
     admin_figures = measure("admin_changelist", admin_fn)
     result["pages"]["admin_changelist"] = admin_figures
+    # the admin changelist asked the same question where it can: x_admin compares every page with the
+    # unfiltered changelist (as before), x_admin_same_query with the changelist filtered or searched alike
+    # (the admin has no 局 filter: kind and area only)
+    admin_same = {
+        "findings_list": admin_figures,
+        "findings_filtered": measure(
+            "admin_filtered", get("bench-admin", f"/admin/findings/finding/?kind__exact={quote('意見')}&area__exact=DX")
+        ),
+        "findings_search": measure(
+            "admin_search", get("bench-admin", f"/admin/findings/finding/?q={quote('台帳の整備')}")
+        ),
+    }
+    result["pages"]["admin_changelist_filtered"] = admin_same["findings_filtered"]
+    result["pages"]["admin_changelist_search"] = admin_same["findings_search"]
     for name, (user, page_url, data) in pages.items():
         path, _, query = page_url.partition("?")
         safe = path + (
             "?" + "&".join(f"{k}={quote(v)}" for k, v in (p.split("=", 1) for p in query.split("&"))) if query else ""
         )
         figures = measure(name, get(user, safe))
-        qs = finding_list(user=auditor, filterset_class=FindingFilterSet, data=data or None).qs[:50]
+        full = finding_list(user=auditor, filterset_class=FindingFilterSet, data=data or None).qs
+        figures["rows_matched"] = full.count()  # so that a page showing nothing is seen as such
+        qs = full[:50]  # the page's own main query (the rows of page 1), run as raw SQL: the floor
         figures["raw_sql_ms"] = measure(name + "_raw", raw(qs))["median_ms"]
         figures["x_raw"] = round(figures["median_ms"] / max(figures["raw_sql_ms"], 0.01), 1)
         figures["x_admin"] = round(figures["median_ms"] / max(admin_figures["median_ms"], 0.01), 2)
+        figures["x_admin_same_query"] = round(figures["median_ms"] / max(admin_same[name]["median_ms"], 0.01), 2)
         result["pages"][name] = figures
     result["pages"]["finding_detail"] = measure(
         "finding_detail", get("synthetic-auditor0", f"/findings/{big_finding.pk}/")
@@ -276,16 +303,27 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
     t = time.perf_counter()
     content = renderers.render_xlsx(big, data_sheets=False)
     xlsx_s = time.perf_counter() - t
+    rows, size = len(big.rows), len(content)
     tracemalloc.start()
     renderers.render_xlsx(big, data_sheets=False)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    del big, content
+    # the whole export as a request runs it: build (every row in memory) and render, one peak
+    tracemalloc.start()
+    renderers.render_xlsx(
+        status_report.build(reports=many, as_of=datetime.date.today(), per="finding"), data_sheets=False
+    )
+    peak_all = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     result["large_xlsx"] = {
-        "rows": len(big.rows),
+        "rows": rows,
         "build_s": round(build_s, 2),
         "render_s": round(xlsx_s, 2),
-        "bytes": len(content),
+        "total_s": round(build_s + xlsx_s, 2),
+        "bytes": size,
         "peak_python_mb": round(peak / 1024 / 1024, 1),
+        "peak_python_mb_build_and_render": round(peak_all / 1024 / 1024, 1),
     }
     result["import_real_report"] = import_timings(url)
     over = {k: v["queries"] for k, v in result["pages"].items() if k in BOUNDS and v["queries"] > BOUNDS[k]}

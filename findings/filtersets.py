@@ -1,13 +1,13 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.utils.choices import BaseChoiceIterator
 
 from auditreg.models import Bureau, Section
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
 from .choices import Area, FindingKind
-from .models import AuditReport, Finding, FindingGroup, FindingSubject
+from .models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject
 
 
 class FindingFilterSet(django_filters.FilterSet):
@@ -49,15 +49,29 @@ class FindingFilterSet(django_filters.FilterSet):
         model = Finding
         fields = ["report", "kind", "area", "group", "bureau", "section", "system", "q"]
 
-    SECTION_PATHS = ("report_sections__section", "subjects__system__section", "subjects__project__section")
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            _fill_choices(super().form)
+        return self._form
+
+    SECTION_PATHS = (
+        (FindingSection, "section"),
+        (FindingSubject, "system__section"),
+        (FindingSubject, "project__section"),
+    )
 
     def _by_sections(self, queryset, **lookups):
         """Findings whose responsible section (as named by the report) or whose subject's section
-        matches; one subquery, so no duplicate rows and no per-row queries."""
-        match = Q()
-        for path in self.SECTION_PATHS:
-            match |= Q(**{f"{path}__{key}": value for key, value in lookups.items()})
-        return queryset.filter(pk__in=Finding.objects.filter(match).values("pk"))
+        matches: one subquery, a UNION over the small link tables, so the database looks up only the
+        matching findings (no duplicate rows, no per-row queries, no scan of every finding)."""
+        parts = [
+            model.objects.filter(**{f"{path}__{key}": value for key, value in lookups.items()})
+            .order_by()
+            .values("finding_id")
+            for model, path in self.SECTION_PATHS
+        ]
+        return queryset.filter(pk__in=parts[0].union(*parts[1:]))
 
     def filter_bureau(self, queryset, name, value):
         return self._by_sections(queryset, bureau=value) if value else queryset
@@ -75,3 +89,76 @@ class FindingFilterSet(django_filters.FilterSet):
             if value
             else queryset
         )
+
+
+class _FilterOptions:
+    """The options of the five select boxes from three light queries (reports with their groups,
+    bureaus with their sections, the systems findings are raised against) instead of five queries
+    that build a model instance per option. Labels and order are those of the models' __str__ and
+    Meta.ordering. Loaded when a select box is first rendered (never for the CSV export, which only
+    validates); validating a submitted value still goes through each field's queryset."""
+
+    def __init__(self):
+        self._options = None
+
+    def __getitem__(self, name: str) -> list:
+        if self._options is None:
+            self._options = self._load()
+        return self._options[name]
+
+    @staticmethod
+    def _load() -> dict:
+        reports, groups, seen = [], [], set()
+        rows = AuditReport.objects.order_by("-fiscal_year", "code", "groups__order").values_list(
+            "pk", "theme", "groups__pk", "groups__title"
+        )
+        for pk, theme, group_pk, group_title in rows:
+            if pk not in seen:
+                seen.add(pk)
+                reports.append((pk, theme))
+            if group_pk is not None:
+                groups.append((group_pk, group_title))
+        bureaus, sections, seen = [], [], set()
+        rows = Bureau.objects.order_by("order", "name", "pk").values_list(
+            "pk", "name", "order", "sections__pk", "sections__name", "sections__order"
+        )
+        for pk, name, order, section_pk, section_name, section_order in rows:
+            if pk not in seen:
+                seen.add(pk)
+                bureaus.append((pk, name))
+            if section_pk is not None:
+                sections.append(((order, section_order, section_name), (section_pk, f"{name} {section_name}")))
+        sections.sort(key=lambda s: s[0])  # Section.Meta.ordering: bureau__order, order, name
+        systems = [
+            (pk, f"No.{number} {name}")
+            for pk, number, name in InformationSystem.objects.filter(finding_subjects__isnull=False)
+            .order_by("-report__fiscal_year", "report__code", "number", "pk")
+            .values_list("pk", "number", "name")
+            .distinct()
+        ]
+        return {
+            "report": reports,
+            "group": groups,
+            "bureau": bureaus,
+            "section": [option for _, option in sections],
+            "system": systems,
+        }
+
+
+class _LazyChoices(BaseChoiceIterator):
+    """A select box's choices, read from the shared _FilterOptions only when iterated."""
+
+    def __init__(self, options: _FilterOptions, name: str, empty_label):
+        self.options, self.name = options, name
+        self.empty = [("", empty_label)] if empty_label is not None else []
+
+    def __iter__(self):
+        yield from self.empty
+        yield from self.options[self.name]
+
+
+def _fill_choices(form) -> None:
+    options = _FilterOptions()
+    for name in ("report", "group", "bureau", "section", "system"):
+        field = form.fields[name]
+        field.widget.choices = _LazyChoices(options, name, field.empty_label)

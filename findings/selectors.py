@@ -1,20 +1,43 @@
 """Reads of findings: each selector scopes (through auditreg.access) and joins what its page shows."""
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from auditreg.access import visible_findings
 
-from .models import Finding, FindingSection, FindingSubject, TextRepair
+from .models import Finding, FindingSection, FindingSubject, MeasureStatus, TextRepair
+from .status import UNASSIGNED
+
+# The verbatim texts (kilobytes per finding) and the report's JSON columns: no list or table shows
+# them, so list queries leave them in the database (prefix with the path to Finding when joined).
+FINDING_LONG_TEXTS = ("detected", "problem", "recommendation", "recorded_measure", "search_text")
+REPORT_UNSHOWN = ("assistants", "stated_counts", "legal_basis", "source")
+
+
+def unshown_finding_columns(prefix: str = "") -> list[str]:
+    return [prefix + f for f in FINDING_LONG_TEXTS] + [f"{prefix}report__{f}" for f in REPORT_UNSHOWN]
+
+
+def status_label_annotation():
+    """The derived status's current label (labels are renamable data), read in the rows' own query
+    instead of a separate query for the MeasureStatus table: "" (未割当) has no row."""
+    return Coalesce(
+        Subquery(MeasureStatus.objects.filter(code=OuterRef("status_code")).order_by().values("label")[:1]),
+        Value(UNASSIGNED),
+    )
 
 
 def finding_list(*, user, filterset_class, data):
     """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list. Derived statuses
     are computed for the rows shown only (Finding.status_code, kept by the services), so that counting and paging
-    never aggregate over every measure."""
+    never aggregate over every measure. The order (report__fiscal_year, report, order) is served by the index
+    report_fiscal_year_idx: PostgreSQL reads the first reports in order and sorts within them only."""
     base = (
         visible_findings(user)
         .select_related("report", "group")
+        .defer(*unshown_finding_columns())
+        .annotate(status_label=status_label_annotation())
         .prefetch_related(
             Prefetch(
                 "report_sections",

@@ -6,9 +6,7 @@ from auditreg.exports import csv_response
 from auditreg.wareki import format_date
 
 from .filtersets import FindingFilterSet
-from .models import MeasureStatus
 from .selectors import finding_detail, finding_list, report_detail, report_list
-from .status import label_of
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
@@ -17,9 +15,6 @@ PAGE_SIZE = 50
 def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = list(MeasureStatus.objects.order_by("order"))
-    for f in page:
-        f.status_label = label_of(f.status_code, statuses)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -44,7 +39,6 @@ def finding_export_csv(request):
         "所管課（報告書記載）",
         "措置状況",
     ]
-    statuses = list(MeasureStatus.objects.order_by("order"))
 
     def rows():
         for f in filterset.qs:
@@ -59,7 +53,7 @@ def finding_export_csv(request):
                 f.page,
                 "、".join(str(s) for s in f.subjects.all()),
                 "、".join(str(s.section) for s in f.report_sections.all()),
-                label_of(f.status_code, statuses),
+                f.status_label,
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())

@@ -12,6 +12,7 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from auditreg.models import Bureau, ChangeLog, Section, User
@@ -21,6 +22,7 @@ from findings.models import (
     EvidenceFile,
     Finding,
     FindingGroup,
+    FindingSection,
     Measure,
     MeasureReport,
     MeasureStatus,
@@ -93,7 +95,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def _delete(self):
         reports = AuditReport.objects.filter(code__startswith=PREFIX)
-        ChangeLog.objects.filter(object_repr__startswith=PREFIX).delete()
+        # the generated entries, and any written since about synthetic findings or by synthetic users
+        # (bench/run.py saves reports as a synthetic section's staff)
+        ChangeLog.objects.filter(
+            Q(object_repr__startswith=PREFIX)
+            | Q(finding_id__in=Finding.objects.filter(report__in=reports).values("pk"))
+            | Q(actor__username__startswith=PREFIX)
+        ).delete()
         EvidenceFile.objects.filter(measure__finding__report__in=reports).delete()
         Measure.objects.filter(finding__report__in=reports).update(accepted_report=None)
         MeasureReport.objects.filter(measure__finding__report__in=reports).delete()
@@ -228,6 +236,15 @@ class Command(BaseCommand):
                     )
                 )
         measures = Measure.objects.bulk_create(measures, batch_size=batch)
+        # the sections the report itself names (所管課, shown in the findings list and matched by the
+        # 局・課 filters): like the real report, one or two of the sections later assigned
+        named = []
+        per_finding: dict[int, int] = {}
+        for m in measures:
+            if per_finding.get(m.finding_id, 0) < 2:
+                per_finding[m.finding_id] = per_finding.get(m.finding_id, 0) + 1
+                named.append(FindingSection(finding_id=m.finding_id, section_id=m.section_id))
+        FindingSection.objects.bulk_create(named, batch_size=batch)
         reports_objs, logs = [], []
         for m in measures:
             k = max(0, int(rnd.gauss(r_per_m, 1)))
@@ -316,6 +333,7 @@ class Command(BaseCommand):
             "報告書": len(reports),
             "指摘・意見": len(findings),
             "措置": len(measures),
+            "報告書記載の所管課": len(named),
             "措置の報告": len(created_reports),
             "変更履歴": ChangeLog.objects.filter(object_repr__startswith=PREFIX).count(),
             "情報システム": len(systems),
