@@ -172,9 +172,9 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
         c = Client()
         c.force_login(user)
         clients[user.username] = c
-    import gc
+    from auditreg.runtime import tune_gc
 
-    gc.freeze()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app
+    tune_gc()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app
 
     def measure(name, fn, repeat=args.repeat, warm=3):
         for _ in range(warm):
