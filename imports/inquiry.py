@@ -93,6 +93,22 @@ def round_create(*, title, reply_by, findings, sections, note="", by) -> Inquiry
     return round_
 
 
+def round_close(*, round, by) -> InquiryRound:
+    """Close a round: answers uploaded afterwards are refused (the preview says since when). Once only."""
+    if not access.is_auditor(by):
+        raise PermissionDenied("照会を締め切るのは監査事務局です。")
+    with transaction.atomic():
+        locked = InquiryRound.objects.select_for_update().get(pk=round.pk)
+        if locked.closed_at is not None:
+            raise ValidationError("この照会はすでに締め切られています。")
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+        record(
+            actor=by, action="inquiry.closed", obj=locked, changes={"closed_at": [None, locked.closed_at.isoformat()]}
+        )
+    return locked
+
+
 # -- rounds: selectors ------------------------------------------------------------------------
 
 

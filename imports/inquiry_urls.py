@@ -10,4 +10,5 @@ urlpatterns = [
     path("inquiries/<int:pk>/", views.round_detail_view, name="round_detail"),
     path("inquiries/<int:pk>/workbook.xlsx", views.round_workbook_view, name="round_workbook"),
     path("inquiries/<int:pk>/upload/", views.round_upload_view, name="round_upload"),
+    path("inquiries/<int:pk>/close/", views.round_close_view, name="round_close"),
 ]

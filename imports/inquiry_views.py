@@ -88,6 +88,7 @@ def _detail_page(request, pk, *, upload_form=None, status=200):
         "is_office": access.is_office(request.user),
         "overdue": today > detail.round.reply_by,
         "upload_form": upload_form or AnswerUploadForm(),
+        "can_close": access.is_auditor(request.user) and detail.round.closed_at is None,
     }
     return render(request, "imports/inquiry_detail.html", context, status=status)
 
@@ -138,3 +139,15 @@ def round_upload_view(request, pk):
         else:
             return redirect(reverse("imports:batch_detail", args=[batch.pk]))
     return _detail_page(request, pk, upload_form=form, status=400)
+
+
+@require_POST
+def round_close_view(request, pk):
+    round_ = inquiry.round_of(request.user, pk)
+    try:
+        inquiry.round_close(round=round_, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "照会を締め切りました。これ以降の回答のアップロードは受け付けません。")
+    return redirect("imports:round_detail", pk=round_.pk)

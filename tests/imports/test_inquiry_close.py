@@ -1,0 +1,62 @@
+"""Closing a round: only the audit office, once, recorded; afterwards the page offers no upload and an
+answer is refused with the date it closed."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from auditreg.models import ChangeLog
+from imports import inquiry
+from imports.models import InquiryRound
+
+from .test_inquiry_common import build_world, edit, snapshot, upload
+
+
+@pytest.fixture
+def w(make_user, report):
+    return build_world(make_user, report)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_audit_office_closes_a_round_once_and_it_is_recorded(w):
+    page = client_for(w.auditor).get(reverse("imports:round_detail", args=[w.round.pk])).content.decode()
+    assert "この照会を締め切る" in page
+    response = client_for(w.auditor).post(reverse("imports:round_close", args=[w.round.pk]), follow=True)
+    assert "照会を締め切りました" in response.content.decode()
+    w.round.refresh_from_db()
+    assert w.round.closed_at is not None
+    entry = ChangeLog.objects.get(action="inquiry.closed", object_id=w.round.pk)
+    assert entry.actor == w.auditor
+    again = client_for(w.auditor).post(reverse("imports:round_close", args=[w.round.pk]), follow=True)
+    assert "すでに締め切られています" in again.content.decode()
+    assert ChangeLog.objects.filter(action="inquiry.closed").count() == 1
+
+
+@pytest.mark.parametrize("who", ["staff", "head", "admin"])
+def test_others_cannot_close_a_round(w, who):
+    response = client_for(getattr(w, who)).post(reverse("imports:round_close", args=[w.round.pk]))
+    assert response.status_code == 403
+    assert InquiryRound.objects.get(pk=w.round.pk).closed_at is None
+
+
+def test_a_section_outside_the_round_gets_404(w):
+    response = client_for(w.outside_staff).post(reverse("imports:round_close", args=[w.round.pk]))
+    assert response.status_code == 404
+
+
+def test_after_closing_the_section_page_has_no_upload_and_an_answer_is_refused(w):
+    content = inquiry.section_workbook(round=w.round, section=w.section, by=w.staff)
+    inquiry.round_close(round=w.round, by=w.auditor)
+    staff = client_for(w.staff)
+    page = staff.get(reverse("imports:round_detail", args=[w.round.pk])).content.decode()
+    assert "締め切られています" in page and "アップロードして内容を確認する" not in page
+    before = snapshot()
+    edited = edit(content, {w.m01: {"措置状況": "措置中", "措置（対応）の内容": "締切後の回答"}})
+    response = staff.post(reverse("imports:round_upload", args=[w.round.pk]), {"file": upload(edited)}, follow=True)
+    assert "締め切られています" in response.content.decode()
+    assert snapshot() == before
