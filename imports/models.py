@@ -17,7 +17,8 @@ class ImportBatch(models.Model):
     filename = models.CharField("ファイル名", max_length=255)
     size = models.PositiveBigIntegerField("サイズ（バイト）")
     sha256 = models.CharField("SHA-256", max_length=64)
-    content = models.BinaryField("内容", editable=False)
+    content = models.BinaryField("内容", editable=False)  # emptied by purge_import_files after the retention period
+    content_purged_at = models.DateTimeField("内容の削除日時", null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("アップロード日時")
     # what the preview found: fingerprint of the data it was checked against, digest of the change plan

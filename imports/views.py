@@ -103,7 +103,10 @@ def _grouped_changes(batch):
 
 def batch_detail_view(request, pk):
     batch = get_object_or_404(
-        access.visible_batches(request.user).select_related("uploaded_by", "applied_by", "round", "section"), pk=pk
+        access.visible_batches(request.user)
+        .select_related("uploaded_by", "applied_by", "round", "section")
+        .defer("content"),
+        pk=pk,
     )
     return render(
         request,

@@ -283,3 +283,27 @@ def test_a_zip_without_a_top_folder_and_with_desktop_junk_reads_the_same(auditor
     files[".DS_Store"] = b"\0\0\0\1Bud1"
     batch = pipeline.stage(kind=None, upload=upload(make_zip(files, folder="")), by=auditor)
     assert batch.state == BatchState.PREVIEWED and batch.changes == [] and batch.warnings == []
+
+
+def test_old_upload_contents_are_purged_and_the_record_stays(auditor):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    applied = pipeline.confirm(batch=pipeline.stage(kind=None, upload=upload(edited_bundle()), by=auditor), by=auditor)
+    waiting = pipeline.stage(kind=None, upload=upload(make_zip(fixture_files())), by=auditor)
+    recent = pipeline.stage(kind=None, upload=upload(make_zip(fixture_files())), by=auditor)
+    old = timezone.now() - datetime.timedelta(days=400)
+    ImportBatch.objects.filter(pk__in=[applied.pk, waiting.pk]).update(uploaded_at=old)
+    call_command("purge_import_files", "--older-than", "365")
+    applied.refresh_from_db()
+    waiting.refresh_from_db()
+    recent.refresh_from_db()
+    assert bytes(applied.content) == b"" and applied.content_purged_at is not None
+    assert applied.state == BatchState.APPLIED and applied.sha256 and applied.changes  # the record stays
+    assert waiting.state == BatchState.DISCARDED and bytes(waiting.content) == b""
+    with pytest.raises(pipeline.ConfirmRefused):
+        pipeline.confirm(batch=waiting, by=auditor)
+    assert bytes(recent.content) and recent.content_purged_at is None and recent.state == BatchState.PREVIEWED
+    assert ChangeLog.objects.filter(action="import.files_purged").count() == 1
