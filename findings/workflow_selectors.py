@@ -68,7 +68,8 @@ def finding_measures(*, user, finding: Finding):
 
 def finding_history(*, user, finding: Finding):
     """The change log of a finding. Section users see only entries about their own measures'
-    objects plus the assignment entries (which are about their section or visible anyway)."""
+    objects plus the assignment entries (which are about their section or visible anyway), and the
+    changes to the finding's own text (an import: the report is read by everyone)."""
     entries = ChangeLog.objects.filter(finding_id=finding.pk).select_related("actor").order_by("at", "pk")
     if access.is_office(user):
         return list(entries)
@@ -79,6 +80,7 @@ def finding_history(*, user, finding: Finding):
         for e in entries
         if (e.object_type == "findings.measure" and e.object_id in visible)
         or (e.object_type == "findings.measurereport" and e.object_id in report_ids)
+        or (e.object_type == "findings.finding" and e.object_id == finding.pk)
     ]
 
 

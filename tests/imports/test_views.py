@@ -192,3 +192,15 @@ def test_import_file_refuses_a_section_user_and_reports_problems(tmp_path, make_
     with pytest.raises(CommandError, match="CSV"):
         call_command("import_file", str(path), "--user", auditor.username)
     assert not ImportBatch.objects.exists()
+
+
+def test_a_finding_changed_by_an_import_shows_it_in_its_history_to_everyone(office, auditor, make_user):
+    office.post(reverse("imports:import_upload"), {"file": upload(_edited_zip())})
+    office.post(reverse("imports:batch_confirm", args=[ImportBatch.objects.get().pk]))
+    finding = Finding.objects.get(report__code="kanazawa-2024-dx", code="指摘02")
+    url = reverse("findings:finding_detail", args=[finding.pk])
+    for client in (office, Client()):
+        if client is not office:
+            client.force_login(make_user("v-history-staff", role=Role.SECTION_STAFF))
+        page = client.get(url).content.decode()
+        assert "finding.imported" in page and "窓口の ID 管理" in page
