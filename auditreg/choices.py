@@ -6,3 +6,28 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "監査事務局"
     SECTION_STAFF = "section_staff", "所管課担当"
     SECTION_HEAD = "section_head", "所管課長"
+
+
+# What the change log's action codes mean, for people (the codes stay stable in the data).
+ACTION_LABELS = {
+    "admin.deleted": "管理画面で削除",
+    "evidence.added": "根拠資料の登録",
+    "finding.imported": "取込による変更",
+    "import.applied": "データ取込",
+    "import.files_purged": "取込ファイルの内容の削除",
+    "import.refused": "取込の拒否",
+    "inquiry.answered": "照会への回答",
+    "inquiry.closed": "照会の締切",
+    "inquiry.created": "照会の作成",
+    "inquiry.downloaded": "照会様式のダウンロード",
+    "measure.assigned": "所管課の割当",
+    "measure.reply_by_changed": "回答期限の変更",
+    "measure.unassigned": "所管課の割当解除",
+    "publication.created": "措置状況の公表",
+    "report.accepted": "受理",
+    "report.created": "報告の作成",
+    "report.edited": "報告の編集",
+    "report.returned": "差戻し",
+    "report.submitted": "課長承認・提出",
+    "user.deactivated": "アカウントの無効化",
+}

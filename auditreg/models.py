@@ -138,3 +138,9 @@ class ChangeLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        from .choices import ACTION_LABELS
+
+        return ACTION_LABELS.get(self.action, self.action)

@@ -584,14 +584,15 @@ def _column(key: str, index: dict) -> str:
 
 
 def _as_int(value) -> int | None:
+    """An id cell as an int the database can look up (a 64-bit key), else None (reported as not an id)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 18:
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
     return None
 
 

@@ -100,7 +100,7 @@ def test_full_flow_through_the_pages(client, people, report):
     assert report_obj.state == ReportState.ACCEPTED and measure.status == done
     assert report_obj.completed_on == datetime.date(2025, 6, 30)
     detail = c.get(reverse("findings:finding_detail", args=[finding.pk])).content.decode()
-    assert "report.returned" in detail and "確認した課の一覧を添付してください。" in detail
+    assert "差戻し" in detail and "report.returned" not in detail and "確認した課の一覧を添付してください。" in detail
     listing = c.get(reverse("findings:finding_list") + f"?report={report.pk}&kind=指摘")
     labels = {f.code: f.status_label for f in listing.context["page"]}
     assert labels == {"指摘01": "措置済", "指摘02": "未割当", "指摘03": "未割当"}

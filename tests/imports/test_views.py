@@ -203,4 +203,4 @@ def test_a_finding_changed_by_an_import_shows_it_in_its_history_to_everyone(offi
         if client is not office:
             client.force_login(make_user("v-history-staff", role=Role.SECTION_STAFF))
         page = client.get(url).content.decode()
-        assert "finding.imported" in page and "窓口の ID 管理" in page
+        assert "取込による変更" in page and "窓口の ID 管理" in page
