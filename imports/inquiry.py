@@ -766,12 +766,16 @@ class InquiryHandler:
     def _header(self, sheet, plan) -> tuple[int, dict] | None:
         for r, row in enumerate(sheet.rows[:15]):
             if row and isinstance(row[0], str) and row[0].split("\n")[0].strip() == ID_HEADER:
+                names = [str(v).split("\n")[0].strip() for v in row if v is not None]
                 labels = {str(v).split("\n")[0].strip(): c for c, v in enumerate(row) if v is not None}
                 index = {key: labels[label] for key, label, _, _ in LOCKED + EDITABLE if label in labels}
                 missing = [label for key, label, _, _ in EDITABLE if key not in index]
                 for label in missing:
                     plan.problems.append([f"{SHEET}シート {r + 1}行目", label, "この列が見つかりません。"])
-                return None if missing else (r, index)
+                twice = sorted({n for n in names if names.count(n) > 1 and n in labels})
+                for label in twice:  # which of the two would be the answer is anybody's guess: refuse
+                    plan.problems.append([f"{SHEET}シート {r + 1}行目", label, "同じ見出しの列が複数あります。"])
+                return None if missing or twice else (r, index)
         plan.problems.append([f"{SHEET}シート", ID_HEADER, "見出しの行（措置ID …）が見つかりません。"])
         return None
 

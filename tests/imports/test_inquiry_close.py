@@ -60,3 +60,23 @@ def test_after_closing_the_section_page_has_no_upload_and_an_answer_is_refused(w
     response = staff.post(reverse("imports:round_upload", args=[w.round.pk]), {"file": upload(edited)}, follow=True)
     assert "締め切られています" in response.content.decode()
     assert snapshot() == before
+
+
+def test_a_heading_given_twice_is_a_problem(w):
+    from imports import pipeline
+    from imports.choices import BatchKind, BatchState
+
+    from .test_inquiry_common import columns, header_row, open_book, save_book
+
+    book = open_book(inquiry.section_workbook(round=w.round, section=w.section, by=w.staff))
+    ws = book.worksheets[0]
+    ws.protection.sheet = False
+    row = header_row(ws)
+    ws.cell(row, ws.max_column + 1).value = ws.cell(row, columns(ws)["措置状況"]).value
+    before = snapshot()
+    batch = pipeline.stage(
+        kind=BatchKind.INQUIRY, upload=upload(save_book(book)), by=w.staff, round=w.round, section=w.section
+    )
+    assert batch.state == BatchState.INVALID
+    assert any(p[1] == "措置状況" and "複数" in p[2] for p in batch.problems), batch.problems
+    assert snapshot() == before
