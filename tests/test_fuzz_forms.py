@@ -10,8 +10,8 @@ Properties, for every page below:
 
 Every example logs in and runs inside a transaction that is rolled back, so examples do not see
 each other's writes. Every bug found here is fixed; its minimal example stays at the end of the
-file as a regression test. A bug found later can be pinned as a strict xfail with its signature in
-`known_bug`, so that the properties keep checking everything else until it is fixed.
+file as a regression test. A bug found later fails the property with its example; pin that example
+as a strict xfail regression test and fix it.
 
 Examples are derandomised (the same ones on every run); FUZZ_SCALE=20 runs 20 times as many
 with a random seed.
@@ -20,12 +20,9 @@ with a random seed.
 import datetime
 import hashlib
 import os
-import traceback
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.urls import reverse
@@ -119,43 +116,6 @@ def _stored_files(storage, folder):
         yield from _stored_files(storage, f"{folder}/{name}")
 
 
-ROOT = Path(django_settings.BASE_DIR).resolve()
-
-
-def _app_frames(exc: BaseException) -> list[str]:
-    """`path:function` of the frames of our own code (not tests, not libraries), innermost last."""
-    frames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
-        path = Path(frame.filename).resolve()
-        if ROOT in path.parents and ".venv" not in path.parts and "tests" not in path.parts:
-            frames.append(f"{path.relative_to(ROOT)}:{frame.name}")
-    return frames
-
-
-def _raised_in(exc: BaseException, place: str) -> bool:
-    """Raised by the file of `place` ("path:function"), inside that function if one is named."""
-    frames = _app_frames(exc)
-    path, _, function = place.partition(":")
-    if not place:
-        return True
-    return (
-        bool(frames)
-        and frames[-1].split(":")[0] == path
-        and (not function or any(f == place for f in frames if f.startswith(path)))
-    )
-
-
-def known_bug(exc: BaseException) -> str | None:
-    """The signature of a bug pinned by a strict xfail test, or None (the list is empty: all fixed).
-    When a pinned bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
-    message = str(exc)
-    signatures: list = []  # every bug these properties found is fixed; the regression tests stay below
-    for exc_type, place, text, reason in signatures:
-        if isinstance(exc, exc_type) and _raised_in(exc, place) and text in message:
-            return reason
-    return None
-
-
 def run(client, user, request, *, ok=(), refused=(), later=(), read_only=False, check=None):
     """One example: log in, take the snapshot, send `request()`, check the outcome, roll back.
 
@@ -167,13 +127,7 @@ def run(client, user, request, *, ok=(), refused=(), later=(), read_only=False, 
         try:
             client.force_login(user)
             before = state()
-            try:
-                response = request()
-            except Exception as exc:
-                reason = known_bug(exc)
-                if reason is None:
-                    raise
-                return f"known bug: {reason}"
+            response = request()
             code = response.status_code
             assert code < 500, code
             assert code in ok or code in refused, f"unexpected status {code}"
@@ -189,13 +143,7 @@ def run(client, user, request, *, ok=(), refused=(), later=(), read_only=False, 
             if check is not None:
                 check(response)
             for url in later:
-                try:
-                    follow = client.get(url)
-                except Exception as exc:
-                    reason = known_bug(exc)
-                    if reason is None:
-                        raise
-                    return f"known bug: {reason}"
+                follow = client.get(url)
                 assert follow.status_code < 500, (url, follow.status_code)
             return f"accepted {code}"
         finally:
@@ -658,7 +606,7 @@ def test_account_review(client, world, data):
 
 
 # -- bugs found by the properties: minimal failing examples ------------------------------------
-# Each is the shrunk (or hand-minimised) example of one signature in `known_bug`; the assertions
+# Each is the shrunk (or hand-minimised) example of one bug the properties found; the assertions
 # are the property's expectation.
 
 ON_SQLITE = connection.vendor == "sqlite"

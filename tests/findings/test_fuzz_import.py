@@ -14,9 +14,8 @@ The properties:
 
 Every example runs in a transaction that is rolled back, so a harmless mutation that did
 import leaves nothing behind for the next example. Every bug these properties found is fixed;
-its minimal example stays at the end of the file as a regression test. A bug found later can be
-pinned there as a strict xfail, with its signature in `known_bug` so that the properties keep
-checking everything else until it is fixed.
+its minimal example stays at the end of the file as a regression test. A bug found later fails
+the property with its example; pin that example as a strict xfail regression test and fix it.
 
 Examples are derandomised (the same ones on every run); FUZZ_SCALE=20 runs 20 times as many
 with a random seed.
@@ -32,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -626,44 +624,6 @@ def fuzz_base(tmp_path_factory):
     return base
 
 
-# -- known bugs (none now; see the module docstring) ---------------------------------------------
-
-
-def _app_frames(exc: BaseException) -> list[str]:
-    """`path:function` of the frames of our own code (not tests, not libraries), innermost last."""
-    frames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
-        path = Path(frame.filename).resolve()
-        if ROOT in path.parents and ".venv" not in path.parts and "tests" not in path.parts:
-            frames.append(f"{path.relative_to(ROOT)}:{frame.name}")
-    return frames
-
-
-def _raised_in(exc: BaseException, place: str) -> bool:
-    """Raised by the file of `place` ("path:function"), inside that function if one is named."""
-    frames = _app_frames(exc)
-    path, _, function = place.partition(":")
-    return (
-        bool(frames)
-        and frames[-1].split(":")[0] == path
-        and (not function or any(f == place for f in frames if f.startswith(path)))
-    )
-
-
-ROOT = Path(django_settings.BASE_DIR).resolve()
-
-
-def known_bug(exc: BaseException) -> str | None:
-    """The signature of a bug pinned by a strict xfail test, or None (the list is empty: all fixed).
-    When a pinned bug is fixed its xfail test XPASSes (strict: a failure); delete it and its line here."""
-    message = str(exc)
-    signatures: list = []  # every bug these properties found is fixed; the regression tests stay below
-    for exc_type, place, text, reason in signatures:
-        if isinstance(exc, exc_type) and _raised_in(exc, place) and text in message:
-            return reason
-    return None
-
-
 # -- checking an outcome -------------------------------------------------------------------
 
 
@@ -711,22 +671,10 @@ def import_and_check(folder: Path, client=None):
                 check_problems(exc.problems)
                 assert snapshot() == before, "a refused import changed the database"
                 return "refused"
-            except Exception as exc:
-                reason = known_bug(exc)
-                if reason is None:
-                    raise
-                assert snapshot() == before, "a crashed import changed the database"
-                return f"known bug: {reason}"
             again = import_report_bundle(folder)
             assert not again.load.changed, {label: s.changes[:5] for label, s in again.load.stats.items() if s.touched}
             if client is not None:
-                try:
-                    check_pages(client)
-                except Exception as exc:
-                    reason = known_bug(exc)
-                    if reason is None:
-                        raise
-                    return f"known bug: {reason}"
+                check_pages(client)
             return "imported" if outcome.load.changed else "imported, no change"
         finally:
             transaction.set_rollback(True)
@@ -772,10 +720,6 @@ def test_import_command_succeeds_or_raises_command_error(fuzz_base, mutation_lis
                 assert snapshot() == before
                 assert "エラー:" in err.getvalue()
                 event("CommandError")
-            except Exception as exc:
-                if known_bug(exc) is None:
-                    raise
-                event("known bug")
             else:
                 assert "取り込" in out.getvalue() or "ドライラン" in out.getvalue()
                 if dry_run:
@@ -792,7 +736,7 @@ def test_unmutated_bundle_is_a_no_op(fuzz_base, auditor_client):
 
 
 # -- bugs found by the properties: minimal failing examples ------------------------------------
-# Each is the shrunk (or hand-minimised) example of one signature in `known_bug`. The expected
+# Each is the shrunk (or hand-minimised) example of one bug the properties found. The expected
 # behaviour is the property's: BundleInvalid naming the file, and the database unchanged.
 
 
