@@ -2,26 +2,41 @@
 made the filter forms (hundreds of sections) cost more than the rest of a list page together."""
 
 from django import forms
-from django.utils.html import conditional_escape, format_html
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
+def _key(option_value) -> str:
+    key = str(option_value.value if hasattr(option_value, "value") else option_value)
+    return "" if key == "None" else key
+
+
 class FastSelect(forms.Select):
+    """Choices may be flat or grouped (label, [(value, label), …]) -> <optgroup>."""
+
+    def _options(self, choices, selected) -> str:
+        parts = []
+        for option_value, label in choices:
+            if isinstance(label, (list, tuple)):
+                inner = self._options(label, selected)
+                parts.append(f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>')
+                continue
+            key = _key(option_value)
+            mark = " selected" if key in selected else ""
+            parts.append(f'<option value="{conditional_escape(key)}"{mark}>{conditional_escape(label)}</option>')
+        return "".join(parts)
+
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         attrs["name"] = name
         attrs.setdefault("id", f"id_{name}")
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
         selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v is not None}
-        options = []
-        for option_value, label in self.choices:
-            key = str(option_value.value if hasattr(option_value, "value") else option_value)
-            if key == "None":
-                key = ""
-            mark = " selected" if key in selected else ""
-            options.append(f'<option value="{conditional_escape(key)}"{mark}>{conditional_escape(label)}</option>')
-        attr_html = "".join(
-            format_html(' {}="{}"', k, v) if v is not True else format_html(" {}", k)
-            for k, v in attrs.items()
-            if v is not False and v is not None
-        )
-        return mark_safe(f"<select{attr_html}>{''.join(options)}</select>")  # noqa: S308 - every part escaped above
+        options = self._options(self.choices, selected)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # noqa: S308 - every part escaped
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """The same, for a multiple choice (reads a list from the submitted data)."""

@@ -2,41 +2,14 @@
 
 from django import forms
 from django.db.models import Exists, OuterRef
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
 
 from auditreg.models import Section
 from auditreg.wareki import format_fiscal_year
+from auditreg.widgets import FastSelectMultiple
 from findings.forms import BoundedDateField
 from findings.models import Finding, Measure
 
 from .upload_forms import LimitedFileField
-
-
-class GroupedSelectMultiple(forms.SelectMultiple):
-    """A multiple <select> with <optgroup>s, rendered in Python like auditreg.widgets.FastSelect (which
-    has neither groups nor multiple choice): Django's per-option template include is slow for long lists."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        attrs["name"] = name
-        attrs.setdefault("id", f"id_{name}")
-        attrs["multiple"] = True
-        selected = {str(v) for v in (value or [])}
-        parts = []
-        for group, options in self.choices:
-            inner = "".join(
-                f'<option value="{conditional_escape(str(key))}"{" selected" if str(key) in selected else ""}>'
-                f"{conditional_escape(label)}</option>"
-                for key, label in options
-            )
-            parts.append(f'<optgroup label="{conditional_escape(group)}">{inner}</optgroup>')
-        attr_html = "".join(
-            format_html(' {}="{}"', k, v) if v is not True else format_html(" {}", k)
-            for k, v in attrs.items()
-            if v is not False and v is not None
-        )
-        return mark_safe(f"<select{attr_html}>{''.join(parts)}</select>")  # noqa: S308 - every part escaped above
 
 
 class RoundForm(forms.Form):
@@ -52,13 +25,13 @@ class RoundForm(forms.Form):
     findings = forms.TypedMultipleChoiceField(
         label="指摘・意見",
         coerce=int,
-        widget=GroupedSelectMultiple(attrs={"size": 14}),
+        widget=FastSelectMultiple(attrs={"size": 14}),
         help_text="所管課が割り当て済みのものだけが表示されます。複数選べます（Ctrl / ⌘ を押しながらクリック）。",
     )
     sections = forms.TypedMultipleChoiceField(
         label="所管課",
         coerce=int,
-        widget=GroupedSelectMultiple(attrs={"size": 12}),
+        widget=FastSelectMultiple(attrs={"size": 12}),
         help_text="選んだ指摘・意見のうち、その課に割り当てられている措置が照会の対象になります。",
     )
 
