@@ -20,9 +20,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,10 +34,9 @@ os.environ.pop("BROWSER_DATABASE_URL", None)  # the conftest would use PostgreSQ
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    _free_port,
     _manage,
     _server_env,
-    _wait_until_up,
+    running_server,
 )
 
 FIXTURE = ROOT / "fixtures" / "kanazawa-2024-dx"
@@ -107,74 +104,54 @@ def upload(page, bundle: Path) -> float:
 
 def one_run(browser, bundle: Path) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-browser-import-"))
-    proc = None
     try:
         env = _server_env(root)
         _manage(env, "migrate", "--noinput")
         _manage(env, "shell", "-c", SEED)
-        port = _free_port()
-        log = root / "server.log"
-        with log.open("wb") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_up(proc, base_url + "/login/", log)
-        context = browser.new_context(base_url=base_url, locale="ja-JP", timezone_id="Asia/Tokyo")
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            page = context.new_page()
-            page.goto("/login/")
-            page.fill("#id_username", USERNAME)
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="ログイン").click()
-            page.wait_for_url(lambda url: "/login/" not in url)
-
-            result = {"upload_to_preview": upload(page, bundle)}
-            check_batch_page(page, "確認待ち")
-            if page.locator("#no-change").count():
-                raise BenchFailed("the first upload on an empty database previews as 'nothing changes'")
-            result["server_preview"] = server_seconds(page)
-
-            started = time.perf_counter()
-            with page.expect_navigation(wait_until="load", timeout=TIMEOUT_MS):
-                page.get_by_role("button", name="この内容で取り込む").click()
-            result["confirm_to_success"] = time.perf_counter() - started
-            message = page.locator("ul.messages").inner_text() if page.locator("ul.messages").count() else ""
-            if "取り込みました" not in message:
-                raise BenchFailed(f"no success message after confirming: {message!r}")
-            check_batch_page(page, "取込済")
-            result["server_apply"] = server_seconds(page)
-            result["message"] = message.strip()
-
-            out = _manage(env, "shell", "-c", COUNT)
-            counts = json.loads(next(line for line in out.splitlines() if line.startswith("COUNTS "))[7:])
-            if counts != EXPECTED:
-                raise BenchFailed(f"after confirming the database holds {counts}, expected {EXPECTED}")
-            result["counts"] = counts
-
-            result["reimport_to_preview"] = upload(page, bundle)
-            check_batch_page(page, "確認待ち")
-            if not page.locator("#no-change").is_visible():
-                changes = page.locator("main").inner_text()[:2000]
-                raise BenchFailed(f"the re-import does not say that nothing changes:\n{changes}")
-            result["server_reimport_preview"] = server_seconds(page)
-        finally:
-            context.close()
-        return result
-    finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
+        with running_server(env, root) as (base_url, _log):
+            context = browser.new_context(base_url=base_url, locale="ja-JP", timezone_id="Asia/Tokyo")
+            context.set_default_timeout(TIMEOUT_MS)
             try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                page = context.new_page()
+                page.goto("/login/")
+                page.fill("#id_username", USERNAME)
+                page.fill("#id_password", PASSWORD)
+                page.get_by_role("button", name="ログイン").click()
+                page.wait_for_url(lambda url: "/login/" not in url)
+
+                result = {"upload_to_preview": upload(page, bundle)}
+                check_batch_page(page, "確認待ち")
+                if page.locator("#no-change").count():
+                    raise BenchFailed("the first upload on an empty database previews as 'nothing changes'")
+                result["server_preview"] = server_seconds(page)
+
+                started = time.perf_counter()
+                with page.expect_navigation(wait_until="load", timeout=TIMEOUT_MS):
+                    page.get_by_role("button", name="この内容で取り込む").click()
+                result["confirm_to_success"] = time.perf_counter() - started
+                message = page.locator("ul.messages").inner_text() if page.locator("ul.messages").count() else ""
+                if "取り込みました" not in message:
+                    raise BenchFailed(f"no success message after confirming: {message!r}")
+                check_batch_page(page, "取込済")
+                result["server_apply"] = server_seconds(page)
+                result["message"] = message.strip()
+
+                out = _manage(env, "shell", "-c", COUNT)
+                counts = json.loads(next(line for line in out.splitlines() if line.startswith("COUNTS "))[7:])
+                if counts != EXPECTED:
+                    raise BenchFailed(f"after confirming the database holds {counts}, expected {EXPECTED}")
+                result["counts"] = counts
+
+                result["reimport_to_preview"] = upload(page, bundle)
+                check_batch_page(page, "確認待ち")
+                if not page.locator("#no-change").is_visible():
+                    changes = page.locator("main").inner_text()[:2000]
+                    raise BenchFailed(f"the re-import does not say that nothing changes:\n{changes}")
+                result["server_reimport_preview"] = server_seconds(page)
+            finally:
+                context.close()
+            return result
+    finally:
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -13,6 +13,7 @@ Screenshots of the main pages go to test-artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -175,17 +176,10 @@ def _wait_until_up(proc: subprocess.Popen, url: str, log: Path) -> None:
     raise RuntimeError(f"the server did not answer {url} within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    root = tmp_path_factory.mktemp("browser-app")
-    env = _server_env(root)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "import_report", "fixtures/kanazawa-2024-dx")
-    out = _manage(env, "shell", "-c", SEED.format(users=json.dumps(USERS), password=PASSWORD))
-    seeded = json.loads(next(line for line in out.splitlines() if line.startswith("SEED-JSON "))[10:])
+@contextlib.contextmanager
+def running_server(env: dict, root: Path):
+    """`manage.py runserver` on a free port against the scratch database in `env`; yields (base URL, log
+    path) once it answers, and stops it afterwards. Also used by bench/browser_import.py."""
     port = _free_port()
     log = root / "server.log"
     with log.open("wb") as log_file:
@@ -200,13 +194,7 @@ def live_app(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(proc, base_url + "/login/", log)
-        yield LiveApp(
-            base_url=base_url,
-            root=root,
-            findings=seeded["findings"],
-            a11y_measure=seeded["a11y_measure"],
-            log=log,
-        )
+        yield base_url, log
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -214,6 +202,27 @@ def live_app(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("browser-app")
+    env = _server_env(root)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "import_report", "fixtures/kanazawa-2024-dx")
+    out = _manage(env, "shell", "-c", SEED.format(users=json.dumps(USERS), password=PASSWORD))
+    seeded = json.loads(next(line for line in out.splitlines() if line.startswith("SEED-JSON "))[10:])
+    with running_server(env, root) as (base_url, log):
+        yield LiveApp(
+            base_url=base_url,
+            root=root,
+            findings=seeded["findings"],
+            a11y_measure=seeded["a11y_measure"],
+            log=log,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -77,3 +77,18 @@ def axe_blocking_violations(page) -> tuple[list[dict], str]:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     return blocking, results.generate_report()
+
+
+def summary_row(page, label: str) -> list[str]:
+    """作成・変更・削除・変更なし of one kind in an import preview's 件数 table."""
+    row = page.locator("#summary tbody tr").filter(has=page.locator("th", has_text=re.compile(f"^{label}$")))
+    expect(row).to_have_count(1)
+    return [c.strip() for c in row.locator("td").all_inner_texts()]
+
+
+def change_rows(page, label: str) -> list[list[str]]:
+    """対象・項目・変更前・変更後 of the rows under an import preview's 変更の内容 heading of one kind."""
+    heading = page.get_by_role("heading", level=3, name=label, exact=True)
+    expect(heading).to_have_count(1)
+    rows = heading.locator("xpath=following-sibling::table[1]").locator("tbody tr")
+    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows.all()]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import HAS_AXE, axe_blocking_violations, csrf_token, expect, messages, nav
+from .helpers import HAS_AXE, axe_blocking_violations, change_rows, csrf_token, expect, messages, nav, summary_row
 
 pytestmark = pytest.mark.browser
 
@@ -58,21 +58,6 @@ def upload_bundle(page, data: bytes, filename: str) -> int:
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(rf"^取込 \d+：{re.escape(filename)}$"))
     return int(re.search(r"/imports/(\d+)/$", page.url).group(1))
-
-
-def summary_row(page, label: str) -> list[str]:
-    """作成・変更・削除・変更なし of one kind in the preview's 件数 table."""
-    row = page.locator("#summary tbody tr").filter(has=page.locator("th", has_text=re.compile(f"^{label}$")))
-    expect(row).to_have_count(1)
-    return [c.strip() for c in row.locator("td").all_inner_texts()]
-
-
-def change_rows(page, label: str) -> list[list[str]]:
-    """対象・項目・変更前・変更後 of the rows under the 変更の内容 heading of one kind."""
-    heading = page.get_by_role("heading", level=3, name=label, exact=True)
-    expect(heading).to_have_count(1)
-    rows = heading.locator("xpath=following-sibling::table[1]").locator("tbody tr")
-    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows.all()]
 
 
 def all_change_rows(page) -> int:

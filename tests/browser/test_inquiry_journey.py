@@ -20,7 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import HAS_AXE, SECTION, assign, axe_blocking_violations, csrf_token, expect, messages, nav
+from .helpers import (
+    HAS_AXE,
+    SECTION,
+    assign,
+    axe_blocking_violations,
+    change_rows,
+    csrf_token,
+    expect,
+    messages,
+    nav,
+    summary_row,
+)
 from .test_accessibility import NAMELESS_BUTTONS, ORPHAN_LABELS, UNLABELLED_CONTROLS
 
 pytestmark = pytest.mark.browser
@@ -67,19 +78,6 @@ def meta_value(page, term: str):
     dt = page.locator("dl.meta dt").filter(has_text=re.compile(f"^{re.escape(term)}$"))
     expect(dt).to_have_count(1)
     return dt.locator("xpath=following-sibling::dd[1]")
-
-
-def summary_row(page, label: str) -> list[str]:
-    row = page.locator("#summary tbody tr").filter(has=page.locator("th", has_text=re.compile(f"^{label}$")))
-    expect(row).to_have_count(1)
-    return [c.strip() for c in row.locator("td").all_inner_texts()]
-
-
-def change_rows(page, label: str) -> list[list[str]]:
-    heading = page.get_by_role("heading", level=3, name=label, exact=True)
-    expect(heading).to_have_count(1)
-    rows = heading.locator("xpath=following-sibling::table[1]").locator("tbody tr")
-    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in rows.all()]
 
 
 def open_round_from_list(page, title: str) -> int:
