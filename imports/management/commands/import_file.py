@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from auditreg.models import User
 from imports import pipeline
 from imports.choices import BatchState
+from imports.cli import write_preview
 from imports.uploads import UploadRefused
 
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             batch = pipeline.stage(kind=None, upload=SimpleUploadedFile(file, data), by=actor)
         except UploadRefused as exc:
             raise CommandError(str(exc)) from exc
-        print_batch(self, batch)
+        write_preview(self, batch)
         if batch.state == BatchState.INVALID:
             raise CommandError(
                 f"{len(batch.problems)} 件の問題があるため、何も取り込みませんでした（取込 {batch.pk}）。"
@@ -50,20 +51,3 @@ class Command(BaseCommand):
         except pipeline.ConfirmRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"取り込みました（取込 {batch.pk}、{batch.seconds:.2f} 秒）。"))
-
-
-def print_batch(command, batch):
-    for place, field, message in batch.warnings:
-        command.stdout.write(command.style.WARNING(f"警告: {place} {field}: {message}"))
-    for place, field, message in batch.problems:
-        command.stderr.write(f"エラー: {place} {field}: {message}")
-    for notice in batch.notices:
-        command.stdout.write(f"注記: {notice}")
-    if batch.summary:
-        command.stdout.write(f"{'種類':<24} 作成  変更  削除  同一")
-        for label, s in batch.summary.items():
-            command.stdout.write(
-                f"{label:<24} {s['created']:>4}  {s['updated']:>4}  {s['deleted']:>4}  {s['unchanged']:>4}"
-            )
-    for label, key, field, old, new in batch.changes:
-        command.stdout.write(f"    {label} {key}: {field} {old[:60]} → {new[:60]}")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from auditreg import access
 from imports import pipeline
 from imports.choices import BatchKind
+from imports.cli import write_preview
 from imports.models import InquiryRound
 from imports.uploads import UploadRefused
 
@@ -45,7 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"ファイルを開けません: {exc}") from exc
         except UploadRefused as exc:
             raise CommandError(str(exc)) from exc
-        self._print_preview(batch)
+        self.stdout.write(f"照会: {batch.round.title}（{batch.section}）ファイル: {batch.filename}")
+        write_preview(self, batch)
         if batch.problems:
             raise CommandError(
                 f"{len(batch.problems)} 件の問題があるため、何も取り込みませんでした（取込 {batch.pk}）。"
@@ -60,17 +62,3 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         verdict = "取り込みました" if batch.changes else "変更はありませんでした（回答済として記録しました）"
         self.stdout.write(self.style.SUCCESS(f"{verdict}（取込 {batch.pk}）。課長の承認を経て提出されます。"))
-
-    def _print_preview(self, batch):
-        self.stdout.write(f"照会: {batch.round.title}（{batch.section}）ファイル: {batch.filename}")
-        self.stdout.write(f"{'種類':<12} 作成  変更  同一  削除")
-        for label, s in batch.summary.items():
-            self.stdout.write(
-                f"{label:<12} {s['created']:>4}  {s['updated']:>4}  {s['unchanged']:>4}  {s['deleted']:>4}"
-            )
-        for _label, key, field, old, new in batch.changes:
-            self.stdout.write(f"    {key} {field}: {old or '（空欄）'} → {new or '（空欄）'}")
-        for place, field, message in batch.warnings:
-            self.stdout.write(self.style.WARNING(f"警告: {place} {field} {message}".replace("  ", " ")))
-        for place, field, message in batch.problems:
-            self.stderr.write(f"エラー: {place} {field} {message}".replace("  ", " "))
