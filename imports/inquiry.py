@@ -39,7 +39,7 @@ from findings.models import Measure, MeasureReport, MeasureStatus
 from .choices import BatchKind, ResponseState
 from .models import InquiryItem, InquiryResponse, InquiryRound
 from .pipeline import Plan
-from .uploads import UploadRefused, read_workbook_values
+from .uploads import UploadRefused, WorkbookLimits, read_workbook_values
 
 APPROVED_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
 EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
@@ -633,7 +633,8 @@ class InquiryHandler:
 
     kind = BatchKind.INQUIRY
     accepts = ("xlsx",)
-    max_rows = 10_000
+    # a section's answer: two sheets of a few dozen rows and about fifteen columns, far below these
+    limits = WorkbookLimits(unpacked_bytes=10 * 1024 * 1024, sheets=10, rows=10_000, columns=60, cells=100_000)
 
     # -- the data an answer may change
 
@@ -673,7 +674,7 @@ class InquiryHandler:
         if response is None:
             return plan
         try:
-            sheets = read_workbook_values(batch.content, max_rows=self.max_rows)
+            sheets = read_workbook_values(batch.content, limits=self.limits)
         except UploadRefused as exc:
             plan.problems.append(["ファイル", "", str(exc)])
             return plan

@@ -6,8 +6,15 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler
 
+import defusedxml
+import defusedxml.ElementTree
+import defusedxml.sax
 from django.conf import settings
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -29,6 +36,8 @@ def max_unpacked_bytes() -> int:
 
 MAX_MEMBERS = 200
 MAX_RATIO = 200  # a member that inflates more than this is treated as a zip bomb
+# what a damaged archive raises while a member is inflated (Bad CRC-32, a cut deflate stream, an unknown method …)
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
 
 def read_upload(upload) -> bytes:
@@ -135,12 +144,209 @@ def safe_unzip(data: bytes) -> dict[str, bytes]:
             if name in files:
                 raise UploadRefused(f"zip の中に同じ名前のファイルが二つあります: {name[:100]}")
             remaining = max_unpacked_bytes() - sum(len(v) for v in files.values())
-            with archive.open(info) as member:
-                content = member.read(min(info.file_size, remaining) + 1)  # never trust the header's size
+            try:
+                with archive.open(info) as member:
+                    content = member.read(min(info.file_size, remaining) + 1)  # never trust the header's size
+            except DAMAGED as exc:
+                raise UploadRefused(f"zip ファイルが壊れています（{name[:100]}: {_reason(exc)}）。") from exc
             if len(content) > info.file_size:
                 raise UploadRefused(f"zip の中のファイルの大きさが記録と違います: {name[:100]}")
             files[name] = content
         return files
+
+
+def _reason(exc: Exception) -> str:
+    """A damaged archive's error for the message: zipfile's own words are English and short (Bad CRC-32 …)."""
+    return f"{type(exc).__name__}: {str(exc)[:80]}" if str(exc) else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class WorkbookLimits:
+    """What a workbook may hold before any of it is parsed into cells: checked on the archive's directory
+    and then on a streaming pass over its XML, so a hostile file is refused after reading at most the
+    unpacked bytes allowed, and never builds a cell beyond these bounds."""
+
+    unpacked_bytes: int = 60 * 1024 * 1024
+    members: int = 500
+    sheets: int = 100
+    # the real report's template: 740 KB unpacked, 24 sheets, at most 202 rows and 15 columns, 7,442 cells
+    rows: int = 20_000  # the highest row number a sheet may use
+    columns: int = 200  # the highest column (200 = GR)
+    cells: int = 500_000  # all sheets together, counting each row up to its last cell (what reading builds)
+    cell_chars: int = 32_767  # Excel's own limit for the text of one cell
+
+
+REPORT_WORKBOOK = WorkbookLimits()
+
+
+def _refuse_sheet(title: str, message: str):
+    raise UploadRefused(f"シート「{title[:40]}」の{message}")
+
+
+def _column_number(ref: str) -> tuple[int, int]:
+    """(column, row) of a cell reference such as "XFD12"; row 0 when the reference has no digits."""
+    column = 0
+    i = 0
+    for i, ch in enumerate(ref):  # noqa: B007 - i is used after the loop
+        if "A" <= ch <= "Z":
+            column = column * 26 + ord(ch) - 64
+        elif "a" <= ch <= "z":
+            column = column * 26 + ord(ch) - 96
+        else:
+            break
+    else:
+        i = len(ref)
+    digits = ref[i:]
+    return column, int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else 0
+
+
+class _Bounded(ContentHandler):
+    """A streaming pass over one XML part (SAX: text arrives in pieces, so a long cell is refused at the
+    first character past the bound, not after it was held in memory). Element names without prefix."""
+
+    def __init__(self, title: str, limits: WorkbookLimits, kind: str, total: list[int]):
+        super().__init__()
+        self.title, self.limits, self.kind, self.total = title, limits, kind, total
+        self.row = 0
+        self.column = 0
+        self.width = 0  # the current row's last column
+        self.chars = 0  # characters of the current cell (or shared string)
+        self.strings = 0
+
+    def startElement(self, name, attrs):  # noqa: N802 - the SAX interface
+        name = name.rpartition(":")[2]
+        if self.kind == "sheet":
+            if name == "row":
+                given = attrs.get("r") or ""
+                self.row = int(given) if given.isascii() and given.isdigit() and len(given) < 10 else self.row + 1
+                self._check_row(self.row)
+                self.column = self.width = 0
+            elif name == "c":
+                ref = attrs.get("r")
+                column, row = _column_number(ref) if ref else (self.column + 1, 0)
+                column = column or self.column + 1
+                self._check_row(row)
+                if column > self.limits.columns:
+                    from openpyxl.utils import get_column_letter
+
+                    letter = get_column_letter(min(column, 18278))
+                    _refuse_sheet(
+                        self.title,
+                        f"列が多すぎます（{letter} 列まで使われています。上限は {self.limits.columns} 列です）。",
+                    )
+                self.column = column
+                self.width = max(self.width, column)
+                self.chars = 0
+        elif self.kind == "strings" and name == "si":
+            self.chars = 0
+            self.strings += 1
+            if self.strings > self.limits.cells:
+                raise UploadRefused(f"Excel ブックの文字列が多すぎます（上限は {self.limits.cells:,} 個です）。")
+
+    def _check_row(self, row: int) -> None:
+        if row > self.limits.rows:
+            _refuse_sheet(self.title, f"行が多すぎます（{row:,} 行目。上限は {self.limits.rows:,} 行です）。")
+
+    def endElement(self, name):  # noqa: N802 - the SAX interface
+        if self.kind == "sheet" and name.rpartition(":")[2] == "row":
+            self.total[0] += self.width
+            if self.total[0] > self.limits.cells:
+                raise UploadRefused(f"Excel ブックのセルが多すぎます（上限は {self.limits.cells:,} セルです）。")
+
+    def characters(self, content):
+        self.chars += len(content)
+        if self.chars > self.limits.cell_chars:
+            where = f"シート「{self.title[:40]}」の {self.row:,} 行目に" if self.kind == "sheet" else ""
+            raise UploadRefused(
+                f"{where}長すぎるセルがあります（上限は {self.limits.cell_chars:,} 文字です。Excel の上限と同じです）。"
+            )
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{part name: sheet title} from xl/workbook.xml and its relationships (small parts, size-checked before)."""
+    parts = []
+    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        try:
+            info = archive.getinfo(name)
+        except KeyError:
+            return {}
+        if info.file_size > 4 * 1024 * 1024:  # a few kilobytes in any real workbook
+            raise UploadRefused(f"Excel ブックの {name} が大きすぎます。")
+        parts.append(defusedxml.ElementTree.fromstring(archive.read(info)))
+    book, rels = parts
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id")] = target
+    titles = {}
+    for element in book.iter():
+        if element.tag.rpartition("}")[2] == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.rpartition("}")[2] == "id"), None)
+            if rid in targets:
+                titles[targets[rid]] = element.get("name", "")
+    return titles
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], limits: WorkbookLimits) -> None:
+    if len(infos) > limits.members:
+        raise UploadRefused(f"Excel ブックの中の部品が多すぎます（{len(infos)} 個。上限 {limits.members} 個）。")
+    unpacked = sum(i.file_size for i in infos)  # zipfile never inflates a member past its recorded size
+    if unpacked > limits.unpacked_bytes:
+        raise UploadRefused(
+            f"Excel ブックを展開すると大きすぎます（{unpacked / 1024 / 1024:,.0f}MB。"
+            f"上限は {limits.unpacked_bytes // 1024 // 1024}MB です）。"
+        )
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise UploadRefused("パスワード付きの Excel ブックは読めません。パスワードを外して保存し直してください。")
+
+
+def _scan_parts(archive: zipfile.ZipFile, limits: WorkbookLimits) -> None:
+    titles = _sheet_titles(archive)
+    if len(titles) > limits.sheets:
+        raise UploadRefused(f"シートが多すぎます（{len(titles)} 枚。上限 {limits.sheets} 枚）。")
+    total = [0]
+    for info in archive.infolist():
+        name = info.filename
+        if info.is_dir():
+            continue
+        if not name.endswith((".xml", ".rels")):
+            with archive.open(info) as member:  # not XML (an image …): inflated once, for its CRC
+                while member.read(1024 * 1024):
+                    pass
+            continue
+        if name in titles:
+            handler = _Bounded(titles[name], limits, "sheet", total)
+        elif name.rpartition("/")[2].lower() == "sharedstrings.xml":
+            handler = _Bounded("", limits, "strings", total)
+        else:
+            handler = _Bounded("", limits, "other", total)
+        with archive.open(info) as member:
+            defusedxml.sax.parse(member, handler, forbid_dtd=True)
+
+
+def check_workbook(data: bytes, limits: WorkbookLimits = REPORT_WORKBOOK) -> None:
+    """Refuse (UploadRefused) a workbook beyond `limits`, damaged, or with XML entity definitions
+    (billion laughs), before openpyxl builds anything from it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UploadRefused(f"Excel ブックとして読めません（{_reason(exc)}）。") from exc
+    with archive:
+        _check_directory(archive.infolist(), limits)
+        try:
+            _scan_parts(archive, limits)
+        except UploadRefused:
+            raise
+        except defusedxml.DefusedXmlException as exc:
+            raise UploadRefused(
+                "Excel ブックに使えない XML の定義（DTD・実体参照）が含まれています。"
+                "Excel で開いて「Excel ブック（*.xlsx）」として保存し直してください。"
+            ) from exc
+        except (SAXException, ParseError) as exc:
+            raise UploadRefused(f"Excel ブックの中身が読めません（XML の誤り: {str(exc)[:80]}）。") from exc
+        except DAMAGED as exc:
+            raise UploadRefused(f"Excel ブックのファイルが壊れています（{_reason(exc)}）。") from exc
 
 
 @dataclass
@@ -151,13 +357,16 @@ class Sheet:
     formulas_without_value: list[str] = field(default_factory=list)  # never calculated: no value to take
 
 
-def read_workbook_values(data: bytes, *, max_rows: int = 100_000) -> dict[str, Sheet]:
+def read_workbook_values(data: bytes, *, limits: WorkbookLimits = REPORT_WORKBOOK) -> dict[str, Sheet]:
     """Every sheet's cell values, in order. Formulas are never evaluated here: a formula cell gives the
     value Excel stored when it last calculated the workbook (listed in `formulas`); a formula that was
-    never calculated (written by a program) has no value and is listed in `formulas_without_value`."""
+    never calculated (written by a program) has no value and is listed in `formulas_without_value`.
+    The file is checked against `limits` first (check_workbook)."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    check_workbook(data, limits)
+    max_rows = limits.rows
     try:
         values_book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formula_book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)

@@ -18,7 +18,8 @@ from .schema import CSV_FILES, YAML_FILES
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data):
+        return True  # never & / *: the reader refuses them
 
 
 def _str_representer(dumper, value):

@@ -69,6 +69,8 @@ NON_NEGATIVE = {
     "target_fiscal_year",
     "introduced_fiscal_year",
 }
+MAX_ROWS = 20_000  # rows of one table (the real report's largest has a few hundred)
+MAX_CELL_CHARS = 32_767  # one value, as in an Excel cell
 EARLIEST_DATE = datetime.date(1926, 12, 25)  # 昭和 onwards: dates the register can show in 和暦
 LATEST_DATE = datetime.date(2200, 12, 31)
 FALSE_WORDS = {"", "false", "no", "0"}
@@ -237,8 +239,16 @@ def read_table(
         return
     index = {h: i for i, h in enumerate(header)}
     records = []
-    for where, raw in rows:
+    for n, (where, raw) in enumerate(rows, start=1):
+        if n > MAX_ROWS:
+            bundle.problems.append(Problem(name, where, "", f"行が多すぎます（上限は {MAX_ROWS:,} 行です）"))
+            return
         if not any(cell is not None and str(cell).strip() for cell in raw):
+            continue
+        long = next((c for c in raw if isinstance(c, str) and len(c) > MAX_CELL_CHARS), None)
+        if long is not None:
+            message = f"長すぎる値があります（{len(long):,} 文字。上限は {MAX_CELL_CHARS:,} 文字です）"
+            bundle.problems.append(Problem(name, where, "", message))
             continue
         if len(raw) != len(header) and any(c is not None and str(c).strip() for c in raw[len(header) :]):
             bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
@@ -294,12 +304,47 @@ def _typed_mapping(bundle, name, where, raw, columns: tuple[Col, ...]) -> Record
     return record
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: the same documents, ten times faster
+
+
+class AliasFound(Exception):
+    def __init__(self, node):
+        self.line = node.start_mark.line + 1
+
+
+def _safe_load(text: str):
+    """yaml.safe_load, refusing anchors and aliases (& and *): a bundle never needs them, and nested
+    aliases make a small file stand for a huge one (YAML's billion laughs)."""
+    loader = _LOADER(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        seen, stack = set(), [root]
+        while stack:  # the composer hands back the same node object for each alias of an anchor
+            node = stack.pop()
+            if id(node) in seen:
+                raise AliasFound(node)
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                stack.extend(part for pair in node.value for part in pair)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(bundle: Bundle, name: str, columns: tuple[Col, ...], files=None) -> None:
     text = _read_text(bundle, name, files)
     if text is None:
         return
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
+    except AliasFound as exc:
+        message = "YAML の別名（& と *）は使えません。同じ内容もそれぞれの場所に書いてください"
+        bundle.problems.append(Problem(name, f"行 {exc.line}", "", message))
+        return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"行 {mark.line + 1}" if mark else ""
