@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from .choices import Role
+from .validators import CONTROL_CHARACTERS_SQL, CONTROL_MESSAGE, validate_no_control_characters
 
 # Stand-in for "since before our records" in uniqueness constraints over valid_from (a date, not
 # text: PostgreSQL compares COALESCE(date, text) as an error).
@@ -26,7 +27,7 @@ class OrganisationQuerySet(models.QuerySet):
 class Bureau(models.Model):
     """局・委員会等. A renamed or merged bureau is a new row; the old one gets valid_to."""
 
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField("名称", max_length=100, validators=[validate_no_control_characters])
     order = models.PositiveIntegerField("表示順")
     valid_from = models.DateField("適用開始日", null=True, blank=True)
     valid_to = models.DateField("適用終了日", null=True, blank=True)
@@ -48,6 +49,11 @@ class Bureau(models.Model):
                 | Q(valid_to__gt=models.F("valid_from")),
                 name="bureau_valid_period",
             ),
+            models.CheckConstraint(
+                condition=~Q(name__regex=CONTROL_CHARACTERS_SQL),
+                name="bureau_name_without_control_characters",
+                violation_error_message=CONTROL_MESSAGE,
+            ),
         ]
 
     def __str__(self):
@@ -58,7 +64,7 @@ class Section(models.Model):
     """課・室・所 (and schools) under a bureau, with the period it existed under that name."""
 
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="sections", verbose_name="局")
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField("名称", max_length=100, validators=[validate_no_control_characters])
     order = models.PositiveIntegerField("表示順")
     valid_from = models.DateField("適用開始日", null=True, blank=True)
     valid_to = models.DateField("適用終了日", null=True, blank=True)
@@ -80,6 +86,11 @@ class Section(models.Model):
                 | Q(valid_from__isnull=True)
                 | Q(valid_to__gt=models.F("valid_from")),
                 name="section_valid_period",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name__regex=CONTROL_CHARACTERS_SQL),
+                name="section_name_without_control_characters",
+                violation_error_message=CONTROL_MESSAGE,
             ),
         ]
 

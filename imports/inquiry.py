@@ -755,11 +755,9 @@ class InquiryHandler:
                 ]
             )
             return None
-        if meta.section_id != batch.section_id:
-            other = Section.objects.filter(pk=meta.section_id).first() if meta.section_id else None
-            name = f"（{other.name}）" if other else ""
+        if meta.section_id != batch.section_id:  # never which section it is: the file may name any id
             plan.problems.append(
-                ["ファイル", "", f"他の課の回答様式です{name}。自課の様式をダウンロードして入力してください。"]
+                ["ファイル", "", "他の課の回答様式です。自課の様式をダウンロードして入力してください。"]
             )
             return None
         return meta
@@ -844,21 +842,11 @@ class InquiryHandler:
 
     def _check_rows(self, rows, batch, measures, plan) -> list[Row]:
         """Every row's measure must be an item of this round and of the uploader's section, once."""
-        ids = {row.measure_id for row in rows if row.measure_id is not None}
-        unknown = ids - set(measures)
-        other_section = set(
-            Measure.objects.filter(pk__in=unknown).exclude(section_id=batch.section_id).values_list("pk", flat=True)
-        )
         seen = {}
         for row in rows:
             if row.measure_id is None:
                 continue
-            if row.measure_id in other_section:
-                plan.problems.append(
-                    [_place(row.number), "", f"他の課の措置は変更できません（措置ID {row.measure_id}）。"]
-                )
-                row.ok = False
-            elif row.measure_id in unknown:
+            if row.measure_id not in measures:  # one message whatever the id is: no other section's id confirmed
                 plan.problems.append(
                     [_place(row.number), "", f"この照会の対象ではありません（措置ID {row.measure_id}）。"]
                 )

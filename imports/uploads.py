@@ -344,7 +344,7 @@ def check_workbook(data: bytes, limits: WorkbookLimits = REPORT_WORKBOOK) -> Non
                 "Excel で開いて「Excel ブック（*.xlsx）」として保存し直してください。"
             ) from exc
         except (SAXException, ParseError) as exc:
-            raise UploadRefused(f"Excel ブックの中身が読めません（XML の誤り: {str(exc)[:80]}）。") from exc
+            raise UploadRefused(f"Excel ブックとして読めません（XML の誤り: {str(exc)[:80]}）。") from exc
         except DAMAGED as exc:
             raise UploadRefused(f"Excel ブックのファイルが壊れています（{_reason(exc)}）。") from exc
 

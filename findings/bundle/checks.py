@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from auditreg.validators import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from findings.choices import Area, FindingKind, SubjectKind
 
 from .reader import Bundle, Problem
@@ -83,10 +84,14 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
         )
 
     bureaus = bundle.rows("organisation/bureaus.csv")
+    sections = bundle.rows("organisation/sections.csv")
+    for file, units in (("organisation/bureaus.csv", bureaus), ("organisation/sections.csv", sections)):
+        for unit in units:
+            if isinstance(unit.get("name"), str) and CONTROL_CHARACTERS.search(unit["name"]):
+                problem(file, unit.where, "name", CONTROL_MESSAGE.removesuffix("。"))
     bureau_names = {b["name"] for b in bureaus if current(b)}
     for name in _dupes(bureaus, lambda b: (b["name"], b["valid_from"])):
         problem("organisation/bureaus.csv", name[0], "name", "同じ局が重複しています")
-    sections = bundle.rows("organisation/sections.csv")
     section_keys = set()
     for s in sections:
         if s["bureau"] not in bureau_names:

@@ -97,6 +97,11 @@ def apply_zip_mutation(files, mutation):
     kind, name, arg = mutation
     if name not in files:  # an earlier mutation removed it: already broken
         return
+    if kind not in ("drop_required", "empty_required", "not_utf8"):
+        try:
+            files[name].decode("utf-8")
+        except UnicodeDecodeError:  # an earlier not_utf8 made it unreadable: already broken
+            return
     if kind == "drop_required":
         files.pop(name, None)
     elif kind == "empty_required":

@@ -299,7 +299,8 @@ def test_a_workbook_whose_meta_names_another_section_is_refused(w):
     content = edit(theirs, {w.m01_other: {"措置状況": "措置中", "措置（対応）の内容": "他課が書き換え"}})
     before = snapshot()
     batch = stage(w, content, by=w.staff)  # uploaded by this section, into this section's answer
-    assert_refused_unchanged(batch, before, "他の課の回答様式です（交通政策課）")
+    assert_refused_unchanged(batch, before, "他の課の回答様式です。")
+    assert not any(w.other.name in p[2] for p in batch.problems), batch.problems  # no other section's name
 
 
 def test_rows_for_another_sections_measures_are_refused(w):
@@ -319,13 +320,16 @@ def test_rows_for_another_sections_measures_are_refused(w):
     ws.cell(row=row_of(ws, w.m01), column=cols["措置（対応）の内容"], value="自課の正しい変更")
     before = snapshot()
     batch = stage(w, save_book(wb))
+    # the same words as for an id that does not exist: the message confirms no other section's measure
     assert_refused_unchanged(
         batch,
         before,
-        f"他の課の措置は変更できません（措置ID {w.m01_other.pk}）",
-        f"他の課の措置は変更できません（措置ID {w.m16_other.pk}）",
+        f"この照会の対象ではありません（措置ID {w.m01_other.pk}）",
+        f"この照会の対象ではありません（措置ID {w.m16_other.pk}）",
     )
-    assert [p[0] for p in batch.problems if "他の課" in p[2]] == [f"回答シート {r03}行目", f"回答シート {r03 + 1}行目"]
+    refused = [p[0] for p in batch.problems if "対象ではありません" in p[2]]
+    assert refused == [f"回答シート {r03}行目", f"回答シート {r03 + 1}行目"]
+    assert not any("他の課" in p[2] or w.other.name in p[2] for p in batch.problems), batch.problems
 
 
 def test_a_measure_not_in_the_round_is_refused(w):
