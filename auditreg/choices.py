@@ -11,6 +11,7 @@ class Role(models.TextChoices):
 # What the change log's action codes mean, for people (the codes stay stable in the data).
 ACTION_LABELS = {
     "admin.deleted": "管理画面で削除",
+    "admin.password_changed": "管理画面でパスワードを変更",
     "evidence.added": "根拠資料の登録",
     "finding.imported": "取込による変更",
     "import.applied": "データ取込",
