@@ -74,14 +74,21 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # the one the proxies appended (counted from the right, django-ipware), so whatever a client writes into
 # that header itself is ignored; 0 means no proxy, REMOTE_ADDR only, and the header is never read.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-if TRUSTED_PROXY_COUNT > 0:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies listed before the last one
-    AXES_IPWARE_PROXY_ORDER = "left-most"
-    IPWARE_STRICT = False  # a client's own entries on the left make the chain longer; the right end still holds
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
-    AXES_IPWARE_PROXY_COUNT = None
+
+
+def client_address_settings(proxy_count: int) -> dict:
+    """The django-axes / django-ipware settings for `proxy_count` proxies in front of gunicorn."""
+    if proxy_count <= 0:
+        return {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",), "AXES_IPWARE_PROXY_COUNT": None}
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_COUNT": proxy_count - 1,  # ipware counts the proxies listed before the last one
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        "IPWARE_STRICT": False,  # a client's own entries on the left lengthen the chain; its right end holds
+    }
+
+
+globals().update(client_address_settings(TRUSTED_PROXY_COUNT))
 AXES_VERBOSE = False
 
 # Directory login (Active Directory / OpenLDAP), off unless LDAP_URL is set: auditreg.directory explains

@@ -83,7 +83,7 @@ def ldap(server):
             "dn": AUDITORS,
             "objectClass": "groupOfNames",
             "cn": "auditreg-auditors",
-            "member": [f"uid=kansa1,{AUDIT_OFFICE}"],
+            "member": [f"uid=kansa1,{AUDIT_OFFICE}", f"uid=admin,{AUDIT_OFFICE}"],
         },
         {
             "dn": HEADS,
