@@ -20,7 +20,8 @@ step() { echo "-- [$(( $(date +%s) - started ))s] $*"; }
 
 cleanup() {
   local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # SIGINT: gunicorn's quick shutdown (SIGTERM would wait graceful_timeout); nginx's fast shutdown
+  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ $rc -ne 0 ]; then
     echo "smoke test FAILED (exit $rc); last lines of the logs:" >&2
@@ -32,6 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 step "wheelhouse: build (connected side)"
@@ -99,8 +101,8 @@ http {
     include $work/site.conf;
 }
 NGINX
-nginx -t -q -c "$work/nginx.conf" -p "$work"
-nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
+"$nginx" -t -q -c "$work/nginx.conf" -p "$work"
+"$nginx" -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
 for _ in $(seq 1 100); do
   curl -sk -o /dev/null "https://localhost:$https_port/login/" && curl -s -o /dev/null "http://127.0.0.1:$app_port/login/" && break
