@@ -120,10 +120,10 @@ def assignment(conn, dn: str) -> tuple[str, Section | None]:
 
 def format_username(model_fields: dict) -> str:
     """What to bind as. Active Directory: user@domain. OpenLDAP: the person's DN, found by a service
-    search (people live in nested OUs, so the DN cannot be built from the name). A value that is
-    already a DN (the service account) is used as it is."""
+    search (people live in nested OUs, so the DN cannot be built from the name). The service account
+    (LDAP_BIND_DN, a DN or user@domain) is used as it is; nothing a person types is."""
     username = model_fields["username"]
-    if "=" in username:
+    if username == settings.LDAP_AUTH_CONNECTION_USERNAME:
         return username
     if settings.LDAP_AUTH_ACTIVE_DIRECTORY_DOMAIN:
         return format_username_active_directory_principal(model_fields)

@@ -220,3 +220,12 @@ def test_with_the_directory_down_local_accounts_still_sign_in(client, ldap, make
 def test_directory_off_by_default(settings):
     assert not directory.enabled()
     assert "auditreg.directory.DirectoryBackend" not in settings.AUTHENTICATION_BACKENDS
+
+
+def test_a_dn_typed_as_the_user_name_is_not_bound_as_such(client, ldap):
+    # the service account's DN and password typed into the login form give no session
+    assert login(client, SERVICE_DN, SERVICE_PASSWORD).status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert directory.format_username({"username": SERVICE_DN}) == SERVICE_DN  # the library's own rebind
+    assert directory.format_username({"username": "koho1"}) == f"uid=koho1,{KOHO}"
+    assert directory.format_username({"username": "uid=koho1,ou=x"}).endswith(",invalid")
