@@ -104,10 +104,15 @@ NGINX
 "$nginx" -t -q -c "$work/nginx.conf" -p "$work"
 "$nginx" -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
-for _ in $(seq 1 100); do
-  curl -sk -o /dev/null "https://localhost:$https_port/login/" && curl -s -o /dev/null "http://127.0.0.1:$app_port/login/" && break
-  sleep 0.2
-done
+python3 - "$https_port" "$app_port" <<'PY'  # wait until nginx and gunicorn both answer (60 s at most)
+import socket, sys, time
+deadline = time.monotonic() + 60
+for port in map(int, sys.argv[1:]):
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        if time.monotonic() > deadline:
+            sys.exit(f"port {port} did not open")
+        time.sleep(0.2)
+PY
 
 step "checks over HTTPS"
 python3 "$here/deploy/smoke_check.py" --https-port "$https_port" --http-port "$http_port" --app-port "$app_port" \
