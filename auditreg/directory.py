@@ -45,7 +45,14 @@ def _username_attribute() -> str:
 def service_connection():
     """A connection bound as the service account (read-only searches: DNs, groups, the people list)."""
     servers = ldap3.ServerPool(
-        [ldap3.Server(url, connect_timeout=settings.LDAP_AUTH_CONNECT_TIMEOUT) for url in settings.LDAP_AUTH_URL],
+        [
+            ldap3.Server(
+                url,
+                connect_timeout=settings.LDAP_AUTH_CONNECT_TIMEOUT,
+                tls=getattr(settings, "LDAP_AUTH_CONNECT_ARGS", {}).get("tls"),  # verified (settings)
+            )
+            for url in settings.LDAP_AUTH_URL
+        ],
         ldap3.FIRST,
         active=1,
         exhaust=5,

@@ -110,6 +110,23 @@ LDAP_AUTH_CONNECTION_USERNAME = os.environ.get("LDAP_BIND_DN") or None  # read-o
 LDAP_AUTH_CONNECTION_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD") or None
 LDAP_AUTH_FORMAT_USERNAME = "auditreg.directory.format_username"
 LDAP_AUTH_CLEAN_USER_DATA = "auditreg.directory.clean_user_data"
+LDAP_AUTH_TLS_VERSION = None  # ldap3 then uses Python's default context (current protocols and ciphers)
+LDAP_AUTH_TLS_CIPHERS = None
+
+
+def ldap_tls_settings(ca_file: str | None) -> dict:
+    """Certificates are verified, for ldaps:// and StartTLS alike (ldap3 alone would not check them);
+    `ca_file` is the CA of the domain controllers, or None for the system's CA store."""
+    import ssl
+
+    import ldap3
+
+    args = {"validate": ssl.CERT_REQUIRED, "ca_certs_file": ca_file}
+    return {"LDAP_AUTH_TLS_ARGS": args, "LDAP_AUTH_CONNECT_ARGS": {"tls": ldap3.Tls(**args)}}
+
+
+if LDAP_AUTH_URL:
+    globals().update(ldap_tls_settings(os.environ.get("LDAP_CA_FILE") or None))
 LDAP_AUTH_CONNECT_TIMEOUT = 5
 LDAP_AUTH_RECEIVE_TIMEOUT = 10
 AUDITREG_LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")

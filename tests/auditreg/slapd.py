@@ -24,6 +24,8 @@ include /etc/ldap/schema/inetorgperson.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {dir}/slapd.pid
+TLSCertificateFile {dir}/tls.crt
+TLSCertificateKeyFile {dir}/tls.key
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by users read by * none
 database mdb
@@ -65,19 +67,32 @@ def ldif(entries: list[dict]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def _open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 class Slapd:
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="auditreg-slapd-"))
         self.port = _free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls_port = _free_port()
+        self.tls_url = f"ldaps://127.0.0.1:{self.tls_port}"
+        self.ca_file = str(self.dir / "tls.crt")  # self-signed: the certificate is its own CA
         self.process = None
 
     def start(self):
         (self.dir / "data").mkdir()
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(self.dir / "tls.key"), "-out", self.ca_file],
+            check=True, capture_output=True,
+        )  # fmt: skip
         conf = self.dir / "slapd.conf"
         conf.write_text(CONFIG.format(dir=self.dir, suffix=SUFFIX, rootdn=ROOT_DN, rootpw=ROOT_PASSWORD))
         self.process = subprocess.Popen(
-            [_slapd(), "-f", str(conf), "-h", f"{self.url}/", "-d", "0"],
+            [_slapd(), "-f", str(conf), "-h", f"{self.url}/ {self.tls_url}/", "-d", "0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -86,7 +101,7 @@ class Slapd:
             if self.process.poll() is not None:
                 raise RuntimeError(f"slapd stopped: {self.process.stderr.read().decode(errors='replace')}")
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0 and _open(self.tls_port):
                     return self
             time.sleep(0.05)
         self.stop()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from auditreg import accounts, directory
 from auditreg.choices import Role
 from auditreg.models import ChangeLog, Section, User
+from auditreg.settings.base import ldap_tls_settings
 
 from . import slapd
 
@@ -229,3 +230,17 @@ def test_a_dn_typed_as_the_user_name_is_not_bound_as_such(client, ldap):
     assert directory.format_username({"username": SERVICE_DN}) == SERVICE_DN  # the library's own rebind
     assert directory.format_username({"username": "koho1"}) == f"uid=koho1,{KOHO}"
     assert directory.format_username({"username": "uid=koho1,ou=x"}).endswith(",invalid")
+
+
+def test_ldaps_with_the_domain_controllers_ca_signs_in(client, ldap):
+    with override_settings(LDAP_AUTH_URL=[ldap.tls_url], **ldap_tls_settings(ldap.ca_file)):
+        assert login(client, "koho1", PASSWORD.format("koho1")).status_code == 302
+
+
+def test_ldaps_with_an_unknown_certificate_is_refused(client, ldap, make_user):
+    make_user("fallback", Role.AUDITOR, last_name="予備")
+    # the system's CA store does not know the server's certificate: no password is sent to it
+    with override_settings(LDAP_AUTH_URL=[ldap.tls_url], **ldap_tls_settings(None)):
+        assert login(client, "koho1", PASSWORD.format("koho1")).status_code == 200
+        assert not User.objects.filter(username="koho1").exists()
+        assert login(client, "fallback", "correct-horse-battery-staple").status_code == 302
