@@ -1,21 +1,38 @@
 """Account review (the report's 指摘01–03 are about stale, shared and misattributed IDs):
 accounts never used or unused for N days, accounts whose section no longer exists, and every
-account with admin or audit-office rights with the person it belongs to."""
+account with admin or audit-office rights with the person it belongs to; with directory login, also
+the directory accounts whose person the directory no longer has."""
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import directory
 from .changelog import record
 from .choices import Role
 from .models import User
+
+log = logging.getLogger(__name__)
+
+
+def _directory_missing() -> tuple[list | None, str]:
+    """(accounts gone from the directory, error text); (None, "") when directory login is off."""
+    if not directory.enabled():
+        return None, ""
+    try:
+        return directory.missing_accounts(), ""
+    except Exception as exc:  # the review must still show the local findings when the directory is down
+        log.warning("account review: directory unreachable: %s", exc)
+        return None, "ディレクトリに接続できなかったため、ディレクトリにないアカウントは確認できませんでした。"
 
 
 def review(*, days: int, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     since = timezone.now() - datetime.timedelta(days=days)
+    missing, error = _directory_missing()
     active = User.objects.filter(is_active=True).select_related("section__bureau").order_by("username")
     return {
         "never_used": list(active.filter(last_login__isnull=True)),
@@ -24,6 +41,8 @@ def review(*, days: int, today: datetime.date | None = None) -> dict:
         "privileged": list(
             active.filter(Q(role__in=[Role.ADMIN, Role.AUDITOR]) | Q(is_superuser=True) | Q(is_staff=True))
         ),
+        "directory_missing": missing,
+        "directory_error": error,
         "days": days,
     }
 

@@ -31,4 +31,5 @@ ACTION_LABELS = {
     "report.returned": "差戻し",
     "report.submitted": "課長承認・提出",
     "user.deactivated": "アカウントの無効化",
+    "user.directory_synced": "ディレクトリからの役割・所属の反映",
 }

@@ -105,6 +105,8 @@ class User(AbstractUser):
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属課"
     )
+    # Set for accounts that sign in through the directory (auditreg.directory); blank for local accounts.
+    directory_dn = models.CharField("ディレクトリ上の位置（DN）", max_length=500, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["last_name", "first_name", "email"]
 

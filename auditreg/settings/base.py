@@ -69,8 +69,69 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+# The client address lockout counts by. TRUSTED_PROXY_COUNT is the number of reverse proxies in front of
+# gunicorn, each appending the address it saw to X-Forwarded-For (the kit's nginx: 1). Then the address is
+# the one the proxies appended (counted from the right, django-ipware), so whatever a client writes into
+# that header itself is ignored; 0 means no proxy, REMOTE_ADDR only, and the header is never read.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+
+def client_address_settings(proxy_count: int) -> dict:
+    """The django-axes / django-ipware settings for `proxy_count` proxies in front of gunicorn."""
+    if proxy_count <= 0:
+        return {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",), "AXES_IPWARE_PROXY_COUNT": None}
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_COUNT": proxy_count - 1,  # ipware counts the proxies listed before the last one
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        "IPWARE_STRICT": False,  # a client's own entries on the left lengthen the chain; its right end holds
+    }
+
+
+globals().update(client_address_settings(TRUSTED_PROXY_COUNT))
 AXES_VERBOSE = False
+
+# Directory login (Active Directory / OpenLDAP), off unless LDAP_URL is set: auditreg.directory explains
+# how groups and OUs become role and section. Local accounts keep working beside it (admin, fallback).
+LDAP_AUTH_URL = env_list("LDAP_URL")  # e.g. ldaps://dc1.city.local,ldaps://dc2.city.local
+if LDAP_AUTH_URL:
+    AUTHENTICATION_BACKENDS.insert(1, "auditreg.directory.DirectoryBackend")
+LDAP_AUTH_USE_TLS = env_bool("LDAP_START_TLS", False)
+LDAP_AUTH_SEARCH_BASE = os.environ.get("LDAP_USER_BASE", "")
+LDAP_AUTH_OBJECT_CLASS = os.environ.get("LDAP_USER_OBJECT_CLASS", "inetOrgPerson")  # AD: user
+LDAP_AUTH_USER_FIELDS = {
+    "username": os.environ.get("LDAP_USERNAME_ATTRIBUTE", "uid"),  # AD: sAMAccountName
+    "first_name": "givenName",
+    "last_name": "sn",
+    "email": "mail",
+}
+LDAP_AUTH_ACTIVE_DIRECTORY_DOMAIN = os.environ.get("LDAP_AD_DOMAIN") or None  # AD: binds as user@domain
+LDAP_AUTH_CONNECTION_USERNAME = os.environ.get("LDAP_BIND_DN") or None  # read-only service account
+LDAP_AUTH_CONNECTION_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD") or None
+LDAP_AUTH_FORMAT_USERNAME = "auditreg.directory.format_username"
+LDAP_AUTH_CLEAN_USER_DATA = "auditreg.directory.clean_user_data"
+LDAP_AUTH_TLS_VERSION = None  # ldap3 then uses Python's default context (current protocols and ciphers)
+LDAP_AUTH_TLS_CIPHERS = None
+
+
+def ldap_tls_settings(ca_file: str | None) -> dict:
+    """Certificates are verified, for ldaps:// and StartTLS alike (ldap3 alone would not check them);
+    `ca_file` is the CA of the domain controllers, or None for the system's CA store."""
+    import ssl
+
+    import ldap3
+
+    args = {"validate": ssl.CERT_REQUIRED, "ca_certs_file": ca_file}
+    return {"LDAP_AUTH_TLS_ARGS": args, "LDAP_AUTH_CONNECT_ARGS": {"tls": ldap3.Tls(**args)}}
+
+
+if LDAP_AUTH_URL:
+    globals().update(ldap_tls_settings(os.environ.get("LDAP_CA_FILE") or None))
+LDAP_AUTH_CONNECT_TIMEOUT = 5
+LDAP_AUTH_RECEIVE_TIMEOUT = 10
+AUDITREG_LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")
+AUDITREG_LDAP_AUDITOR_GROUP = os.environ.get("LDAP_AUDITOR_GROUP", "")  # group DN → 監査事務局
+AUDITREG_LDAP_SECTION_HEAD_GROUP = os.environ.get("LDAP_SECTION_HEAD_GROUP", "")  # group DN → 所管課長
 
 # Content Security Policy (django-csp): no inline script anywhere, everything from this origin.
 CONTENT_SECURITY_POLICY = {
@@ -193,6 +254,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django_python3_ldap": {"level": "WARNING"},
     },
 }
 
