@@ -47,17 +47,24 @@ PARENT_KEYS = {
     "reports.yaml": (("report", "code"),),
     "systems/audited_systems.yaml": (("number", "number"),),
     "budgets/projects.yaml": (("project", "name"),),
-    "findings.yaml": (("report", "report"), ("code", "code")),
+    # a finding's child rows name it by its internal key (its printed code when it has none): printed codes
+    # can repeat within a report (numbering restarting per 局)
+    "findings.yaml": (("report", "report"), ("code", "key")),
+    "history/measures.yaml": (),
 }
 CHILD_SHEETS = {  # (file, nested column) -> (child sheet, Japanese name)
     ("reports.yaml", "assistants"): ("report_assistants", "監査報告書の補助者"),
     ("reports.yaml", "stated_counts"): ("report_stated_counts", "監査報告書に記載の件数"),
+    ("reports.yaml", "areas"): ("report_areas", "監査報告書の分野・テーマ"),
+    ("reports.yaml", "kinds"): ("report_kinds", "監査報告書の指摘・意見の区分"),
+    ("findings.yaml", "blocks"): ("finding_blocks", "指摘・意見の本文（見出し付きの段落）"),
     ("systems/audited_systems.yaml", "budgets"): ("audited_system_budgets", "監査対象システムの年度別予算・決算"),
     ("budgets/projects.yaml", "funding"): ("project_funding", "監査対象事業の財源内訳"),
     ("budgets/projects.yaml", "contracts"): ("project_contracts", "監査対象事業の契約"),
     ("findings.yaml", "subjects"): ("finding_subjects", "指摘・意見の対象（事業・システム・全般）"),
     ("findings.yaml", "sections"): ("finding_sections", "指摘・意見の所管課（報告書の記載）"),
 }
+CORE_CHILDREN = {"subjects", "sections"}  # child sheets a report's workbook keeps even when empty
 CHILD_DICTS = {("reports.yaml", "stated_counts")}  # dict columns kept as (key, value) rows instead of JSON
 COUNT_COLUMNS = (Col("key", "str"), Col("value", "int"))
 NAMES_JA = {
@@ -77,6 +84,8 @@ NAMES_JA = {
     "findings.yaml": "指摘・意見",
     "stated_totals.csv": "表に記載の合計",
     "repairs.csv": "抽出テキストの修復記録",
+    "history/measures.yaml": "過去の措置の報告（市の記録から取り込む）",
+    "history/publications.csv": "過去の措置状況の公表",
 }
 
 
@@ -127,7 +136,19 @@ def template_bytes(report=None) -> bytes:
     book = Workbook()
     _write_guide(book.active)
     for spec in LAYOUT:
-        _write_table(book.create_sheet(spec.title), spec.columns, _sheet_rows(spec, records.get(spec.file, [])))
+        rows = _sheet_rows(spec, records.get(spec.file, []))
+        # a report's workbook holds the sheets it has data for (no empty systems or budget sheets forced on
+        # a report without them); the blank template holds every sheet
+        if (
+            report is not None
+            and not rows
+            and spec.file not in REQUIRED_FILES
+            and (spec.parent or spec.file not in records)
+        ):
+            continue
+        if report is not None and spec.parent and not rows and spec.fills not in CORE_CHILDREN:
+            continue
+        _write_table(book.create_sheet(spec.title), spec.columns, rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -155,13 +176,20 @@ def _sheet_rows(spec: SheetSpec, items: list[dict]) -> list[list]:
     width = len(spec.keys)
     for item in items:
         pairs = zip(spec.keys, spec.columns[:width], strict=True)
-        key = [_to_excel(item.get(there), col.type) for (_, there), col in pairs]
+        key = [_to_excel(_parent_value(item, there), col.type) for (_, there), col in pairs]
         nested = item.get(spec.fills) or []
         if isinstance(nested, dict):  # stated_counts: one row per (key, value)
             nested = [{"key": k, "value": v} for k, v in nested.items()]
         for entry in nested:
             rows.append(key + [_to_excel(entry.get(c.name), c.type) for c in spec.columns[width:]])
     return rows
+
+
+def _parent_value(item: dict, column: str):
+    """A parent row's key value; a finding's `key` defaults to its `code`."""
+    if column == "key":
+        return item.get("key") or item.get("code")
+    return item.get(column)
 
 
 def _to_excel(value, kind: str):
@@ -598,7 +626,7 @@ def _read_flat(bundle: Bundle, spec: SheetSpec, sheet: Sheet) -> None:
 def _has_columns(bundle: Bundle, spec: SheetSpec, header: list[str]) -> bool:
     """The header checks read_table makes for a CSV file, for the sheets of a nested file."""
     expected = [c.name for c in spec.columns]
-    missing = [name for name in expected if name not in header]
+    missing = [c.name for c in spec.columns if c.name not in header and not c.optional]
     if missing:
         bundle.problems.append(Problem(spec.file, spec.record(1), ", ".join(missing), "必要な列がありません"))
         return False
@@ -621,15 +649,14 @@ def _read_nested(bundle: Bundle, spec: SheetSpec, sheet: Sheet, found: dict[str,
             continue
         where = spec.record(number)
         values = dict(zip(table.header, cells, strict=True))
-        raw = {col.name: _cell_value(bundle, spec, where, col, values[col.name]) for col in spec.columns}
+        raw = {col.name: _cell_value(bundle, spec, where, col, values.get(col.name)) for col in spec.columns}
         for child in children:
             raw[child.fills] = {} if (spec.file, child.fills) in CHILD_DICTS else []
         items.append((where, raw))
-        by_key.setdefault(tuple(_key_text(raw[there]) for _, there in PARENT_KEYS[spec.file]), raw)
+        by_key.setdefault(tuple(_key_text(_parent_value(raw, there)) for _, there in PARENT_KEYS[spec.file]), raw)
     for child in children:
         child_sheet = found.get(child.title.casefold())
-        if child_sheet is None:
-            bundle.problems.append(Problem(spec.file, child.whole, "", "シートがありません"))
+        if child_sheet is None:  # no sheet: no entries (a report without subjects needs no empty sheet)
             continue
         _read_child(bundle, child, child_sheet, by_key)
     read_items(bundle, spec.file, YAML_FILES[spec.file], items)
@@ -660,7 +687,7 @@ def _read_child(bundle: Bundle, spec: SheetSpec, sheet: Sheet, parents: dict[tup
             )
             bundle.problems.append(Problem(spec.file, where, key_columns, message))
             continue
-        entry = {col.name: _cell_value(bundle, spec, where, col, values[col.name]) for col in spec.columns[width:]}
+        entry = {col.name: _cell_value(bundle, spec, where, col, values.get(col.name)) for col in spec.columns[width:]}
         if isinstance(parent[spec.fills], dict):
             _add_count(bundle, spec, where, parent[spec.fills], entry)
         else:
