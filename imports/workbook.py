@@ -322,7 +322,7 @@ TYPE_JA = {
 }
 UNITS = (("_thousand_yen", "千円"), ("_million_yen", "百万円"), ("_yen", "円"))
 
-SOURCE_LINE = "報告書テキスト（金沢市公報第3177号の2）の行番号"
+SOURCE_LINE = "報告書テキストの行番号"  # which text: CitySettings.source_text_name, shown in the guide
 MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "bureau": "局・委員会等の名前（bureaus の name）",
     "section": "課・室・所の名前（sections の name）",
@@ -342,8 +342,40 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "valid_to": "適用終了日（この日からは存在しない。空欄は制限なし）",
     "report": "報告書の識別子（reports の code）",
     "code": "指摘・意見の番号（findings の code）",
-    "reports.code": "報告書の識別子（例: kanazawa-2024-dx）",
-    "findings.code": "番号（指摘01、意見04 など）",
+    "reports.code": "報告書の識別子（英数字とハイフン。例: 2024-hojokin）",
+    "findings.code": "番号（報告書の表記のまま。指摘01、（1）、【意見1】 など）",
+    "findings.key": "内部キー（空欄なら番号と同じ。番号を付け直しても変えない。番号が重なるときに区別する）",
+    "findings.summary": "要旨（措置状況の「監査の結果（要旨）」に載せる。空欄なら表題）",
+    "findings.source_publication": "出典の公表物と号数（例: 監査公表第8号）",
+    "findings.source_url": "出典の URL",
+    "finding_blocks.label": "段落の見出し（監査の結果、意見の要旨 など）",
+    "finding_blocks.text": "段落の本文",
+    "report_areas.code": "分野・テーマのコード（findings の area に書く値）",
+    "report_areas.label": "分野・テーマの表示名",
+    "report_kinds.code": "区分のコード（findings の kind に書く値。指摘、意見、指摘事項 など）",
+    "report_kinds.label": "区分の表示名",
+    "bureaus.kind": "組織の種類（局、委員会、外郭団体 など。空欄可）",
+    "sections.parent": "上位の組織（同じ局の中の部など。空欄なら局の直下）",
+    "sections.kind": "組織の種類（部、課、室、所、区役所、外郭団体、指定管理者 など。空欄可）",
+    "finding_subjects.name": "対象の名称（補助金・施設・契約・団体など、事業やシステムでない対象）",
+    "measures.report": "報告書の識別子（reports の code）",
+    "measures.finding": "指摘・意見の内部キー（key、空欄なら番号）",
+    "measures.status": "措置状況（コードまたは表示名。措置済 など）",
+    "measures.reported_on": "報告の時点（この日現在の状況）",
+    "measures.text": "措置（対応）の内容。措置しないときはその理由",
+    "measures.completed_on": "措置年月日",
+    "measures.notice_number": "通知の文書番号",
+    "measures.notice_on": "通知日",
+    "measures.accepted_on": "監査事務局が受理した日（空欄なら報告の時点）",
+    "measures.publication_number": "この報告を載せた措置状況の公表番号",
+    "measures.published_on": "その公表日",
+    "measures.reply_by": "回答期限",
+    "publications.number": "公表番号（第◯号の数字）",
+    "publications.published_on": "公表日",
+    "publications.as_of": "時点（◯年◯月◯日現在）",
+    "publications.title": "表題（空欄なら市の設定の表題）",
+    "publications.per": "行の単位（finding または section。空欄は finding）",
+    "publications.reports": "載せた報告書の識別子（空白区切り。空欄は今回の報告書）",
     "reports.kind": "監査の種類（包括外部監査など）",
     "reports.fiscal_year": "監査を実施した年度（西暦）",
     "reports.target_fiscal_year": "監査の対象年度（西暦）",
@@ -387,7 +419,7 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "expenditure_by_system.number": "システム No.（systems の number）",
     "expenditure_by_system.name_as_printed": "表に記載のシステム名",
     "fields.order": "順序",
-    "fields.name": "分野名（産業・地域・文化・教育・行政）",
+    "fields.name": "分野名",
     "field": "分野名（fields の name）",
     "lines.major_no": "大項目の番号",
     "lines.minor_no": "小項目の番号（大項目の行は空欄）",
@@ -419,18 +451,19 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "core_city_comparison.item": "項目",
     "core_city_comparison.city": "市の名前",
     "core_city_comparison.value": "値（報告書の表記。○、77% など）",
-    "findings.kind": "指摘 または 意見",
-    "findings.number": "番号の数字（指摘01 なら 1）",
-    "findings.area": "DX または 情報システム",
-    "findings.group": "第2 で掲げられている見出し（括弧なし）",
-    "findings.title": "表題（第2 の一覧）",
+    "findings.kind": "区分（指摘、意見 など。report_kinds か管理画面に登録したもの）",
+    "findings.number": "番号の数字（空欄可。指摘01 なら 1）",
+    "findings.area": "分野・テーマ（report_areas の code。空欄可）",
+    "findings.group": "一覧で掲げられている見出し（括弧なし）",
+    "findings.title": "表題（指摘・意見の一覧の表記）",
     "findings.body_title": "本文の《》内の表題（一覧と異なるときだけ）",
     "findings.detected": "① 検出事項",
     "findings.problem": "② 問題点",
     "findings.recommendation": "③ の本文（指摘・意見の内容）",
     "findings.recorded_measure": "措置の内容及び現在の状況（報告書の記載。過年度の指摘・意見）",
     "findings.source_line": "③ の" + SOURCE_LINE,
-    "finding_subjects.kind": "project（事業）・system（システム）・general（全般）",
+    "finding_subjects.kind": "対象の種類: project（事業）・system（システム）・general（全般）・subsidy（補助金）・"
+    "facility（施設）・contract（契約）・body（団体）など",
     "finding_subjects.project": "事業名（kind が project のとき。projects の name）",
     "finding_subjects.system": "システム No.（kind が system のとき）",
     "finding_subjects.note": "注記（意見04に同じ など）",
@@ -467,7 +500,11 @@ def _write_guide(ws) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     widths = (24, 34, 56, 24, 8, 10)
-    for i, rule in enumerate(RULES, start=1):  # one merged, wrapped cell per rule; Excel does not size merged rows
+    from auditreg.models import CitySettings
+
+    source = CitySettings.current().source_text_name
+    rules = [*RULES, f"source_line（行番号）は「{source}」の行です。"] if source else RULES
+    for i, rule in enumerate(rules, start=1):  # one merged, wrapped cell per rule; Excel does not size merged rows
         ws.append([f"{i}. {rule}"])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(widths))
         ws.cell(row=ws.max_row, column=1).alignment = style["wrap"]

@@ -617,9 +617,8 @@ def _bulk_measures(report, auditor, staff, head):
 
 @pytest.mark.parametrize("per", ["finding", "section"])
 def test_build_makes_a_fixed_number_of_queries(make_user, report, per):
-    from tests.factories import bulk_report
-
     from auditreg.models import CitySettings
+    from tests.factories import bulk_report
 
     auditor = make_user("q_auditor", Role.AUDITOR)
     CitySettings.current()  # the city's settings are cached per process: read once before counting
