@@ -261,6 +261,10 @@ class FindingSubject(models.Model):
             ),
         ]
 
+    @property
+    def kind_label(self) -> str:
+        return dict(SubjectKind.choices).get(self.kind, self.kind)
+
     def __str__(self):
         if self.project_id:
             return self.project.name
