@@ -261,16 +261,16 @@ class FindingSubject(models.Model):
             ),
         ]
 
-    @property
-    def kind_label(self) -> str:
-        return dict(SubjectKind.choices).get(self.kind, self.kind)
-
     def __str__(self):
         if self.project_id:
             return self.project.name
         if self.system_id:
             return self.system.name
-        return self.name or dict(SubjectKind.choices).get(self.kind, self.kind)
+        return self.name or self.kind_label
+
+    @property
+    def kind_label(self) -> str:
+        return dict(SubjectKind.choices).get(self.kind, self.kind)
 
 
 class FindingSection(models.Model):
