@@ -13,6 +13,9 @@ from findings.choices import SubjectKind
 from .history import check_history
 from .reader import Bundle, Problem
 
+# the lengths the findings' short text columns hold (the database's limits, told before writing)
+FINDING_LIMITS = {"code": 40, "key": 60, "kind": 20, "area": 40, "title": 300, "body_title": 300}
+
 # stated_counts key for the number of findings the report states, where the bundle holds only some
 STATED_FINDINGS = "findings"
 
@@ -335,6 +338,9 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
         for code in _dupes(r.get("kinds") or [], lambda k: k["code"]):
             problem("reports.yaml", r.where, "kinds", f"区分「{code}」が重複しています")
     for f in findings:
+        for name, limit in FINDING_LIMITS.items():
+            if len(f.get(name) or "") > limit:
+                problem("findings.yaml", f.where, name, f"{limit} 文字以内で書いてください（{len(f[name])} 文字）")
         if f["report"] not in report_codes:
             problem("findings.yaml", f.where, "report", f"報告書「{f['report']}」が reports.yaml にありません")
         if f["kind"] and f["kind"] not in kinds:
