@@ -564,3 +564,27 @@ def test_b_renumbering_after_measures_exist_keeps_them(make_user, tmp_path):
         call_command("import_report", str(folder(dropped, tmp_path / "dropped")), stdout=out, stderr=err)
     assert "措置が登録されているため削除できません" in err.getvalue() + out.getvalue()
     assert Finding.objects.filter(key="市民生活局-1").exists()
+
+
+def test_a_export_then_import_is_a_no_op_with_its_history(make_user, tmp_path):
+    """The adopted history and the registered publication are part of the report's export, and importing that
+    export changes nothing (no history adopted twice)."""
+    from findings.bundle.exporter import export_bundle
+    from findings.bundle.service import import_report_bundle
+    from findings.models import AuditReport, MeasureReport
+
+    import_workbook(SUBSIDY, make_user("n-auditor", Role.AUDITOR))
+    report = AuditReport.objects.get(code="2023-hojokin")
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in export_bundle(report, tmp_path / "out")}
+    assert {"history/measures.yaml", "history/publications.csv"} <= names
+    assert not names & {"systems/systems.csv", "budgets/fields.csv", "budgets/projects.yaml"}
+    exported = yaml.safe_load((tmp_path / "out" / "history/measures.yaml").read_text(encoding="utf-8"))
+    assert [(e["finding"], e["status"], e["reported_on"]) for e in exported] == [
+        ("（1）", "in_progress", D(2024, 9, 30)),
+        ("（2）", "planned", D(2024, 9, 30)),
+        ("（1）", "done", D(2025, 3, 31)),
+    ]
+    before = MeasureReport.objects.count()
+    outcome = import_report_bundle(tmp_path / "out")
+    assert not outcome.load.changed
+    assert MeasureReport.objects.count() == before
