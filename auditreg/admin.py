@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .changelog import diff, record
-from .models import Bureau, ChangeLog, Section, User
+from .models import Bureau, ChangeLog, CitySettings, Section, User
 
 SECRET_FIELDS = {"password"}
 
@@ -73,22 +73,40 @@ class LoggedAdmin(admin.ModelAdmin):
             record(actor=request.user, action="admin.changed", obj=form.instance, changes=changes)
 
 
+@admin.register(CitySettings)
+class CitySettingsAdmin(LoggedAdmin):
+    """One row: the city's name, the publication title pattern, the FY2019 era label …"""
+
+    list_display = ["city_name", "system_name", "fy2019_label"]
+
+    def has_add_permission(self, request):
+        return not CitySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+        CitySettings.forget()
+
+
 class SectionInline(admin.TabularInline):
     model = Section
     extra = 0
-    fields = ["order", "name", "valid_from", "valid_to"]
+    fields = ["order", "name", "kind", "parent", "valid_from", "valid_to"]
 
 
 @admin.register(Bureau)
 class BureauAdmin(LoggedAdmin):
-    list_display = ["order", "name", "valid_from", "valid_to"]
+    list_display = ["order", "name", "kind", "valid_from", "valid_to"]
     list_display_links = ["name"]
     inlines = [SectionInline]
 
 
 @admin.register(Section)
 class SectionAdmin(LoggedAdmin):
-    list_display = ["bureau", "order", "name", "valid_from", "valid_to"]
+    list_display = ["bureau", "order", "name", "kind", "parent", "valid_from", "valid_to"]
     list_filter = ["bureau"]
     list_select_related = ["bureau"]
     search_fields = ["name", "bureau__name"]

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -25,9 +25,11 @@ class OrganisationQuerySet(models.QuerySet):
 
 
 class Bureau(models.Model):
-    """局・委員会等. A renamed or merged bureau is a new row; the old one gets valid_to."""
+    """The top level of the organisation: 局, an executive body (教育委員会, 水道局 …) or a group of outside
+    bodies (外郭団体, 指定管理者). A renamed or merged bureau is a new row; the old one gets valid_to."""
 
     name = models.CharField("名称", max_length=100, validators=[validate_no_control_characters])
+    kind = models.CharField("組織の種類", max_length=20, blank=True, default="")  # 局, 委員会, 外郭団体 … (free text)
     order = models.PositiveIntegerField("表示順")
     valid_from = models.DateField("適用開始日", null=True, blank=True)
     valid_to = models.DateField("適用終了日", null=True, blank=True)
@@ -61,10 +63,17 @@ class Bureau(models.Model):
 
 
 class Section(models.Model):
-    """課・室・所 (and schools) under a bureau, with the period it existed under that name."""
+    """Any unit under a bureau, at any depth: 部, 課・室・所, 区役所, schools, an outside body …, with the
+    period it existed under that name. `parent` is the unit above it (None: directly under the bureau).
+    `order` is the unit's place in the whole bureau, in the master's order (a 部 before its 課), so that
+    every list sorts by (bureau.order, order) whatever the depth."""
 
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="sections", verbose_name="局")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上位の組織"
+    )
     name = models.CharField("名称", max_length=100, validators=[validate_no_control_characters])
+    kind = models.CharField("組織の種類", max_length=20, blank=True, default="")  # 部, 課, 室, 所, 区役所, 外郭団体 …
     order = models.PositiveIntegerField("表示順")
     valid_from = models.DateField("適用開始日", null=True, blank=True)
     valid_to = models.DateField("適用終了日", null=True, blank=True)
@@ -98,8 +107,17 @@ class Section(models.Model):
         return f"{self.bureau.name} {self.name}"
 
 
+class AuditregUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # a superuser administers the register: the admin role, which needs no section
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A named person. Shared accounts are not allowed: every account carries a real name."""
+
+    objects = AuditregUserManager()
 
     role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.SECTION_STAFF)
     section = models.ForeignKey(
@@ -125,6 +143,62 @@ class User(AbstractUser):
     def display_name(self):
         full = f"{self.last_name} {self.first_name}".strip()
         return full or self.username
+
+
+class CitySettings(models.Model):
+    """What differs from city to city and is not a report's data: one row, edited in the admin.
+    Read through `current()` (cached for a minute per process, so a change shows within a minute)."""
+
+    FY2019_REIWA = "reiwa"
+    FY2019_HEISEI = "heisei"
+
+    city_name = models.CharField("市の名称", max_length=60, blank=True)
+    system_name = models.CharField("システムの名称", max_length=100, default="監査結果 措置管理（auditreg）")
+    status_title_pattern = models.CharField(
+        "措置状況の表題",
+        max_length=200,
+        default="{fiscal_year}{kind}の結果に対する措置状況（{as_of}現在）",
+        help_text="{fiscal_year}（監査の年度）・{kind}（監査の種類）・{theme}・{as_of}（時点）・{city} が使えます。",
+    )
+    fy2019_label = models.CharField(
+        "2019年度の表記",
+        max_length=10,
+        choices=[(FY2019_REIWA, "令和元年度"), (FY2019_HEISEI, "平成31年度")],
+        default=FY2019_REIWA,
+    )
+    source_text_name = models.CharField(
+        "原文行の出典",
+        max_length=200,
+        blank=True,
+        help_text="取込データの source_line が指す報告書テキストの名前（Excel 様式の説明に表示します）。",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "市の設定"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="city_settings_singleton")]
+
+    def __str__(self):
+        return self.city_name or "市の設定"
+
+    @classmethod
+    def current(cls) -> "CitySettings":
+        """The settings row (an unsaved default before the admin saves one); cached per process."""
+        import time
+
+        cached = _settings_cache.get("value")
+        if cached is not None and time.monotonic() - _settings_cache["at"] < SETTINGS_TTL_SECONDS:
+            return cached
+        value = cls.objects.filter(pk=1).first() or cls(pk=1)
+        _settings_cache.update(value=value, at=time.monotonic())
+        return value
+
+    @classmethod
+    def forget(cls) -> None:
+        _settings_cache.clear()
+
+
+SETTINGS_TTL_SECONDS = 60
+_settings_cache: dict = {}
 
 
 class ChangeLog(models.Model):

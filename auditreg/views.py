@@ -24,3 +24,12 @@ def account_review_view(request):
         messages.success(request, f"{count} 件のアカウントを無効にしました。")
         return redirect(f"{request.path}?days={days}")
     return render(request, "auditreg/account_review.html", accounts.review(days=days))
+
+
+def city_settings(request):
+    """Context processor: the city's settings (name, system name) for the page frame, read lazily."""
+    from django.utils.functional import SimpleLazyObject
+
+    from .models import CitySettings
+
+    return {"city": SimpleLazyObject(CitySettings.current)}

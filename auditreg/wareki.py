@@ -34,11 +34,18 @@ def format_date(day: datetime.date | None) -> str:
     return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
 
 
-def format_fiscal_year(fiscal_year: int | None) -> str:
-    """2023 -> 令和5年度. A fiscal year is named after the era of its first day's calendar year
-    as the city does: FY2019 (from April 2019) is 令和元年度 although April 2019 was still 平成."""
+def format_fiscal_year(fiscal_year: int | None, *, fy2019: str | None = None) -> str:
+    """2023 -> 令和5年度. A fiscal year is named after the era of its first day's calendar year:
+    FY2019 (from April 2019) is 令和元年度 although April 2019 was still 平成, unless the city writes
+    平成31年度 (CitySettings.fy2019_label, or `fy2019="heisei"`)."""
     if fiscal_year is None:
         return ""
+    if fiscal_year == 2019:
+        if fy2019 is None:
+            from .models import CitySettings  # the models import this module's neighbours: no cycle at load
+
+            fy2019 = CitySettings.current().fy2019_label
+        return "平成31年度" if fy2019 == "heisei" else "令和元年度"
     if fiscal_year >= 2019:
         return f"令和{_year_label(fiscal_year - 2018)}年度"
     if fiscal_year >= 1989:

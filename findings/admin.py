@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from auditreg.admin import LoggedAdmin
 
-from .models import AuditReport, Finding, MeasureStatus
+from .models import AuditReport, Finding, FindingKindLabel, MeasureStatus, SubjectType
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,6 +41,35 @@ class MeasureStatusAdmin(LoggedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FindingKindLabel)
+class FindingKindLabelAdmin(LoggedAdmin):
+    """The city's kinds of finding (指摘・意見, 指摘事項・要望 …): labels and whether the 措置状況 counts them.
+    Codes stay fixed once findings use them (they are what the bundles and the findings hold)."""
+
+    list_display = ["order", "code", "label", "counted_in_status"]
+    list_editable = ["label", "counted_in_status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and not Finding.objects.filter(kind=obj.code).exists()
+
+
+@admin.register(SubjectType)
+class SubjectTypeAdmin(LoggedAdmin):
+    """What findings are raised against (DX事業, 補助金, 施設 …); a city may add its own."""
+
+    list_display = ["order", "code", "label"]
+    list_editable = ["label"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
 
     def has_delete_permission(self, request, obj=None):
         return False

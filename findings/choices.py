@@ -1,6 +1,8 @@
 from django.db import models
 
 
+# Seed values only: the kinds (FindingKindLabel), a report's areas (ReportArea) and the subject
+# types (SubjectType) are data. These are the rows a new database starts with.
 class FindingKind(models.TextChoices):
     SHITEKI = "指摘", "指摘"
     IKEN = "意見", "意見"
@@ -12,9 +14,14 @@ class Area(models.TextChoices):
 
 
 class SubjectKind(models.TextChoices):
+    # `project` and `system` link to a DxProject / an InformationSystem; the others name their subject.
     PROJECT = "project", "DX事業"
     SYSTEM = "system", "情報システム"
     GENERAL = "general", "全般事項"
+    SUBSIDY = "subsidy", "補助金"
+    FACILITY = "facility", "施設"
+    CONTRACT = "contract", "契約"
+    BODY = "body", "団体"
 
 
 class ReportState(models.TextChoices):

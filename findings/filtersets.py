@@ -6,8 +6,20 @@ from auditreg.models import Bureau, Section
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
-from .choices import Area, FindingKind
-from .models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject
+from .models import AuditReport, Finding, FindingGroup, FindingKindLabel, FindingSection, FindingSubject, ReportArea
+
+
+def kind_choices():
+    """The city's kinds of finding (data, not code)."""
+    return list(FindingKindLabel.objects.order_by("order", "code").values_list("code", "label"))
+
+
+def area_choices():
+    """Every report's areas, one choice per code (the first report's label)."""
+    out = {}
+    for code, label in ReportArea.objects.order_by("-report__fiscal_year", "order").values_list("code", "label"):
+        out.setdefault(code, label)
+    return list(out.items())
 
 
 class FindingFilterSet(django_filters.FilterSet):
@@ -15,9 +27,9 @@ class FindingFilterSet(django_filters.FilterSet):
         widget=FastSelect, label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
     )
     kind = django_filters.ChoiceFilter(
-        widget=FastSelect, label="区分", choices=FindingKind.choices, empty_label="指摘・意見"
+        widget=FastSelect, label="区分", choices=kind_choices, empty_label="すべての区分"
     )
-    area = django_filters.ChoiceFilter(widget=FastSelect, label="分野", choices=Area.choices, empty_label="すべて")
+    area = django_filters.ChoiceFilter(widget=FastSelect, label="分野", choices=area_choices, empty_label="すべて")
     group = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )

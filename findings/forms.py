@@ -85,6 +85,15 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(label="根拠資料（PDF・Excel・Word・画像など、10MB まで）")
 
 
+class StatusChoiceField(forms.ChoiceField):
+    """A status by code; a label (links made before codes were used) is read as its code."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        by_label = {label: code for code, label in self.choices if code}
+        return by_label.get(value, value)
+
+
 class StatusReportForm(forms.Form):
     """The choices behind a 措置状況: which reports, as of when, how rows are cut, and filters."""
 
@@ -103,20 +112,23 @@ class StatusReportForm(forms.Form):
     kind = forms.ChoiceField(
         label="区分", required=False, choices=[("", "指摘・意見"), ("指摘", "指摘"), ("意見", "意見")]
     )
-    status = forms.ChoiceField(label="措置状況", required=False, choices=())
+    status = StatusChoiceField(label="措置状況", required=False, choices=())
 
     def __init__(self, *args, **kwargs):
         from auditreg.models import Bureau
 
-        from .models import AuditReport
+        from .models import AuditReport, FindingKindLabel
         from .status import UNASSIGNED
 
         super().__init__(*args, **kwargs)
         self.fields["reports"].queryset = AuditReport.objects.order_by("-fiscal_year", "code")
         self.fields["bureau"].queryset = Bureau.objects.order_by("order")
         self.fields["section"].queryset = Section.objects.select_related("bureau").order_by("bureau__order", "order")
-        labels = [UNASSIGNED, *MeasureStatus.objects.order_by("order").values_list("label", flat=True)]
-        self.fields["status"].choices = [("", "すべて")] + [(x, x) for x in labels]
+        # values are status codes: a filter keeps working when the city renames a label
+        statuses = MeasureStatus.objects.order_by("order").values_list("code", "label")
+        self.fields["status"].choices = [("", "すべて"), ("unassigned", UNASSIGNED), *statuses]
+        kinds = FindingKindLabel.objects.order_by("order", "code").values_list("code", "label")
+        self.fields["kind"].choices = [("", "すべての区分"), *kinds]
 
     def clean_reports(self):
         reports = list(self.cleaned_data["reports"])

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from auditreg.search import search_key
 
-from .choices import Area, FindingKind, ReportState, SubjectKind
+from .choices import ReportState, SubjectKind
 
 
 class AuditReport(models.Model):
@@ -53,11 +53,63 @@ class AuditReport(models.Model):
         return self.theme
 
 
+class ReportArea(models.Model):
+    """An area or theme of one report (this one: DX / 情報システム; a subsidy audit: 補助金 / 負担金 …).
+    Finding.area and FindingGroup.area hold its code; the import checks them against the report's areas."""
+
+    report = models.ForeignKey(AuditReport, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField("コード", max_length=40)
+    label = models.CharField("表示名", max_length=100)
+    order = models.PositiveSmallIntegerField("表示順")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "報告書の分野・テーマ"
+        ordering = ["report", "order"]
+        constraints = [models.UniqueConstraint(fields=["report", "code"], name="report_area_unique_code")]
+
+    def __str__(self):
+        return self.label
+
+
+class FindingKindLabel(models.Model):
+    """The kinds of finding the city's reports use (指摘 / 意見, 結果 / 意見, 指摘事項 / 要望 …), city-wide.
+    Finding.kind holds the code; the label is what pages print; `counted_in_status` says whether the
+    措置状況's summary counts findings of this kind."""
+
+    code = models.CharField("コード", max_length=20, unique=True)
+    label = models.CharField("表示名", max_length=40)
+    order = models.PositiveSmallIntegerField("表示順")
+    counted_in_status = models.BooleanField("措置状況の集計に含める", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指摘・意見の区分"
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.label
+
+
+class SubjectType(models.Model):
+    """What a finding can be raised against (DX事業, 情報システム, 補助金, 施設, 契約, 団体, 全般 …).
+    FindingSubject.kind holds the code; `project` and `system` are the two types that link to a record."""
+
+    code = models.SlugField("コード", max_length=20, unique=True)
+    label = models.CharField("表示名", max_length=40)
+    order = models.PositiveSmallIntegerField("表示順")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指摘・意見の対象の種類"
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.label
+
+
 class FindingGroup(models.Model):
-    """The heading a finding is listed under in 第2 (e.g. 金沢 MaaS 推進事業に関するもの)."""
+    """The heading a finding is listed under in the report's list of findings (e.g. ○○事業に関するもの)."""
 
     report = models.ForeignKey(AuditReport, on_delete=models.CASCADE, related_name="groups")
-    area = models.CharField("分野", max_length=20, choices=Area.choices)
+    area = models.CharField("分野", max_length=40, blank=True)  # a ReportArea code of the report
     order = models.PositiveIntegerField("表示順")
     title = models.CharField("見出し", max_length=200)
 
@@ -81,11 +133,15 @@ class FindingQuerySet(models.QuerySet):
 
 class Finding(models.Model):
     report = models.ForeignKey(AuditReport, on_delete=models.PROTECT, related_name="findings", verbose_name="報告書")
-    code = models.CharField("番号", max_length=20)
-    kind = models.CharField("区分", max_length=2, choices=FindingKind.choices)
-    number = models.PositiveSmallIntegerField("連番")
-    order = models.PositiveSmallIntegerField("掲載順")  # position in the report's 第2 list
-    area = models.CharField("分野", max_length=20, choices=Area.choices)
+    # The number as printed (指摘01, （1）, 【意見1】 …); may repeat within a report (numbering per 局).
+    code = models.CharField("番号", max_length=40)
+    # Stable internal key, unique in the report: renumbering changes `code`, never `key`, so the
+    # measures of a renumbered finding stay with it. The import defaults it to the code.
+    key = models.CharField("内部キー", max_length=60, default="")
+    kind = models.CharField("区分", max_length=20)  # a FindingKindLabel code
+    number = models.PositiveSmallIntegerField("連番", null=True, blank=True)
+    order = models.PositiveSmallIntegerField("掲載順")  # position in the report's list of findings
+    area = models.CharField("分野", max_length=40, blank=True)  # a ReportArea code of the report
     group = models.ForeignKey(
         FindingGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="findings", verbose_name="見出し"
     )
@@ -96,6 +152,12 @@ class Finding(models.Model):
     problem = models.TextField("② 問題点", blank=True)
     recommendation = models.TextField("③ 指摘・意見", blank=True)
     recorded_measure = models.TextField("措置の内容及び現在の状況（報告書記載）", blank=True)
+    # The text as the report prints it, for reports not laid out as ①②③: ordered {"label", "text"}
+    # blocks (監査の結果, 意見の要旨 …). Empty for this report's shape: text_blocks() builds ①②③.
+    blocks = models.JSONField("本文（見出し付きの段落）", default=list, blank=True)
+    summary = models.TextField("要旨", blank=True, default="")  # written by the audit office; the 措置状況 prints it
+    source_publication = models.CharField("出典（公表物・号数）", max_length=200, blank=True, default="")
+    source_url = models.CharField("出典（URL）", max_length=500, blank=True, default="")
     source_line = models.PositiveIntegerField("原文行", null=True, blank=True)
     # NFKC-folded, lower-cased copy of the titles and texts; the stored text stays verbatim.
     search_text = models.TextField(editable=False, blank=True)
@@ -112,11 +174,9 @@ class Finding(models.Model):
         verbose_name = verbose_name_plural = "指摘・意見"
         ordering = ["report", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "code"], name="finding_unique_code"),
-            models.UniqueConstraint(fields=["report", "kind", "number"], name="finding_unique_number"),
-            models.CheckConstraint(condition=Q(kind__in=FindingKind.values), name="finding_kind_valid"),
-            models.CheckConstraint(condition=Q(area__in=Area.values), name="finding_area_valid"),
-            models.CheckConstraint(condition=Q(number__gte=1), name="finding_number_positive"),
+            models.UniqueConstraint(fields=["report", "key"], name="finding_unique_key"),
+            models.CheckConstraint(condition=~Q(key=""), name="finding_key_not_empty"),
+            models.CheckConstraint(condition=Q(number__isnull=True) | Q(number__gte=1), name="finding_number_positive"),
         ]
         indexes = [
             models.Index(fields=["report", "area"]),
@@ -136,6 +196,8 @@ class Finding(models.Model):
             self.problem,
             self.recommendation,
             self.recorded_measure,
+            self.summary,
+            *(str(b.get("text", "")) for b in self.blocks or [] if isinstance(b, dict)),
         ]
         return search_key("\n".join(p for p in parts if p))
 
@@ -143,13 +205,32 @@ class Finding(models.Model):
     def display_body_title(self):
         return self.body_title or self.title
 
+    @property
+    def display_summary(self):
+        """What the 措置状況's 監査の結果（要旨） column prints: the audit office's 要旨, else the title."""
+        return self.summary or self.title
+
+    def text_blocks(self) -> list[dict]:
+        """The finding's text as ordered {"label", "text"} blocks: the stored blocks, or this report's
+        ① 検出事項 / ② 問題点 / ③ shape built from its three fields. Empty blocks are left out."""
+        if self.blocks:
+            return [b for b in self.blocks if isinstance(b, dict) and str(b.get("text", "")).strip()]
+        parts = [
+            ("① 検出事項", self.detected),
+            ("② 問題点", self.problem),
+            (f"③ {self.code}《{self.display_body_title}》", self.recommendation),
+        ]
+        return [{"label": label, "text": text} for label, text in parts if (text or "").strip()]
+
 
 class FindingSubject(models.Model):
-    """What a finding is raised against: a DX project, an information system, or general matters."""
+    """What a finding is raised against: a SubjectType (DX事業, 情報システム, 補助金, 施設 …), with a link to
+    the project or system where the report has one, and the subject's name as printed otherwise."""
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="subjects")
     order = models.PositiveSmallIntegerField("順")
-    kind = models.CharField("対象の種類", max_length=10, choices=SubjectKind.choices)
+    kind = models.CharField("対象の種類", max_length=20)  # a SubjectType code
+    name = models.CharField("対象の名称", max_length=300, blank=True, default="")
     project = models.ForeignKey(
         "budgets.DxProject", on_delete=models.PROTECT, null=True, blank=True, related_name="finding_subjects"
     )
@@ -166,11 +247,15 @@ class FindingSubject(models.Model):
         ordering = ["finding", "order"]
         constraints = [
             models.UniqueConstraint(fields=["finding", "order"], name="subject_unique_order"),
+            # a link only where the type has one: a project for DX事業, a system for 情報システム
             models.CheckConstraint(
                 condition=(
                     Q(kind=SubjectKind.PROJECT, project__isnull=False, system__isnull=True)
                     | Q(kind=SubjectKind.SYSTEM, system__isnull=False, project__isnull=True)
-                    | Q(kind=SubjectKind.GENERAL, system__isnull=True, project__isnull=True)
+                    | (
+                        ~Q(kind__in=[SubjectKind.PROJECT, SubjectKind.SYSTEM])
+                        & Q(system__isnull=True, project__isnull=True)
+                    )
                 ),
                 name="subject_kind_matches_target",
             ),
@@ -181,7 +266,11 @@ class FindingSubject(models.Model):
             return self.project.name
         if self.system_id:
             return self.system.name
-        return self.get_kind_display()
+        return self.name or self.kind_label
+
+    @property
+    def kind_label(self) -> str:
+        return dict(SubjectKind.choices).get(self.kind, self.kind)
 
 
 class FindingSection(models.Model):
@@ -338,6 +427,10 @@ class MeasureReport(models.Model):
     )
     reviewed_at = models.DateTimeField("審査日時", null=True, blank=True)
     review_comment = models.TextField("監査事務局のコメント", blank=True)
+    # From the mayor's notice to the 監査委員 (通知), when the report was adopted from a city's records.
+    notice_number = models.CharField("通知の文書番号", max_length=60, blank=True, default="")
+    notice_on = models.DateField("通知日", null=True, blank=True)
+    adopted = models.BooleanField("過去の記録から取込", default=False, editable=False)
     version = models.PositiveIntegerField("版", default=1)  # optimistic locking of drafts
 
     class Meta:

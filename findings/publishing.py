@@ -20,30 +20,38 @@ from .status import UNASSIGNED
 
 
 def changes_since(previous: Publication | None, current: status_report.StatusReport) -> dict | None:
-    """Newly completed, progressed and still-open rows compared with the previous publication."""
+    """Newly completed, progressed and still-open rows compared with the previous publication.
+    Compared by status code and unit id, never by label: renaming 措置済 → 改善済み between two
+    publications changes no row. (Snapshots made before codes were stored carry labels: those are
+    read back through today's labels, the best that can be done for them.)"""
     if previous is None:
         return None
     statuses = list(MeasureStatus.objects.order_by("order"))
-    order = {UNASSIGNED: 0} | {s.label: s.order for s in statuses}
-    done = {s.label for s in statuses if s.is_done}
-    closed = {s.label for s in statuses if s.is_closed}
+    order = {"": 0} | {s.code: s.order for s in statuses}
+    done = {s.code for s in statuses if s.is_done}
+    closed = {s.code for s in statuses if s.is_closed}
+    code_of_label = {UNASSIGNED: ""} | {s.label: s.code for s in statuses}
 
     def key(r):  # per finding, a finding is one row whatever sections it was (re)assigned to since
-        r = r if isinstance(r, dict) else r.__dict__
-        return (
-            (r["report_code"], r["code"]) if current.per == "finding" else (r["report_code"], r["code"], r["section"])
-        )
+        if current.per == "finding":
+            return (r["report_code"], r.get("finding_key") or r["code"])
+        units = r.get("units")
+        section = units[0]["section_id"] if units and len(units) == 1 else (None if units is not None else r["section"])
+        return (r["report_code"], r.get("finding_key") or r["code"], section)
 
-    before = {key(r): r["status"] for r in previous.snapshot["rows"]}
+    def old_code(r):
+        return r["status_code"] if "status_code" in r else code_of_label.get(r.get("status"), r.get("status"))
+
+    before = {key(r): old_code(r) for r in previous.snapshot["rows"]}
     completed, progressed, still_open = [], [], []
     for row in current.rows:
         label = f"{row.code}{f'（{row.section}）' if current.per == 'section' and row.section else ''}"
-        old = before.get(key(row))
-        if row.status in done and old not in done:
+        old = before.get(key(row.to_json()))
+        if row.status_code in done and old not in done:
             completed.append(label)
-        elif old is not None and order.get(row.status, 0) > order.get(old, 0):
+        elif old is not None and order.get(row.status_code, 0) > order.get(old, 0):
             progressed.append(label)
-        if row.status not in closed:
+        if row.status_code not in closed:
             still_open.append(label)
     return {
         "previous_number": previous.number,

@@ -6,7 +6,7 @@ the date, and its state is the latest report the audit office had accepted by th
 
 import datetime
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -15,31 +15,59 @@ from django.utils import timezone
 from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import ReportState
-from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
-from .status import UNASSIGNED, derive_code, label_of
+from .models import AuditReport, Finding, FindingKindLabel, Measure, MeasureReport, MeasureStatus
+from .status import UNASSIGNED, derive_code
 
 UNASSIGNED_GROUP = "（所管課未定）"
 
 
 @dataclass
 class Row:
+    """One row of the 措置状況, structured: the status as a code ("" = 未割当) and the responsible units
+    with their ids, so that filters, comparisons and snapshots never depend on a label or a joined name.
+    `status`, `bureau` and `section` are the display forms the renderers print."""
+
     finding_id: int
     report_code: str
     code: str
     kind: str
     page: int | None
     summary: str
-    bureau: str
-    section: str
     text: str
-    status: str
+    status_code: str
     completed_on: str  # ISO date or ""
+    # one entry per responsible unit, in organisation order: {bureau_id, section_id, bureau, section}
+    units: list[dict] = field(default_factory=list)
     bureau_order: int = 0
     section_order: int = 0
     finding_order: int = 0
+    finding_key: str = ""
+    labels: dict = field(default_factory=dict, repr=False, compare=False)  # status code -> label (display)
 
     def key(self):
-        return (self.report_code, self.code, self.section)
+        return (self.report_code, self.finding_key or self.code, self.section_id)
+
+    @property
+    def section_id(self) -> int | None:
+        return self.units[0]["section_id"] if len(self.units) == 1 else None
+
+    @property
+    def status(self) -> str:
+        return self.labels.get(self.status_code, self.status_code or UNASSIGNED)
+
+    @property
+    def bureau(self) -> str:
+        """The 局 names, one line per unit (aligned with `section`); 所管課未定 when unassigned."""
+        return "\n".join(u["bureau"] for u in self.units) if self.units else UNASSIGNED_GROUP
+
+    @property
+    def section(self) -> str:
+        return "\n".join(u["section"] for u in self.units)
+
+    def to_json(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "labels"}
+        data["units"] = [dict(u) for u in self.units]
+        return data
 
 
 @dataclass
@@ -50,34 +78,44 @@ class StatusReport:
     per: str  # "finding" | "section"
     reports: list[dict]
     rows: list[Row] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)  # summary columns
-    summary: list[dict] = field(default_factory=list)  # per 区分: {"kind", "counts": [...], "total"}
+    labels: list[str] = field(default_factory=list)  # summary columns (display)
+    codes: list[str] = field(default_factory=list)  # the status codes of those columns ("" = 未割当)
+    summary: list[dict] = field(default_factory=list)  # per 区分: {"kind", "label", "counts": [...], "total"}
     totals: list[int] = field(default_factory=list)
     n_findings: int = 0
     n_done: int = 0
     done_label: str = "措置済"
+    # the number of findings the reports state of themselves where only some are loaded (0: not stated)
+    n_stated: int = 0
+    status_labels: dict = field(default_factory=dict)  # status code -> label, as published
+    kind_labels: dict = field(default_factory=dict)  # finding kind code -> label, as published
+
+    @property
+    def n_basis(self) -> int:
+        """The 措置済率's denominator: the stated number of findings where it exceeds those loaded."""
+        return max(self.n_findings, self.n_stated)
 
     @property
     def done_rate(self) -> float | None:
-        return self.n_done / self.n_findings * 100 if self.n_findings else None
+        return self.n_done / self.n_basis * 100 if self.n_basis else None
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "rows"}
+        data["rows"] = [r.to_json() for r in self.rows]
         data["done_rate"] = self.done_rate
         return data
 
 
 def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]) -> str:
-    """findings.status's rule over the statuses known on the as-of date."""
+    """findings.status's rule over the statuses known on the as-of date, as a code ("" = 未割当)."""
     open_orders = [s.order for s in measure_statuses if not s.is_closed]
-    code = derive_code(
+    return derive_code(
         n_measures=len(measure_statuses),
         n_done=sum(s.is_done for s in measure_statuses),
         n_closed=sum(s.is_closed for s in measure_statuses),
         min_open_order=min(open_orders) if open_orders else None,
         statuses=statuses,
     )
-    return label_of(code, statuses)
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -94,11 +132,13 @@ def build(
     kind: str | None = None,
     status: str | None = None,
 ) -> StatusReport:
-    """Rows for the given reports as of a date. A fixed number of queries whatever the size."""
+    """Rows for the given reports as of a date. A fixed number of queries whatever the size.
+    `status` filters by the finding's status: a code, "unassigned", or (as before) a label."""
     assert per in ("finding", "section")
     statuses = list(MeasureStatus.objects.order_by("order"))
     not_started = next(s for s in statuses if s.code == "not_started")
     by_pk = {s.pk: s for s in statuses}
+    labels_by_code = {"": UNASSIGNED} | {s.code: s.label for s in statuses}
     cutoff = end_of_day(as_of)
     code_of = {r.pk: r.code for r in reports}
     # Plain tuples, not model instances: at 30,000 findings and 100,000 measures building instances
@@ -106,7 +146,7 @@ def build(
     findings = list(
         Finding.objects.filter(report__in=reports)
         .order_by("report__fiscal_year", "order")
-        .values_list("pk", "report_id", "code", "kind", "page", "title", "order", named=True)
+        .values_list("pk", "report_id", "code", "key", "kind", "page", "title", "summary", "order", named=True)
     )
     assigned = Measure.objects.filter(finding__report__in=reports, assigned_at__lt=cutoff).order_by()
     measures = list(
@@ -117,6 +157,7 @@ def build(
             "section__order",
             "section__bureau__name",
             "section__bureau__order",
+            "section__bureau_id",
             "section_id",
             named=True,
         )
@@ -147,6 +188,15 @@ def build(
         r = latest.get(m.pk)
         return (by_pk[r[0]], r[1], r[2]) if r else (not_started, "", None)
 
+    def unit(m):
+        return {
+            "bureau_id": m.section__bureau_id,
+            "section_id": m.section_id,
+            "bureau": m.section__bureau__name,
+            "section": m.section__name,
+        }
+
+    done_codes = {s.code for s in statuses if s.is_done}
     rows: list[Row] = []
     finding_status: dict[int, str] = {}
     for f in findings:
@@ -157,33 +207,25 @@ def build(
             finding_id=f.pk,
             report_code=code_of[f.report_id],
             code=f.code,
+            finding_key=f.key,
             kind=f.kind,
             page=f.page,
-            summary=f.title,
+            summary=f.summary or f.title,  # the audit office's 要旨, else the title
             finding_order=f.order,
+            labels=labels_by_code,
         )
         if not ms:
             rows.append(
-                Row(
-                    **base,
-                    bureau=UNASSIGNED_GROUP,
-                    section="",
-                    text="",
-                    status=UNASSIGNED,
-                    completed_on="",
-                    bureau_order=10**6,
-                    section_order=0,
-                )
+                Row(**base, text="", status_code="", completed_on="", units=[], bureau_order=10**6, section_order=0)
             )
         elif per == "section":
             for m, (st, text, done_on) in zip(ms, states, strict=True):
                 rows.append(
                     Row(
                         **base,
-                        bureau=m.section__bureau__name,
-                        section=m.section__name,
+                        units=[unit(m)],
                         text=text,
-                        status=st.label,
+                        status_code=st.code,
                         completed_on=done_on.isoformat() if done_on else "",
                         bureau_order=m.section__bureau__order,
                         section_order=m.section__order,
@@ -196,52 +238,57 @@ def build(
                 for m, (_, text, _) in zip(ms, states, strict=True)
             ]
             done_dates = [d for _, _, d in states if d]
-            is_done = finding_status[f.pk] == next(s.label for s in statuses if s.is_done)
+            is_done = finding_status[f.pk] in done_codes
             rows.append(
                 Row(
                     **base,
-                    bureau="\n".join(m.section__bureau__name for m in ms),  # aligned with `section`, line by line
-                    section="\n".join(m.section__name for m in ms),
+                    units=[unit(m) for m in ms],
                     text="\n".join(t for t in texts if t),
-                    status=finding_status[f.pk],
+                    status_code=finding_status[f.pk],
                     completed_on=max(done_dates).isoformat() if is_done and done_dates else "",
                     bureau_order=first.section__bureau__order,
                     section_order=first.section__order,
                 )
             )
-    # filters (applied to rows so that summary and table always agree)
+    # filters (applied to rows so that summary and table always agree), on unit ids and status codes
     if bureau is not None:
-        rows = [r for r in rows if bureau.name in r.bureau.split("\n")]
+        rows = [r for r in rows if any(u["bureau_id"] == bureau.pk for u in r.units)]
     if section is not None:
-        rows = [
-            r
-            for r in rows
-            if (section.bureau.name, section.name) in zip(r.bureau.split("\n"), r.section.split("\n"), strict=True)
-        ]
+        rows = [r for r in rows if any(u["section_id"] == section.pk for u in r.units)]
     if kind:
         rows = [r for r in rows if r.kind == kind]
     if status:
+        wanted = _status_code(status, statuses)
         # by the finding's overall status, the one the summary counts (also when rows are per section)
-        rows = [r for r in rows if finding_status[r.finding_id] == status]
+        rows = [r for r in rows if finding_status[r.finding_id] == wanted]
     rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
 
-    labels = [UNASSIGNED] + [s.label for s in statuses]
+    codes = [""] + [s.code for s in statuses]
     counted = Counter()
     seen = set()
     for r in rows:
         if r.finding_id not in seen:
             seen.add(r.finding_id)
             counted[(r.kind, finding_status[r.finding_id])] += 1
-    kinds = ["指摘", "意見"]
+    kind_rows = list(
+        FindingKindLabel.objects.order_by("order", "code").values_list("code", "label", "counted_in_status")
+    )
+    kinds = [c for c, _, counted_in in kind_rows if counted_in]
+    kinds += sorted({k for k, _ in counted} - {c for c, _, _ in kind_rows})  # a kind not in the table yet
+    kind_label = {c: label for c, label, _ in kind_rows}
     summary = [
-        {"kind": k, "counts": [counted[(k, x)] for x in labels], "total": sum(counted[(k, x)] for x in labels)}
+        {
+            "kind": kind_label.get(k, k),
+            "code": k,
+            "counts": [counted[(k, x)] for x in codes],
+            "total": sum(counted[(k, x)] for x in codes),
+        }
         for k in kinds
     ]
     done_label = next(s.label for s in statuses if s.is_done)
     main = reports[0]
-    title = f"{format_fiscal_year(main.fiscal_year)}{main.kind}の結果に対する措置状況（{format_date(as_of)}現在）"
     return StatusReport(
-        title=title,
+        title=format_title(main, as_of),
         as_of=as_of.isoformat(),
         as_of_wareki=format_date(as_of),
         per=per,
@@ -259,13 +306,49 @@ def build(
             for r in reports
         ],
         rows=rows,
-        labels=labels,
+        labels=[labels_by_code[c] for c in codes],
+        codes=codes,
         summary=summary,
-        totals=[sum(counted[(k, x)] for k in kinds) for x in labels],
-        n_findings=len(seen),
-        n_done=sum(counted[(k, done_label)] for k in kinds),
+        totals=[sum(counted[(k, x)] for k in kinds) for x in codes],
+        n_findings=sum(s["total"] for s in summary),
+        n_done=sum(counted[(k, x)] for k in kinds for x in done_codes),
         done_label=done_label,
+        n_stated=sum(_stated_findings(r) for r in reports),
+        status_labels=labels_by_code,
+        kind_labels=kind_label,
     )
+
+
+def _status_code(value: str, statuses) -> str:
+    """A status filter's value as a code: a code, "unassigned"/"", or a label (the form's older values)."""
+    if value in ("unassigned", UNASSIGNED):
+        return ""
+    by_label = {s.label: s.code for s in statuses}
+    return by_label.get(value, value)
+
+
+def _stated_findings(report: AuditReport) -> int:
+    """The number of findings a report states where only some are loaded (stated_counts["findings"])."""
+    value = (report.stated_counts or {}).get("findings")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def format_title(report: AuditReport, as_of: datetime.date) -> str:
+    """The publication title, from the city's pattern (CitySettings.status_title_pattern)."""
+    from auditreg.models import CitySettings
+
+    city = CitySettings.current()
+    values = {
+        "fiscal_year": format_fiscal_year(report.fiscal_year),
+        "kind": report.kind,
+        "theme": report.theme,
+        "as_of": format_date(as_of),
+        "city": city.city_name,
+    }
+    try:
+        return city.status_title_pattern.format(**values)
+    except (KeyError, IndexError, ValueError):  # a pattern the admin mistyped: the built-in one
+        return "{fiscal_year}{kind}の結果に対する措置状況（{as_of}現在）".format(**values)
 
 
 COLUMNS = [
@@ -284,9 +367,11 @@ def table_cells(report: StatusReport, row: Row) -> list:
     """One table row as printed: the same cells in every format."""
     code = row.code if len(report.reports) == 1 else f"{_fy(report, row)} {row.code}"
     place = f"{row.page}頁" if row.page else ""
-    org = "\n".join(f"{b} {s}".strip() for b, s in zip(row.bureau.split("\n"), row.section.split("\n"), strict=True))
+    org = "\n".join(f"{u['bureau']} {u['section']}".strip() for u in row.units) or UNASSIGNED_GROUP
     done = format_date(datetime.date.fromisoformat(row.completed_on)) if row.completed_on else ""
-    return [code, row.kind, place, row.summary, org, row.text, row.status, done]
+    kind = report.kind_labels.get(row.kind, row.kind)
+    status = report.status_labels.get(row.status_code, row.status) if report.status_labels else row.status
+    return [code, kind, place, row.summary, org, row.text, status, done]
 
 
 def _fy(report, row):

@@ -228,7 +228,9 @@ def dashboard(*, user, today: datetime.date, report=None):
     for d in findings.order_by().values("kind", "status_code").annotate(n=Count("*")):
         by_kind[(d["kind"], label_of(d["status_code"], statuses))] += d["n"]
     labels = [UNASSIGNED] + [s.label for s in statuses]
+    # the seed kinds first (always shown), then any other kind the city's reports use (指摘事項 …)
     kinds = ["指摘", "意見"]
+    kinds += sorted({k for k, _ in by_kind} - set(kinds))
     table = [
         {"kind": k, "cells": [by_kind[(k, label)] for label in labels], "total": sum(by_kind[(k, x)] for x in labels)}
         for k in kinds

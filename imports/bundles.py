@@ -12,7 +12,7 @@ from auditreg.changelog import record
 from auditreg.models import Bureau, Section
 from findings.bundle.checks import check_bundle
 from findings.bundle.exporter import bundle_files
-from findings.bundle.loader import load_bundle
+from findings.bundle.loader import LoadRefused, load_bundle
 from findings.bundle.reader import Bundle, Problem, read_bundle
 from findings.bundle.schema import FILE_ORDER
 from findings.models import AuditReport, Finding
@@ -88,6 +88,9 @@ class ReportDataHandler:
             return plan
         try:
             result = load_bundle(bundle)  # its own savepoint: a refused row leaves nothing behind
+        except LoadRefused as exc:
+            plan.problems = [[self.place(p), p.field, p.message] for p in exc.problems]
+            return plan
         except DatabaseError as exc:
             plan.problems = [["", "", f"データベースの制約に反するため、取り込めません: {exc}"]]
             return plan
@@ -115,9 +118,9 @@ def _log_findings(result, batch, by) -> None:
     for key, field, old, new in stats.details:
         changes.setdefault(key, {})[field] = [old, new]
     findings = {
-        f"{f.report.code} / {f.code}": f
+        f"{f.report.code} / {f.key}": f
         for f in Finding.objects.select_related("report").filter(
-            report__code__in={k.split(" / ")[0] for k in changes}, code__in={k.split(" / ")[-1] for k in changes}
+            report__code__in={k.split(" / ")[0] for k in changes}, key__in={k.split(" / ")[-1] for k in changes}
         )
     }
     for key, fields in changes.items():

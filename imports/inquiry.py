@@ -348,6 +348,8 @@ def finding_text(finding) -> str:
         ("② 問題点", finding.problem),
         (f"③ {finding.code}", finding.recommendation),
     ]
+    if finding.blocks:  # a report not laid out as ①②③: its own labelled blocks
+        parts = [(b["label"], b["text"]) for b in finding.text_blocks()]
     text = "\n\n".join(f"{head}\n{body.strip()}" for head, body in parts if (body or "").strip())
     text = _clean_text(text)
     return text if len(text) <= MAX_CELL else text[:MAX_CELL] + "…（以下略）"

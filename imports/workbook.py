@@ -47,17 +47,24 @@ PARENT_KEYS = {
     "reports.yaml": (("report", "code"),),
     "systems/audited_systems.yaml": (("number", "number"),),
     "budgets/projects.yaml": (("project", "name"),),
-    "findings.yaml": (("report", "report"), ("code", "code")),
+    # a finding's child rows name it by its internal key (its printed code when it has none): printed codes
+    # can repeat within a report (numbering restarting per 局)
+    "findings.yaml": (("report", "report"), ("code", "key")),
+    "history/measures.yaml": (),
 }
 CHILD_SHEETS = {  # (file, nested column) -> (child sheet, Japanese name)
     ("reports.yaml", "assistants"): ("report_assistants", "監査報告書の補助者"),
     ("reports.yaml", "stated_counts"): ("report_stated_counts", "監査報告書に記載の件数"),
+    ("reports.yaml", "areas"): ("report_areas", "監査報告書の分野・テーマ"),
+    ("reports.yaml", "kinds"): ("report_kinds", "監査報告書の指摘・意見の区分"),
+    ("findings.yaml", "blocks"): ("finding_blocks", "指摘・意見の本文（見出し付きの段落）"),
     ("systems/audited_systems.yaml", "budgets"): ("audited_system_budgets", "監査対象システムの年度別予算・決算"),
     ("budgets/projects.yaml", "funding"): ("project_funding", "監査対象事業の財源内訳"),
     ("budgets/projects.yaml", "contracts"): ("project_contracts", "監査対象事業の契約"),
     ("findings.yaml", "subjects"): ("finding_subjects", "指摘・意見の対象（事業・システム・全般）"),
     ("findings.yaml", "sections"): ("finding_sections", "指摘・意見の所管課（報告書の記載）"),
 }
+CORE_CHILDREN = {"subjects", "sections"}  # child sheets a report's workbook keeps even when empty
 CHILD_DICTS = {("reports.yaml", "stated_counts")}  # dict columns kept as (key, value) rows instead of JSON
 COUNT_COLUMNS = (Col("key", "str"), Col("value", "int"))
 NAMES_JA = {
@@ -77,6 +84,8 @@ NAMES_JA = {
     "findings.yaml": "指摘・意見",
     "stated_totals.csv": "表に記載の合計",
     "repairs.csv": "抽出テキストの修復記録",
+    "history/measures.yaml": "過去の措置の報告（市の記録から取り込む）",
+    "history/publications.csv": "過去の措置状況の公表",
 }
 
 
@@ -127,7 +136,19 @@ def template_bytes(report=None) -> bytes:
     book = Workbook()
     _write_guide(book.active)
     for spec in LAYOUT:
-        _write_table(book.create_sheet(spec.title), spec.columns, _sheet_rows(spec, records.get(spec.file, [])))
+        rows = _sheet_rows(spec, records.get(spec.file, []))
+        # a report's workbook holds the sheets it has data for (no empty systems or budget sheets forced on
+        # a report without them); the blank template holds every sheet
+        if (
+            report is not None
+            and not rows
+            and spec.file not in REQUIRED_FILES
+            and (spec.parent or spec.file not in records)
+        ):
+            continue
+        if report is not None and spec.parent and not rows and spec.fills not in CORE_CHILDREN:
+            continue
+        _write_table(book.create_sheet(spec.title), spec.columns, rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -155,13 +176,20 @@ def _sheet_rows(spec: SheetSpec, items: list[dict]) -> list[list]:
     width = len(spec.keys)
     for item in items:
         pairs = zip(spec.keys, spec.columns[:width], strict=True)
-        key = [_to_excel(item.get(there), col.type) for (_, there), col in pairs]
+        key = [_to_excel(_parent_value(item, there), col.type) for (_, there), col in pairs]
         nested = item.get(spec.fills) or []
         if isinstance(nested, dict):  # stated_counts: one row per (key, value)
             nested = [{"key": k, "value": v} for k, v in nested.items()]
         for entry in nested:
             rows.append(key + [_to_excel(entry.get(c.name), c.type) for c in spec.columns[width:]])
     return rows
+
+
+def _parent_value(item: dict, column: str):
+    """A parent row's key value; a finding's `key` defaults to its `code`."""
+    if column == "key":
+        return item.get("key") or item.get("code")
+    return item.get(column)
 
 
 def _to_excel(value, kind: str):
@@ -294,7 +322,7 @@ TYPE_JA = {
 }
 UNITS = (("_thousand_yen", "千円"), ("_million_yen", "百万円"), ("_yen", "円"))
 
-SOURCE_LINE = "報告書テキスト（金沢市公報第3177号の2）の行番号"
+SOURCE_LINE = "報告書テキストの行番号"  # which text: CitySettings.source_text_name, shown in the guide
 MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "bureau": "局・委員会等の名前（bureaus の name）",
     "section": "課・室・所の名前（sections の name）",
@@ -314,8 +342,40 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "valid_to": "適用終了日（この日からは存在しない。空欄は制限なし）",
     "report": "報告書の識別子（reports の code）",
     "code": "指摘・意見の番号（findings の code）",
-    "reports.code": "報告書の識別子（例: kanazawa-2024-dx）",
-    "findings.code": "番号（指摘01、意見04 など）",
+    "reports.code": "報告書の識別子（英数字とハイフン。例: 2024-hojokin）",
+    "findings.code": "番号（報告書の表記のまま。指摘01、（1）、【意見1】 など）",
+    "findings.key": "内部キー（空欄なら番号と同じ。番号を付け直しても変えない。番号が重なるときに区別する）",
+    "findings.summary": "要旨（措置状況の「監査の結果（要旨）」に載せる。空欄なら表題）",
+    "findings.source_publication": "出典の公表物と号数（例: 監査公表第8号）",
+    "findings.source_url": "出典の URL",
+    "finding_blocks.label": "段落の見出し（監査の結果、意見の要旨 など）",
+    "finding_blocks.text": "段落の本文",
+    "report_areas.code": "分野・テーマのコード（findings の area に書く値）",
+    "report_areas.label": "分野・テーマの表示名",
+    "report_kinds.code": "区分のコード（findings の kind に書く値。指摘、意見、指摘事項 など）",
+    "report_kinds.label": "区分の表示名",
+    "bureaus.kind": "組織の種類（局、委員会、外郭団体 など。空欄可）",
+    "sections.parent": "上位の組織（同じ局の中の部など。空欄なら局の直下）",
+    "sections.kind": "組織の種類（部、課、室、所、区役所、外郭団体、指定管理者 など。空欄可）",
+    "finding_subjects.name": "対象の名称（補助金・施設・契約・団体など、事業やシステムでない対象）",
+    "measures.report": "報告書の識別子（reports の code）",
+    "measures.finding": "指摘・意見の内部キー（key、空欄なら番号）",
+    "measures.status": "措置状況（コードまたは表示名。措置済 など）",
+    "measures.reported_on": "報告の時点（この日現在の状況）",
+    "measures.text": "措置（対応）の内容。措置しないときはその理由",
+    "measures.completed_on": "措置年月日",
+    "measures.notice_number": "通知の文書番号",
+    "measures.notice_on": "通知日",
+    "measures.accepted_on": "監査事務局が受理した日（空欄なら報告の時点）",
+    "measures.publication_number": "この報告を載せた措置状況の公表番号",
+    "measures.published_on": "その公表日",
+    "measures.reply_by": "回答期限",
+    "publications.number": "公表番号（第◯号の数字）",
+    "publications.published_on": "公表日",
+    "publications.as_of": "時点（◯年◯月◯日現在）",
+    "publications.title": "表題（空欄なら市の設定の表題）",
+    "publications.per": "行の単位（finding または section。空欄は finding）",
+    "publications.reports": "載せた報告書の識別子（空白区切り。空欄は今回の報告書）",
     "reports.kind": "監査の種類（包括外部監査など）",
     "reports.fiscal_year": "監査を実施した年度（西暦）",
     "reports.target_fiscal_year": "監査の対象年度（西暦）",
@@ -359,7 +419,7 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "expenditure_by_system.number": "システム No.（systems の number）",
     "expenditure_by_system.name_as_printed": "表に記載のシステム名",
     "fields.order": "順序",
-    "fields.name": "分野名（産業・地域・文化・教育・行政）",
+    "fields.name": "分野名",
     "field": "分野名（fields の name）",
     "lines.major_no": "大項目の番号",
     "lines.minor_no": "小項目の番号（大項目の行は空欄）",
@@ -391,18 +451,19 @@ MEANINGS = {  # "sheet.column", or "column" for the same meaning everywhere
     "core_city_comparison.item": "項目",
     "core_city_comparison.city": "市の名前",
     "core_city_comparison.value": "値（報告書の表記。○、77% など）",
-    "findings.kind": "指摘 または 意見",
-    "findings.number": "番号の数字（指摘01 なら 1）",
-    "findings.area": "DX または 情報システム",
-    "findings.group": "第2 で掲げられている見出し（括弧なし）",
-    "findings.title": "表題（第2 の一覧）",
+    "findings.kind": "区分（指摘、意見 など。report_kinds か管理画面に登録したもの）",
+    "findings.number": "番号の数字（空欄可。指摘01 なら 1）",
+    "findings.area": "分野・テーマ（report_areas の code。空欄可）",
+    "findings.group": "一覧で掲げられている見出し（括弧なし）",
+    "findings.title": "表題（指摘・意見の一覧の表記）",
     "findings.body_title": "本文の《》内の表題（一覧と異なるときだけ）",
     "findings.detected": "① 検出事項",
     "findings.problem": "② 問題点",
     "findings.recommendation": "③ の本文（指摘・意見の内容）",
     "findings.recorded_measure": "措置の内容及び現在の状況（報告書の記載。過年度の指摘・意見）",
     "findings.source_line": "③ の" + SOURCE_LINE,
-    "finding_subjects.kind": "project（事業）・system（システム）・general（全般）",
+    "finding_subjects.kind": "対象の種類: project（事業）・system（システム）・general（全般）・subsidy（補助金）・"
+    "facility（施設）・contract（契約）・body（団体）など",
     "finding_subjects.project": "事業名（kind が project のとき。projects の name）",
     "finding_subjects.system": "システム No.（kind が system のとき）",
     "finding_subjects.note": "注記（意見04に同じ など）",
@@ -439,7 +500,11 @@ def _write_guide(ws) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     widths = (24, 34, 56, 24, 8, 10)
-    for i, rule in enumerate(RULES, start=1):  # one merged, wrapped cell per rule; Excel does not size merged rows
+    from auditreg.models import CitySettings
+
+    source = CitySettings.current().source_text_name
+    rules = [*RULES, f"source_line（行番号）は「{source}」の行です。"] if source else RULES
+    for i, rule in enumerate(rules, start=1):  # one merged, wrapped cell per rule; Excel does not size merged rows
         ws.append([f"{i}. {rule}"])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(widths))
         ws.cell(row=ws.max_row, column=1).alignment = style["wrap"]
@@ -598,7 +663,7 @@ def _read_flat(bundle: Bundle, spec: SheetSpec, sheet: Sheet) -> None:
 def _has_columns(bundle: Bundle, spec: SheetSpec, header: list[str]) -> bool:
     """The header checks read_table makes for a CSV file, for the sheets of a nested file."""
     expected = [c.name for c in spec.columns]
-    missing = [name for name in expected if name not in header]
+    missing = [c.name for c in spec.columns if c.name not in header and not c.optional]
     if missing:
         bundle.problems.append(Problem(spec.file, spec.record(1), ", ".join(missing), "必要な列がありません"))
         return False
@@ -621,15 +686,14 @@ def _read_nested(bundle: Bundle, spec: SheetSpec, sheet: Sheet, found: dict[str,
             continue
         where = spec.record(number)
         values = dict(zip(table.header, cells, strict=True))
-        raw = {col.name: _cell_value(bundle, spec, where, col, values[col.name]) for col in spec.columns}
+        raw = {col.name: _cell_value(bundle, spec, where, col, values.get(col.name)) for col in spec.columns}
         for child in children:
             raw[child.fills] = {} if (spec.file, child.fills) in CHILD_DICTS else []
         items.append((where, raw))
-        by_key.setdefault(tuple(_key_text(raw[there]) for _, there in PARENT_KEYS[spec.file]), raw)
+        by_key.setdefault(tuple(_key_text(_parent_value(raw, there)) for _, there in PARENT_KEYS[spec.file]), raw)
     for child in children:
         child_sheet = found.get(child.title.casefold())
-        if child_sheet is None:
-            bundle.problems.append(Problem(spec.file, child.whole, "", "シートがありません"))
+        if child_sheet is None:  # no sheet: no entries (a report without subjects needs no empty sheet)
             continue
         _read_child(bundle, child, child_sheet, by_key)
     read_items(bundle, spec.file, YAML_FILES[spec.file], items)
@@ -660,7 +724,7 @@ def _read_child(bundle: Bundle, spec: SheetSpec, sheet: Sheet, parents: dict[tup
             )
             bundle.problems.append(Problem(spec.file, where, key_columns, message))
             continue
-        entry = {col.name: _cell_value(bundle, spec, where, col, values[col.name]) for col in spec.columns[width:]}
+        entry = {col.name: _cell_value(bundle, spec, where, col, values.get(col.name)) for col in spec.columns[width:]}
         if isinstance(parent[spec.fills], dict):
             _add_count(bundle, spec, where, parent[spec.fills], entry)
         else:

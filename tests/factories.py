@@ -43,6 +43,7 @@ def bulk_report(n: int, code: str = "synthetic") -> AuditReport:
             Finding(
                 report=report,
                 code=f"意見{i + 1:02d}",
+                key=f"意見{i + 1:02d}",
                 kind="意見",
                 number=i + 1,
                 order=i + 1,

@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "auditreg.views.city_settings",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },

@@ -8,12 +8,13 @@ import io
 from pathlib import Path
 
 import yaml
+from django.utils import timezone
 
 from auditreg.models import Bureau, Section
 from budgets.models import CoreCityComparison, DxField, DxFieldFunding, DxLine, DxProject
 from systems.models import BureauExpenditure, BureauSystemCount, InformationSystem, SystemExpenditure
 
-from ..models import AuditReport, Finding, StatedTotal, TextRepair
+from ..models import AuditReport, Finding, FindingKindLabel, MeasureReport, Publication, StatedTotal, TextRepair
 from .schema import CSV_FILES, YAML_FILES
 
 
@@ -35,7 +36,8 @@ def dump_yaml(data) -> str:
 
 
 def dump_csv(name: str, rows: list[dict]) -> str:
-    columns = [c.name for c in CSV_FILES[name]]
+    # an optional column (added after the first format) is written only when some row has a value
+    columns = [c.name for c in CSV_FILES[name] if not c.optional or any(_cell(r.get(c.name)) for r in rows)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -58,12 +60,16 @@ def _yaml_value(value):
 
 
 def _ordered(name: str, values: dict) -> dict:
-    """Keys in schema order."""
-    return {col.name: _yaml_value(values.get(col.name)) for col in YAML_FILES[name]}
+    """Keys in schema order; an optional key (added after the first format) only when it has a value."""
+    return _sub(YAML_FILES[name], values)
 
 
 def _sub(cols, values):
-    return {c.name: _yaml_value(values.get(c.name)) for c in cols}
+    return {
+        c.name: _yaml_value(values.get(c.name))
+        for c in cols
+        if not c.optional or values.get(c.name) not in (None, "", [], {})
+    }
 
 
 def _sec(section):
@@ -79,9 +85,16 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
             _ordered(
                 "reports.yaml",
                 {
-                    **{name: getattr(r, name) for name in report_cols if name not in ("assistants",)},
+                    **{name: getattr(r, name) for name in report_cols if name not in ("assistants", "areas", "kinds")},
                     "stated_counts": dict(sorted(r.stated_counts.items())),  # jsonb keeps no key order
                     "assistants": [_sub(report_cols["assistants"].children, a) for a in r.assistants],
+                    "areas": [{"code": a.code, "label": a.label} for a in r.areas.order_by("order")],
+                    "kinds": [
+                        {"code": k.code, "label": k.label}
+                        for k in FindingKindLabel.objects.filter(
+                            code__in=Finding.objects.filter(report=r).values("kind")
+                        ).order_by("order", "code")
+                    ],
                 },
             )
             for r in reports
@@ -91,7 +104,13 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
     files["organisation/bureaus.csv"] = dump_csv(
         "organisation/bureaus.csv",
         [
-            {"order": b.order, "name": b.name, "valid_from": _iso(b.valid_from), "valid_to": _iso(b.valid_to)}
+            {
+                "order": b.order,
+                "name": b.name,
+                "valid_from": _iso(b.valid_from),
+                "valid_to": _iso(b.valid_to),
+                "kind": b.kind,
+            }
             for b in Bureau.objects.order_by("order", "name", "valid_from")
         ],
     )
@@ -104,8 +123,12 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
                 "name": s.name,
                 "valid_from": _iso(s.valid_from),
                 "valid_to": _iso(s.valid_to),
+                "parent": s.parent.name if s.parent else None,
+                "kind": s.kind,
             }
-            for s in Section.objects.select_related("bureau").order_by("bureau__order", "order", "name", "valid_from")
+            for s in Section.objects.select_related("bureau", "parent").order_by(
+                "bureau__order", "order", "name", "valid_from"
+            )
         ],
     )
 
@@ -312,23 +335,29 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
                 {
                     "report": f.report.code,
                     "code": f.code,
+                    "key": f.key if f.key != f.code else None,
                     "kind": f.kind,
                     "number": f.number,
                     "area": f.area,
                     "group": f.group.title if f.group else "",
                     "title": f.title,
                     "body_title": f.body_title,
+                    "summary": f.summary,
                     "page": f.page,
+                    "source_publication": f.source_publication,
+                    "source_url": f.source_url,
                     "detected": f.detected,
                     "problem": f.problem,
                     "recommendation": f.recommendation,
                     "recorded_measure": f.recorded_measure,
                     "source_line": f.source_line,
+                    "blocks": [_sub(fcols["blocks"].children, x) for x in f.blocks or []],
                     "subjects": [
                         _sub(
                             fcols["subjects"].children,
                             {
                                 "kind": s.kind,
+                                "name": s.name,
                                 "project": s.project.name if s.project else "",
                                 "system": s.system.number if s.system else None,
                                 "note": s.note,
@@ -367,6 +396,59 @@ def bundle_files(report: AuditReport) -> dict[str, str]:  # noqa: C901 - one lin
             for r in TextRepair.objects.filter(report=report).order_by("order")
         ],
     )
+    files.update(history_files(report, reports))
+    return files
+
+
+def history_files(report: AuditReport, reports: list[AuditReport]) -> dict[str, str]:
+    """Adopted history (earlier measures from the city's records) and registered past publications."""
+    files = {}
+    adopted = (
+        MeasureReport.objects.filter(adopted=True, measure__finding__report__in=reports)
+        .select_related("measure__finding__report", "measure__section__bureau", "status")
+        .order_by("reported_on", "measure__finding__report__fiscal_year", "measure__finding__order", "pk")
+    )
+    entries = [
+        _ordered(
+            "history/measures.yaml",
+            {
+                "report": r.measure.finding.report.code,
+                "finding": r.measure.finding.key,
+                **_sec(r.measure.section),
+                "status": r.status.code,
+                "reported_on": r.reported_on,
+                "text": r.reason if r.status.requires_reason else r.text,
+                "completed_on": r.completed_on,
+                "notice_number": r.notice_number,
+                "notice_on": r.notice_on,
+                "accepted_on": r.reviewed_at.astimezone(timezone.get_current_timezone()).date()
+                if r.reviewed_at.astimezone(timezone.get_current_timezone()).date() != r.reported_on
+                else None,
+                "reply_by": r.measure.reply_by,
+            },
+        )
+        for r in adopted
+    ]
+    if entries:
+        files["history/measures.yaml"] = dump_yaml(entries)
+    registered = [
+        p for p in Publication.objects.filter(reports=report).order_by("number") if p.snapshot.get("registered")
+    ]
+    if registered:
+        files["history/publications.csv"] = dump_csv(
+            "history/publications.csv",
+            [
+                {
+                    "number": p.number,
+                    "published_on": _iso(p.published_on),
+                    "as_of": _iso(p.as_of),
+                    "title": p.title,
+                    "per": p.per,
+                    "reports": " ".join(r.code for r in p.reports.order_by("-fiscal_year", "code")),
+                }
+                for p in registered
+            ],
+        )
     return files
 
 

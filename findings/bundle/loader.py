@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Max, ProtectedError
 
 from auditreg.models import Bureau, Section
 from budgets.models import (
@@ -29,8 +30,22 @@ from systems.models import (
     SystemExpenditure,
 )
 
-from ..models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject, StatedTotal, TextRepair
-from .reader import Bundle
+from ..models import (
+    AuditReport,
+    Finding,
+    FindingGroup,
+    FindingKindLabel,
+    FindingSection,
+    FindingSubject,
+    ReportArea,
+    StatedTotal,
+    TextRepair,
+)
+from .checks import finding_key, report_areas
+from .history import load_history
+from .reader import Bundle, Problem
+
+REPORT_LISTS = ("areas", "kinds")  # reports.yaml lists kept in their own tables
 
 
 @dataclass
@@ -61,6 +76,27 @@ class LoadResult:
 
 class _DryRunRollback(Exception):
     pass
+
+
+class LoadRefused(Exception):
+    """A rule the loader can only check against the database (the master's order, a finding with
+    measures that the bundle drops): nothing is written, the problems say why in Japanese."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def _protected_problem(label, obj, exc) -> Problem:
+    if isinstance(obj, Finding):
+        return Problem(
+            "findings.yaml",
+            f"{obj.report.code} / {obj.code}",
+            "key",
+            f"指摘・意見「{obj.code}」（内部キー {obj.key}）には措置が登録されているため削除できません。"
+            "番号を付け直すときは key を変えずに code だけを変えてください。",
+        )
+    return Problem("", str(obj), "", f"{label}「{obj}」はほかのデータから参照されているため削除できません。")
 
 
 class Loader:
@@ -115,9 +151,14 @@ class Loader:
         try:
             with transaction.atomic():
                 self._load_all()
-                for _label, objs in reversed(self._deletions):
+                for label, objs in reversed(self._deletions):
                     for obj in objs:
-                        obj.delete()
+                        try:
+                            with transaction.atomic():
+                                obj.delete()
+                        except ProtectedError as exc:
+                            raise LoadRefused([_protected_problem(label, obj, exc)]) from None
+                load_history(self)
                 if dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
@@ -131,9 +172,13 @@ class Loader:
             AuditReport,
             AuditReport.objects.filter(code__in=[r["code"] for r in b.rows("reports.yaml")]),
             lambda o: o.code,
-            [(r["code"], _plain(r)) for r in b.rows("reports.yaml")],
+            [
+                (r["code"], {k: v for k, v in _plain(r).items() if k not in REPORT_LISTS})
+                for r in b.rows("reports.yaml")
+            ],
             delete=False,
         )
+        self._sync_vocabulary(reports)
         report = reports[b.rows("reports.yaml")[0]["code"]]
         earlier = {reports[r["code"]].pk for r in b.rows("reports.yaml")[1:]}
         if set(report.earlier_reports.values_list("pk", flat=True)) != earlier:
@@ -163,6 +208,7 @@ class Loader:
                     {
                         "bureau_id": bureau_by_name[r["bureau"]].pk,
                         "name": r["name"],
+                        "kind": r["kind"],
                         "order": r["order"],
                         "valid_from": r["valid_from"],
                         "valid_to": r["valid_to"],
@@ -175,6 +221,8 @@ class Loader:
         for obj in sections.values():  # keep bureau names resolvable for keys of new rows
             obj.bureau = next(x for x in bureaus.values() if x.pk == obj.bureau_id)
         section_by_name = {(s.bureau.name, s.name): s for s in _current(sections.values(), report)}
+        self._link_parents(sections, section_by_name)
+        self._check_master_order(report)
 
         def sec(r):
             return section_by_name[(r["bureau"], r["section"])].pk
@@ -433,7 +481,10 @@ class Loader:
                     "area",
                     "title",
                     "body_title",
+                    "summary",
                     "page",
+                    "source_publication",
+                    "source_url",
                     "detected",
                     "problem",
                     "recommendation",
@@ -441,27 +492,32 @@ class Loader:
                     "source_line",
                 )
             }
+            values["key"] = finding_key(f)
+            values["blocks"] = [{"label": x["label"], "text": x["text"]} for x in f["blocks"]]
             probe = Finding(**{k: v for k, v in values.items() if not k.endswith("_id")})
             values["search_text"] = probe.build_search_text()
-            finding_rows.append(((f["report"], f["code"]), values))
+            finding_rows.append(((f["report"], finding_key(f)), values))
+        # keyed by the internal key: a renumbered finding (new code, same key) keeps its measures
         findings = self.sync(
             Finding,
             Finding.objects.filter(report__in=bundle_reports).select_related("report"),
-            lambda o: (o.report.code, o.code),
+            lambda o: (o.report.code, o.key),
             finding_rows,
         )
+        self.findings = findings
         project_by_name = {name: obj.pk for name, obj in projects.items()}
         self.sync(
             FindingSubject,
             FindingSubject.objects.filter(finding__report__in=bundle_reports).select_related("finding__report"),
-            lambda o: (o.finding.report.code, o.finding.code, o.order),
+            lambda o: (o.finding.report.code, o.finding.key, o.order),
             [
                 (
-                    (f["report"], f["code"], i),
+                    (f["report"], finding_key(f), i),
                     {
-                        "finding_id": findings[(f["report"], f["code"])].pk,
+                        "finding_id": findings[(f["report"], finding_key(f))].pk,
                         "order": i,
                         "kind": s["kind"],
+                        "name": s["name"],
                         "project_id": project_by_name[s["project"]] if s["kind"] == "project" else None,
                         "system_id": systems[s["system"]].pk if s["kind"] == "system" else None,
                         "note": s["note"],
@@ -479,11 +535,11 @@ class Loader:
             FindingSection.objects.filter(finding__report__in=bundle_reports).select_related(
                 "finding__report", "section__bureau"
             ),
-            lambda o: (o.finding.report.code, o.finding.code, o.section.bureau.name, o.section.name),
+            lambda o: (o.finding.report.code, o.finding.key, o.section.bureau.name, o.section.name),
             [
                 (
-                    (f["report"], f["code"], s["bureau"], s["section"]),
-                    {"finding_id": findings[(f["report"], f["code"])].pk, "section_id": sec(s)},
+                    (f["report"], finding_key(f), s["bureau"], s["section"]),
+                    {"finding_id": findings[(f["report"], finding_key(f))].pk, "section_id": sec(s)},
                 )
                 for f in b.rows("findings.yaml")
                 for s in f["sections"]
@@ -504,6 +560,85 @@ class Loader:
             lambda o: o.order,
             [(i, {"report_id": report.pk, "order": i} | dict(r)) for i, r in enumerate(b.rows("repairs.csv"), start=1)],
         )
+        self.sections = section_by_name
+        self.reports = reports
+
+    # -- vocabulary and organisation -------------------------------------------------------------
+    def _sync_vocabulary(self, reports):
+        """The kinds the bundle declares join the city's table (an existing kind keeps the city's label);
+        each report's areas are its own: declared, else the areas its findings use, in order of first use."""
+        b = self.bundle
+        existing = set(FindingKindLabel.objects.values_list("code", flat=True))
+        next_order = (FindingKindLabel.objects.aggregate(m=Max("order"))["m"] or 0) + 1
+        stats = self.result.stats[FindingKindLabel._meta.verbose_name]
+        for r in b.rows("reports.yaml"):
+            for k in r.get("kinds") or []:
+                if k["code"] in existing:
+                    stats.unchanged += 1
+                else:
+                    FindingKindLabel.objects.create(code=k["code"], label=k["label"] or k["code"], order=next_order)
+                    existing.add(k["code"])
+                    next_order += 1
+                    stats.created += 1
+                    stats.created_keys.append(k["code"])
+        areas = report_areas(b)
+        labels = {(r["code"], a["code"]): a["label"] for r in b.rows("reports.yaml") for a in r.get("areas") or []}
+        self.sync(
+            ReportArea,
+            ReportArea.objects.filter(report__in=list(reports.values())).select_related("report"),
+            lambda o: (o.report.code, o.code),
+            [
+                (
+                    (code, area),
+                    {
+                        "report_id": reports[code].pk,
+                        "code": area,
+                        "label": labels.get((code, area)) or area,
+                        "order": i,
+                    },
+                )
+                for code, codes in areas.items()
+                for i, area in enumerate(codes, start=1)
+            ],
+        )
+
+    def _link_parents(self, sections, section_by_name):
+        """A unit's parent (部 above 課 …) names a unit of the same bureau; set after every unit exists."""
+        stats = self.result.stats[Section._meta.verbose_name]
+        changed = []
+        for r in self.bundle.rows("organisation/sections.csv"):
+            obj = sections[(r["bureau"], r["name"], r["valid_from"])]
+            parent = section_by_name.get((r["bureau"], r["parent"])) if r.get("parent") else None
+            parent_id = parent.pk if parent else None
+            if obj.parent_id != parent_id:
+                old = obj.parent_id
+                obj.parent_id = parent_id
+                changed.append(obj)
+                key = _key_text((r["bureau"], r["name"], r["valid_from"]))
+                stats.details.append((key, *_field_change(Section, "parent_id", old, parent_id)))
+        if changed:
+            Section.objects.bulk_update(changed, ["parent"])
+
+    def _check_master_order(self, report):
+        """The master keeps one order per bureau: an import may not leave two units in force at one place."""
+        day = report.published_on
+        units = Section.objects.select_related("bureau").order_by("bureau__order", "order", "name")
+        seen: dict[tuple, str] = {}
+        problems = []
+        for u in _current(units, report) if day else units.filter(valid_to__isnull=True):
+            key = (u.bureau_id, u.order)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        "organisation/sections.csv",
+                        f"{u.bureau.name} {u.name}",
+                        "order",
+                        f"表示順 {u.order} は組織マスタの「{seen[key]}」と重なります（マスタの順序に合わせてください）",
+                    )
+                )
+            seen[key] = u.name
+        if problems:
+            raise LoadRefused(problems)
 
 
 def _plain(value):

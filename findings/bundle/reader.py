@@ -227,7 +227,7 @@ def read_table(
     while header and not header[-1]:
         header.pop()
     expected = [c.name for c in columns]
-    missing = [c for c in expected if c not in header]
+    missing = [c.name for c in columns if c.name not in header and not c.optional]
     if missing:
         bundle.problems.append(Problem(name, "行 1", ", ".join(missing), "必要な列がありません"))
         return
@@ -262,7 +262,7 @@ def read_table(
             def add(field_name, message, where=where):
                 bundle.problems.append(Problem(name, where, field_name, message))
 
-            record[col.name] = _convert(raw[index[col.name]], col, where, add)
+            record[col.name] = _convert(raw[index[col.name]] if col.name in index else None, col, where, add)
         records.append(record)
     bundle.files[name] = records
 

@@ -2,8 +2,10 @@
 
 Each column or key has a type: str (required text), text (optional text, "" when absent),
 int / optint, date (optional ISO date), bool (true / empty). YAML nested lists are described
-by nested schemas. Hand-written rather than a schema library: the rules are few, and the
-error messages must name file, record and field in Japanese.
+by nested schemas. A type ending in "?" marks a column a file or sheet may leave out altogether
+(read as empty): the columns added after the first format, so that older files still read.
+Hand-written rather than a schema library: the rules are few, and the error messages must name
+file, record and field in Japanese.
 """
 
 from dataclasses import dataclass, field
@@ -14,16 +16,23 @@ class Col:
     name: str
     type: str  # str | text | int | optint | date | bool | list | dict | any
     children: tuple["Col", ...] = field(default=())
+    optional: bool = False  # the column may be absent from a file or sheet
 
 
 def cols(spec: str) -> tuple[Col, ...]:
-    """'order:int name:str' -> (Col('order','int'), Col('name','str'))"""
-    return tuple(Col(*item.split(":")) for item in spec.split())
+    """'order:int name:str kind:text?' -> (Col('order','int'), Col('name','str'), Col('kind','text', optional=True))"""
+    out = []
+    for item in spec.split():
+        name, kind = item.split(":")
+        out.append(Col(name, kind.rstrip("?"), optional=kind.endswith("?")))
+    return tuple(out)
 
 
 CSV_FILES: dict[str, tuple[Col, ...]] = {
-    "organisation/bureaus.csv": cols("order:int name:str valid_from:date valid_to:date"),
-    "organisation/sections.csv": cols("bureau:str order:int name:str valid_from:date valid_to:date"),
+    "organisation/bureaus.csv": cols("order:int name:str valid_from:date valid_to:date kind:text?"),
+    "organisation/sections.csv": cols(
+        "bureau:str order:int name:str valid_from:date valid_to:date parent:text? kind:text?"
+    ),
     "systems/systems.csv": cols("number:int bureau:str section:str name:str source_line:optint"),
     "systems/bureau_counts.csv": cols("bureau:str stated_count:int source_line:optint"),
     "systems/expenditure_by_bureau.csv": cols(
@@ -47,6 +56,7 @@ CSV_FILES: dict[str, tuple[Col, ...]] = {
     "budgets/core_city_comparison.csv": cols("table:str order:int item:str city:str value:text source_line:optint"),
     "stated_totals.csv": cols("table:str label:str column:str value:optint unit:str source_line:optint"),
     "repairs.csv": cols("file:str record:str field:text source_line:text original:text repaired:text why:str"),
+    "history/publications.csv": cols("number:int published_on:date as_of:date title:text? per:text? reports:text?"),
 }
 
 SECTION_REF = (Col("bureau", "str"), Col("section", "str"))
@@ -60,6 +70,9 @@ YAML_FILES: dict[str, tuple[Col, ...]] = {
             " gazette_number:text publication_number:text legal_basis:text source:text"
         ),
         Col("stated_counts", "dict"),
+        # the report's areas / themes (findings.area), and the kinds of finding it uses (findings.kind)
+        Col("areas", "list", cols("code:str label:text")),
+        Col("kinds", "list", cols("code:str label:text")),
     ),
     "systems/audited_systems.yaml": (
         *cols(
@@ -98,16 +111,29 @@ YAML_FILES: dict[str, tuple[Col, ...]] = {
     ),
     "findings.yaml": (
         *cols(
-            "report:str code:str kind:str number:int area:str group:text title:str body_title:text page:optint"
-            " detected:text problem:text recommendation:text recorded_measure:text source_line:optint"
+            "report:str code:str key:text? kind:str number:optint area:text group:text title:str body_title:text"
+            " summary:text? page:optint source_publication:text? source_url:text? detected:text problem:text"
+            " recommendation:text recorded_measure:text source_line:optint"
         ),
+        Col("blocks", "list", cols("label:text text:text"), optional=True),
         Col(
             "subjects",
             "list",
-            cols("kind:str project:text system:optint note:text detected:text problem:text source_line:optint"),
+            cols(
+                "kind:str name:text? project:text system:optint note:text detected:text problem:text source_line:optint"
+            ),
         ),
         Col("sections", "list", SECTION_REF),
     ),
+    # Earlier measures adopted from the city's records: one entry per dated report on a measure
+    # (finding × section), in date order; a finding's later entries supersede its earlier ones.
+    "history/measures.yaml": cols(
+        "report:str finding:str bureau:str section:str status:str reported_on:date text:text"
+        " completed_on:date? notice_number:text? notice_on:date? accepted_on:date? publication_number:optint?"
+        " published_on:date? reply_by:date?"
+    ),
+    # 措置状況 publications made before the register: their number, date and as-of date, so that
+    # "what changed since the last publication" works from the first one made here.
 }
 
 # Load order (a file may refer only to files before it).
@@ -128,6 +154,8 @@ FILE_ORDER = [
     "findings.yaml",
     "stated_totals.csv",
     "repairs.csv",
+    "history/measures.yaml",
+    "history/publications.csv",
 ]
 
 # Optional files may be absent (an earlier report may have no systems inventory, say).

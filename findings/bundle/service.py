@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db import DatabaseError
 
 from .checks import check_bundle
-from .loader import LoadResult, load_bundle
+from .loader import LoadRefused, LoadResult, load_bundle
 from .reader import Problem, read_bundle
 
 
@@ -32,6 +32,8 @@ def import_report_bundle(path: Path | str, *, dry_run: bool = False) -> ImportOu
         raise BundleInvalid(checks.errors)
     try:
         result = load_bundle(bundle, dry_run=dry_run)
+    except LoadRefused as exc:
+        raise BundleInvalid(exc.problems) from exc
     except DatabaseError as exc:  # a rule only the database knows (a constraint); all was rolled back
         raise BundleInvalid(
             [Problem("", "", "", f"データベースの制約に反するため、何も取り込みませんでした: {exc}")]

@@ -233,6 +233,22 @@ def test_second_publication_shows_the_changes_since_the_first(history, stub_pdf)
     assert fourth.snapshot["changes"]["progressed"] == ["意見19（デジタル行政戦略課）"]  # 検討中 → 措置中
 
 
+def test_a_renamed_status_label_changes_nothing_in_the_next_publication(history, stub_pdf):
+    """The rename bug (issue 12): publications compared labels, so 措置済 renamed 改善済み between two
+    publications made 指摘01 look newly completed. Snapshots now hold codes; labels only print."""
+    first = make(history, 1, END)
+    assert {r["code"]: r["status_code"] for r in first.snapshot["rows"]}["指摘01"] == "done"
+    MeasureStatus.objects.filter(code="done").update(label="改善済み")
+    second = make(history, 2, END)
+    changes = second.snapshot["changes"]
+    assert changes["completed"] == [] and changes["progressed"] == []
+    assert "指摘01" not in changes["still_open"]
+    # the new label is what the second publication prints, the first keeps what it printed
+    assert "改善済み" in stored(second)["csv"].decode("utf-8-sig")
+    assert "改善済み" not in stored(first)["csv"].decode("utf-8-sig")
+    assert first.snapshot["status_labels"]["done"] == "措置済"
+
+
 def test_newly_assigned_finding_counts_as_progressed(history, stub_pdf):
     make(history, 1, MID)
     second = make(history, 2, END)

@@ -7,14 +7,27 @@ from django.db import transaction
 from auditreg.choices import Role
 from auditreg.models import Section, User
 
-# One named person per role. The section users belong to 都市政策局 広報広聴課, the section the
-# report names for 指摘01, so the demo shows a section with a real finding.
+# One named person per role. The section users belong to the first section (in organisation order)
+# that the imported report names as responsible for a finding, so the demo shows a section with work;
+# whatever report was imported, of whatever city.
 DEMO_USERS = [
-    ("demo-admin", Role.ADMIN, None, "管理", "花子"),
-    ("demo-auditor", Role.AUDITOR, None, "監査", "一郎"),
-    ("demo-staff", Role.SECTION_STAFF, ("都市政策局", "広報広聴課"), "広報", "次郎"),
-    ("demo-head", Role.SECTION_HEAD, ("都市政策局", "広報広聴課"), "広報", "課長"),
+    ("demo-admin", Role.ADMIN, False, "管理", "花子"),
+    ("demo-auditor", Role.AUDITOR, False, "監査", "一郎"),
+    ("demo-staff", Role.SECTION_STAFF, True, "所管", "次郎"),
+    ("demo-head", Role.SECTION_HEAD, True, "所管", "課長"),
 ]
+
+
+def demo_section():
+    from findings.models import FindingSection
+
+    named = FindingSection.objects.select_related("section__bureau").order_by(
+        "section__bureau__order", "section__order", "section__pk"
+    )
+    first = named.first()
+    if first is not None:
+        return first.section
+    return Section.objects.select_related("bureau").order_by("bureau__order", "order", "pk").first()
 
 
 class Command(BaseCommand):
@@ -28,12 +41,13 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("デモ用アカウントは開発環境（DEBUG=True）でのみ作成します。")
         lines = []
-        for username, role, section_key, last, first in DEMO_USERS:
+        chosen = demo_section()
+        for username, role, needs_section, last, first in DEMO_USERS:
             section = None
-            if section_key:
-                section = Section.objects.filter(bureau__name=section_key[0], name=section_key[1]).first()
+            if needs_section:
+                section = chosen
                 if section is None:
-                    raise CommandError(f"課「{' '.join(section_key)}」がありません。先に報告書を取り込んでください。")
+                    raise CommandError("課がありません。先に報告書を取り込んでください。")
             # A fresh random password on every run: no well-known demo password ever exists.
             password = secrets.token_urlsafe(12)
             user = User.objects.filter(username=username).first() or User(username=username)

@@ -206,6 +206,7 @@ class Command(BaseCommand):
                 f = Finding(
                     report=r,
                     code=f"{kind}{number:02d}",
+                    key=f"{kind}{number:02d}",
                     kind=kind,
                     number=number,
                     order=j + 1,

@@ -46,7 +46,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="バンドルのフォルダ（例: fixtures/kanazawa-2024-dx）")
+        parser.add_argument("path", help="バンドルのフォルダ（例: fixtures/<報告書の識別子>）")
         parser.add_argument(
             "--dry-run", action="store_true", help="書き込まずに、作成・変更・削除される件数を表示します"
         )
