@@ -30,7 +30,8 @@ BOUNDS = {
     "findings_filtered": 10,  # + the submitted 局 checked by its form field
     "findings_search": 9,
     "finding_detail": 9,
-    "worklist": 6,  # session, user, statuses, measures, their sections, open reports
+    # session, user, statuses, the groups (window functions), page count, page rows, sections, open reports
+    "worklist": 8,
     "dashboard": 10,
     "measure_save": 25,
     "admin_changelist": 20,

@@ -1,10 +1,12 @@
 """Reads of the follow-up workflow: measure pages, work lists, the audit office dashboard."""
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 
 from auditreg import access
@@ -115,49 +117,96 @@ WORKLIST_COLUMNS = (
 )
 
 
-def worklist(*, user, today: datetime.date, due_days: int = 14):
-    """A section's measures, each with its open report, grouped as the section works on them.
-    Returns (measures, groups, sections by id: the measures' sections and the user's own).
+GROUP_LIMIT = 50  # rows listed per work-list group (the heading counts them all)
+WORKLIST_PAGE_SIZE = 100
+WORKLIST_ORDER = ("reply_by", "finding__report_id", "finding__order", "pk")
+# the work-list groups by what the section has to do (open report's state) and by the deadline
+STATE_GROUPS = ("returned", "awaiting_approval", "submitted")
+TIME_GROUPS = ("closed", "overdue", "due_soon", "to_do")
 
-    Hundreds of rows: the few sections and statuses are loaded once and shared by the rows rather
-    than joined and instantiated per row; the open reports (at most one per measure) come from one
-    query by the measures' ids."""
+
+def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
+    """The scoped measures classified in SQL: the open report's state (at most one open report per
+    measure) and two group names, each measure being in at most one group of each kind, with its rank
+    and its group's size as window functions, so only the first GROUP_LIMIT of each group are fetched."""
+    state = Coalesce(
+        Subquery(
+            MeasureReport.objects.filter(measure_id=OuterRef("pk"), state__in=OPEN_REPORT_STATES)
+            .order_by()
+            .values("state")[:1]
+        ),
+        Value(""),
+    )
+    by_state = Case(
+        When(open_state=ReportState.RETURNED, then=Value("returned")),
+        When(open_state=ReportState.DRAFT, then=Value("awaiting_approval")),
+        When(open_state=ReportState.SUBMITTED, then=Value("submitted")),
+        default=Value(""),
+    )
+    by_time = Case(
+        When(status__is_closed=True, then=Value("closed")),
+        When(Q(reply_by__lt=today) & ~Q(open_state=ReportState.SUBMITTED), then=Value("overdue")),
+        When(Q(reply_by__lte=today + datetime.timedelta(days=due_days), open_state=""), then=Value("due_soon")),
+        When(open_state="", then=Value("to_do")),
+        default=Value(""),
+    )
+    order = [F(f).asc(nulls_last=True) if f == "reply_by" else F(f).asc() for f in WORKLIST_ORDER]
+    return (
+        measures.annotate(open_state=state)
+        .annotate(state_group=by_state, time_group=by_time)
+        .annotate(
+            state_rank=Window(RowNumber(), partition_by=[F("state_group")], order_by=order),
+            state_size=Window(Count("*"), partition_by=[F("state_group")]),
+            time_rank=Window(RowNumber(), partition_by=[F("time_group")], order_by=order),
+            time_size=Window(Count("*"), partition_by=[F("time_group")]),
+        )
+        .filter(Q(state_rank__lte=GROUP_LIMIT) | Q(time_rank__lte=GROUP_LIMIT))
+        .order_by(*order)
+    )
+
+
+def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
+    """A section's work list: the groups (returned, awaiting approval, submitted; overdue, due soon,
+    to do, closed), each {"rows": its first GROUP_LIMIT measures, "count": all of them}, and one page
+    of all its measures. Returns (page, groups, sections by id: the rows' sections and the user's own).
+
+    Everything is cut in SQL (window functions for the groups, LIMIT/OFFSET for the page), so the
+    page costs the same queries and about the same time whatever the section's size; the statuses
+    and the few sections are loaded once and shared by the rows, the open reports (at most one per
+    measure) come from one query by the shown rows' ids."""
     statuses = {s.pk: s for s in MeasureStatus.objects.all()}
-    measures = list(
+    scoped = (
         access.visible_measures(user)
         .select_related("finding")
         .only(*WORKLIST_COLUMNS)
         .annotate(fiscal_year=F("finding__report__fiscal_year"))
-        .order_by("reply_by", "finding__report_id", "finding__order")
     )
-    wanted = {m.section_id for m in measures} | ({user.section_id} if user.section_id else set())
+    grouped = list(_worklist_grouped(scoped, today=today, due_days=due_days))
+    paginator = Paginator(scoped.order_by(*WORKLIST_ORDER), WORKLIST_PAGE_SIZE)
+    page = paginator.get_page(page)
+    rows = grouped + list(page.object_list)
+    wanted = {m.section_id for m in rows} | ({user.section_id} if user.section_id else set())
     sections = Section.objects.select_related("bureau").in_bulk(wanted)
     open_reports = {
         r.measure_id: r
-        for r in MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES, measure_id__in=[m.pk for m in measures])
+        for r in MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES, measure_id__in={m.pk for m in rows})
         .select_related("last_edited_by", "status")
         .defer("text", "reason", "review_comment")
     }
-    groups = defaultdict(list)
-    for m in measures:
+    groups = {name: {"rows": [], "count": 0} for name in STATE_GROUPS + TIME_GROUPS}
+    for m in rows:
         m.section, m.status = sections[m.section_id], statuses[m.status_id]
         m.open_report = open_reports.get(m.pk)
-        state = m.open_report.state if m.open_report else None
-        if state == ReportState.RETURNED:
-            groups["returned"].append(m)
-        elif state == ReportState.DRAFT:
-            groups["awaiting_approval"].append(m)
-        elif state == ReportState.SUBMITTED:
-            groups["submitted"].append(m)
-        if m.status.is_closed:
-            groups["closed"].append(m)
-        elif m.reply_by and m.reply_by < today and state != ReportState.SUBMITTED:
-            groups["overdue"].append(m)
-        elif m.reply_by and m.reply_by <= today + datetime.timedelta(days=due_days) and state is None:
-            groups["due_soon"].append(m)
-        elif state is None:
-            groups["to_do"].append(m)
-    return measures, groups, sections
+    for m in grouped:
+        for name, rank, size in (
+            (m.state_group, m.state_rank, m.state_size),
+            (m.time_group, m.time_rank, m.time_size),
+        ):
+            if name and rank <= GROUP_LIMIT:
+                groups[name]["rows"].append(m)
+                groups[name]["count"] = size
+    page.object_list = list(page.object_list)
+    return page, groups, sections
 
 
 LIST_LIMIT = 100  # rows listed on the dashboard per table; the counts above them are complete

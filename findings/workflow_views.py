@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from .choices import ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm
 from .models import AuditReport, MeasureReport
 from .workflow_selectors import (
+    GROUP_LIMIT,
     awaiting_review,
     awaiting_review_count,
     dashboard,
@@ -205,18 +205,20 @@ def worklist_view(request):
         return redirect("findings:dashboard")
     if not access.is_section_user(request.user):
         raise PermissionDenied
-    measures, groups, sections = worklist(user=request.user, today=_today())
-    _link_measures(measures)
-    page = Paginator(measures, 100).get_page(request.GET.get("page"))
+    page, groups, sections = worklist(user=request.user, today=_today(), page=request.GET.get("page"))
+    _link_measures(page.object_list)
+    for group in groups.values():
+        _link_measures(group["rows"])
     # the heading and the page header show the user's section: already loaded with its bureau
     request.user.section = sections[request.user.section_id]
     return render(
         request,
         "findings/worklist.html",
         {
-            "measures": measures,
+            "measures": page.object_list,
             "page": page,
             "groups": groups,
+            "group_limit": GROUP_LIMIT,
             "today": _today(),
             "query": "",
         },

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
@@ -293,8 +293,10 @@ def test_awaiting_review_matches_the_scoped_reports(people):
 def test_worklist_rows_carry_their_own_section_status_and_open_report(people):
     grow(people)
     staff = people["staff"]
-    measures, groups, sections = worklist(user=staff, today=datetime.date(2025, 10, 1))
-    for m in measures:
+    page, groups, sections = worklist(user=staff, today=datetime.date(2025, 10, 1))
+    shown = list(page.object_list) + [m for g in groups.values() for m in g["rows"]]
+    assert shown
+    for m in shown:
         fresh = Measure.objects.select_related("section", "status", "finding__report").get(pk=m.pk)
         assert (m.section.pk, m.section.bureau.name, m.status.label) == (
             fresh.section.pk,
@@ -305,12 +307,61 @@ def test_worklist_rows_carry_their_own_section_status_and_open_report(people):
         open_report = fresh.reports.filter(state__in=["draft", "submitted", "returned"]).first()
         assert m.open_report == open_report
     assert sections[staff.section_id].bureau.name == "都市政策局"
-    assert {g for g, v in groups.items() if v} >= {"returned", "awaiting_approval", "submitted", "overdue"}
+    assert {g for g, v in groups.items() if v["rows"]} >= {"returned", "awaiting_approval", "submitted", "overdue"}
+
+
+def _groups_in_python(user, today, due_days=14):
+    """The work list's grouping as the page did it before (every measure loaded, classified in Python)."""
+    measures = list(
+        Measure.objects.filter(section=user.section)
+        .select_related("status", "finding")
+        .order_by(F("reply_by").asc(nulls_last=True), "finding__report_id", "finding__order", "pk")
+    )
+    groups = {}
+    for m in measures:
+        report = m.reports.filter(state__in=["draft", "submitted", "returned"]).first()
+        state = report.state if report else None
+        first = {"returned": "returned", "draft": "awaiting_approval", "submitted": "submitted"}.get(state)
+        if m.status.is_closed:
+            second = "closed"
+        elif m.reply_by and m.reply_by < today and state != "submitted":
+            second = "overdue"
+        elif m.reply_by and m.reply_by <= today + datetime.timedelta(days=due_days) and state is None:
+            second = "due_soon"
+        elif state is None:
+            second = "to_do"
+        else:
+            second = None
+        for name in (first, second):
+            if name:
+                groups.setdefault(name, []).append(m.pk)
+    return measures, groups
+
+
+@pytest.mark.parametrize("limit", [2, 50])
+def test_worklist_groups_and_page_equal_a_classification_in_python(people, monkeypatch, limit):
+    """The SQL grouping (window functions, first `limit` of each group) and the SQL page give the same
+    measures, order and counts as classifying every measure in Python."""
+    from findings import workflow_selectors
+
+    grow(people)
+    monkeypatch.setattr(workflow_selectors, "GROUP_LIMIT", limit)
+    monkeypatch.setattr(workflow_selectors, "WORKLIST_PAGE_SIZE", 7)
+    staff, today = people["staff"], datetime.date(2025, 10, 1)
+    measures, expected = _groups_in_python(staff, today)
+    page, groups, _ = worklist(user=staff, today=today, page=2)
+    assert page.paginator.count == len(measures)
+    assert [m.pk for m in page.object_list] == [m.pk for m in measures[7:14]]
+    assert len({name for name, pks in expected.items() if len(pks) > limit}) >= 1 or limit == 50
+    for name, group in groups.items():
+        assert group["count"] == len(expected.get(name, [])), name
+        assert [m.pk for m in group["rows"]] == expected.get(name, [])[:limit], name
 
 
 def test_measure_links_are_reverse(people):
     grow(people)
-    measures, _, _ = worklist(user=people["staff"], today=datetime.date(2025, 10, 1))
+    page, groups, _ = worklist(user=people["staff"], today=datetime.date(2025, 10, 1))
+    measures = list(page.object_list) + [m for g in groups.values() for m in g["rows"]]
     _link_measures(measures)
     assert measures and all(m.detail_url == reverse("findings:measure_detail", args=[m.pk]) for m in measures)
 
