@@ -497,3 +497,19 @@ class PublicationFile(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "公表ファイル"
         constraints = [models.UniqueConstraint(fields=["publication", "format"], name="publication_file_unique")]
+
+
+class MeasureCount(models.Model):
+    """How many measures each section has per status and month of the reply deadline: the audit
+    office dashboard's 局・課別 table sums these rows (bounded by sections × statuses × months) instead
+    of aggregating every measure. Kept by findings.status.refresh, the one path through which the
+    services store a status change, in the same transaction (the changed findings' sections are
+    recounted under a lock on those sections); findings.status.rebuild_counts recounts everything."""
+
+    section = models.ForeignKey("auditreg.Section", on_delete=models.CASCADE, related_name="+")
+    status = models.ForeignKey(MeasureStatus, on_delete=models.CASCADE, related_name="+")
+    reply_month = models.DateField(null=True)  # first day of reply_by's month; null: no deadline
+    measures = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["section"], name="measure_count_section_idx")]

@@ -5,7 +5,7 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +13,7 @@ from auditreg import access
 from auditreg.models import Bureau, ChangeLog, Section
 
 from .choices import OPEN_REPORT_STATES, ReportState
-from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
+from .models import EvidenceFile, Finding, Measure, MeasureCount, MeasureReport, MeasureStatus
 from .selectors import FINDING_LONG_TEXTS
 from .status import UNASSIGNED, label_of
 
@@ -291,7 +291,10 @@ def dashboard(*, user, today: datetime.date, report=None):
     measures = access.visible_measures(user)
     if report is not None:
         measures = measures.filter(finding__in=findings)
-    per_section = _per_section(measures, statuses=statuses, today=today)
+    if report is None and not (measures.query.where or measures.query.is_empty()):
+        per_section = _per_section_from_counts(statuses=statuses, today=today)  # every measure: the kept counts
+    else:
+        per_section = _per_section(measures, statuses=statuses, today=today)
     # 3) overdue measures (one query with the joins the table shows)
     closed_ids = [s.pk for s in statuses if s.is_closed]
     overdue = list(
@@ -317,30 +320,58 @@ def dashboard(*, user, today: datetime.date, report=None):
 
 def _per_section(measures, *, statuses, today) -> list[dict]:
     """Rows {section__bureau__name, section__name, total, done, closed, overdue} in the organisation's
-    order. The scoped measures are aggregated by (section, status) first and only the ~1,000 groups are
-    joined to the section and bureau names, in one query: joining ~100k measures to their section and
-    bureau before grouping took three times as long. Done/closed are the statuses' flags, in Python."""
+    order, aggregated from these measures (a report's, or a scope): by (section, status) first, and
+    only the groups joined to the section and bureau names, in one query."""
     grouped = (
         measures.order_by()
         .values("section_id", "status_id")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(reply_by__lt=today)))
         .values_list("section_id", "status_id", "n", "late")
     )
+    return _named_section_rows(grouped, statuses=statuses)
+
+
+def _per_section_from_counts(*, statuses, today) -> list[dict]:
+    """The same rows for every measure, from the MeasureCount rows the services keep (findings.status):
+    totals by (section, status), overdue = the months before this one plus this month's measures due
+    before today (the one part that depends on today's date, read from measure_reply_by_idx)."""
+    month = today.replace(day=1)
+    grouped = (
+        MeasureCount.objects.order_by()
+        .values("section_id", "status_id")
+        .annotate(n=Sum("measures"), late=Coalesce(Sum("measures", filter=Q(reply_month__lt=month)), 0))
+        .values_list("section_id", "status_id", "n", "late")
+    )
+    this_month = {
+        (r["section_id"], r["status_id"]): r["n"]
+        for r in Measure.objects.filter(reply_by__gte=month, reply_by__lt=today)
+        .order_by()
+        .values("section_id", "status_id")
+        .annotate(n=Count("pk"))
+    }
+    return _named_section_rows(grouped, statuses=statuses, more_late=this_month)
+
+
+def _named_section_rows(grouped, *, statuses, more_late=None) -> list[dict]:
+    """(section_id, status_id, n, late) groups joined to the ~1,000 sections' and bureaus' names in one
+    query (joining every measure to its section and bureau before grouping took three times as long).
+    Done/closed are the statuses' flags, in Python; late counts only for open statuses."""
     inner, params = grouped.query.sql_with_params()
     q = connection.ops.quote_name
     section, bureau = Section._meta.db_table, Bureau._meta.db_table
     sql = (
         # the inner query names its columns section_id, status_id, n, late (the values_list above)
-        f"SELECT b.{q('name')}, b.{q('order')}, s.{q('name')}, s.{q('order')}, g.{q('status_id')}, g.{q('n')}, "
-        f"g.{q('late')} FROM ({inner}) g "  # noqa: S608
+        f"SELECT b.{q('name')}, b.{q('order')}, s.{q('name')}, s.{q('order')}, g.{q('section_id')}, "
+        f"g.{q('status_id')}, g.{q('n')}, g.{q('late')} FROM ({inner}) g "  # noqa: S608
         f"INNER JOIN {q(section)} s ON s.{q('id')} = g.{q('section_id')} "
         f"INNER JOIN {q(bureau)} b ON b.{q('id')} = s.{q('bureau_id')}"
     )
     by_pk = {s.pk: s for s in statuses}
+    more_late = more_late or {}
     rows: dict[tuple, dict] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for bureau_name, bureau_order, name, order, status_id, n, late in cursor.fetchall():
+        for bureau_name, bureau_order, name, order, section_id, status_id, n, late in cursor.fetchall():
             status = by_pk[status_id]
             row = rows.setdefault(
                 (bureau_order, order, bureau_name, name),
@@ -358,5 +389,5 @@ def _per_section(measures, *, statuses, today) -> list[dict]:
             row["total"] += n
             row["done"] += n if status.is_done else 0
             row["closed"] += n if status.is_closed else 0
-            row["overdue"] += 0 if status.is_closed else late
+            row["overdue"] += 0 if status.is_closed else late + more_late.get((section_id, status_id), 0)
     return [rows[key] for key in sorted(rows)]
