@@ -201,13 +201,35 @@ def test_filter_options_are_the_models_own(people, make_user):
     )
     fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data=None)
     assert rendered_choices(fs, "report") == model_choices(AuditReport.objects.all(), "すべての報告書")
-    assert rendered_choices(fs, "group") == model_choices(FindingGroup.objects.all(), "すべて")
     assert rendered_choices(fs, "bureau") == model_choices(Bureau.objects.all(), "すべての局")
-    expected_sections = model_choices(Section.objects.select_related("bureau"), "すべての課")
-    assert rendered_choices(fs, "section") == expected_sections
-    systems = InformationSystem.objects.filter(finding_subjects__isnull=False).distinct()
+    # the 見出し and systems follow the chosen report, the sections the chosen 局: none until chosen
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
+    assert rendered_choices(fs, "system") == [("", "すべて（報告書を選ぶと選べます）")]
+    assert rendered_choices(fs, "section") == [("", "すべての課（局を選ぶと選べます）")]
+    html = fs.form.as_div()
+    fixed = len(rendered_choices(fs, "kind")) + len(rendered_choices(fs, "area"))
+    assert html.count("<option") == fixed + 2 + AuditReport.objects.count() + Bureau.objects.count() + 3
+
+
+def test_filter_options_follow_the_chosen_report_and_bureau(people, report):
+    synthetic = grow(people)
+    bureau = people["section"].bureau
+    data = {"report": str(report.pk), "bureau": str(bureau.pk)}
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data=data)
+    assert rendered_choices(fs, "group") == model_choices(FindingGroup.objects.filter(report=report), "すべて")
+    systems = InformationSystem.objects.filter(report=report, finding_subjects__isnull=False).distinct()
     assert rendered_choices(fs, "system") == model_choices(systems, "すべて")
-    assert len(expected_sections) > 20 and len(rendered_choices(fs, "system")) > 200
+    assert len(rendered_choices(fs, "system")) > 5
+    sections = Section.objects.filter(bureau=bureau).select_related("bureau")
+    assert rendered_choices(fs, "section") == model_choices(sections, "すべての課")
+    # a submitted 見出し stays selectable without its report, and nothing of another report comes along
+    other = FindingGroup.objects.filter(report=synthetic).first()
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"group": str(other.pk)})
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）"), (str(other.pk), str(other))]
+    assert f'value="{other.pk}" selected' in fs.form.as_div()
+    # garbage in the query string: no options, no error
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"report": "x", "group": "y"})
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
 
 
 def test_bureau_and_section_filters_match_the_plain_join(people, report):
