@@ -290,10 +290,12 @@ def main():
     roles = [dict(w) for w in plan["writers"]] + [{"username": plan["auditor"]}] * (args.users - len(plan["writers"]))
     roles = roles[: args.users]
     load_before = os.getloadavg()
-    mix, accepted = phase(base, plan, roles, args.seconds)
-    floor = None if args.no_floor else phase(base, plan, roles, args.seconds, floor=True)[0]
-    server.terminate()
-    server.wait(timeout=30)
+    try:
+        mix, accepted = phase(base, plan, roles, args.seconds)
+        floor = None if args.no_floor else phase(base, plan, roles, args.seconds, floor=True)[0]
+    finally:  # never leave the server running
+        server.terminate()
+        server.wait(timeout=30)
 
     # the database holds exactly the accepted writes: the last accepted text, one change-log row each
     after = written(list(accepted))
