@@ -78,9 +78,9 @@ def bigram_tsquery(terms) -> str:
 
 
 class _BigramsMatch(models.Func):
-    """search_bigrams(column) @@ 'query'::tsquery (PostgreSQL; the expression the index is built on)."""
+    """<table>.search_grams @@ 'query'::tsquery (PostgreSQL: the stored column of migration 0009,
+    search_bigrams(search_text), which Django does not map; named through search_text's table)."""
 
-    template = "search_bigrams(%(expressions)s)"
     output_field = models.BooleanField()
 
     def __init__(self, column, tsquery):
@@ -88,9 +88,10 @@ class _BigramsMatch(models.Func):
 
     def as_sql(self, compiler, connection, **extra):
         column, query = self.source_expressions
-        column_sql, column_params = compiler.compile(column)
+        column_sql, _ = compiler.compile(column)  # "<table or alias>"."search_text"
+        table = column_sql.rsplit(".", 1)[0]
         query_sql, query_params = compiler.compile(query)
-        return f"search_bigrams({column_sql}) @@ ({query_sql})::tsquery", (*column_params, *query_params)
+        return f"{table}.search_grams @@ ({query_sql})::tsquery", query_params
 
 
 class FindingQuerySet(models.QuerySet):

@@ -100,3 +100,8 @@ def test_search_bigrams_function_and_index(findings):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(r[0] for r in cursor.fetchall())
     assert "finding_search_bigram" in plan, plan
+    # the stored column is search_bigrams(search_text), kept by PostgreSQL on every write
+    f = findings[2]
+    f.search_text = "ごみ収集"
+    f.save()
+    assert set(Finding.objects.search("み収").values_list("pk", flat=True)) == {f.pk}
