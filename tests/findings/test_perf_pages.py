@@ -298,7 +298,7 @@ def test_awaiting_review_matches_the_scoped_reports(people):
     office = people["auditor"]
     scoped = MeasureReport.objects.filter(state=ReportState.SUBMITTED)
     assert awaiting_review_count(user=office) == scoped.count() > 0
-    assert [r.pk for r in awaiting_review(user=office)] == list(
+    assert [r["pk"] for r in awaiting_review(user=office)] == list(
         scoped.order_by("approved_at").values_list("pk", flat=True)[:100]
     )
     # a section user keeps the section's scope (the shortcut is only for users who see every measure)
@@ -406,3 +406,49 @@ def test_dashboard_section_rows_are_escaped():
         '<tr><td>&lt;b&gt;局</td><td>課&amp;室</td><td class="num">3</td><td class="num">1</td>'
         '<td class="num">2</td><td class="num">0</td></tr>'
     )
+
+
+def test_dashboard_rows_built_in_python_are_escaped_and_link_with_reverse():
+    from findings.workflow_views import _awaiting_rows, _overdue_rows
+
+    overdue = _overdue_rows(
+        [
+            {
+                "pk": 7,
+                "reply_by": datetime.date(2025, 4, 30),
+                "code": "<i>意見01",
+                "title": "a&b",
+                "fiscal_year": 2024,
+                "section_name": "<課>",
+                "status_label": "措置中",
+                "open_report": {
+                    "state": ReportState.RETURNED,
+                    "last_edited_by__last_name": "<s>",
+                    "last_edited_by__first_name": "",
+                    "last_edited_by__username": "u",
+                },
+            },
+            {"pk": 8, "reply_by": None, "code": "x", "title": "", "fiscal_year": 2024, "section_name": ""}
+            | {"status_label": "", "open_report": None},
+        ]
+    )
+    assert f'href="{reverse("findings:measure_detail", args=[7])}"' in overdue
+    assert "&lt;i&gt;意見01" in overdue and "a&amp;b" in overdue and "&lt;課&gt;" in overdue
+    assert "差戻し（&lt;s&gt;）" in overdue and "令和7年4月30日" in overdue and "令和6年度" in overdue
+    assert '<td class="nowrap">—</td>' in overdue and "<td>—</td>" in overdue
+    awaiting = _awaiting_rows(
+        [
+            {
+                "measure_id": 9,
+                "code": "<b>",
+                "bureau": "局",
+                "section_name": "課",
+                "status_label": "措置済",
+                "approved_at": None,
+                "approver_last": "",
+                "approver_first": "",
+                "approver_username": None,
+            }
+        ]
+    )
+    assert f'href="{reverse("findings:measure_detail", args=[9])}"' in awaiting and "&lt;b&gt;" in awaiting
