@@ -4,9 +4,13 @@ database holds exactly the writes the server accepted. Prints one JSON document.
 
     .venv/bin/python bench/load.py                 # 60 s, 16 concurrent users
     .venv/bin/python bench/load.py --short         # 10 s, 8 users (CI)
+    LOAD_DATABASE_URL=…/auditreg_bench_30000 .venv/bin/python bench/load.py --keep   # at scale
 
 Needs PostgreSQL (LOAD_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/auditreg_load; the
-database is dropped and re-created)."""
+database is dropped and re-created, unless --keep: then it is used as it is, e.g. bench/run.py's
+30,000-finding database, and only the load users and their measures are added). After the mix, the
+same users request a minimal authenticated Django page (bench/floor.py: session, login, one rows
+query, a trivial template) for as long, on the same server: the JSON gives both and their ratio."""
 
 import argparse
 import http.cookiejar
@@ -38,14 +42,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(db_url: str, n_sections: int) -> dict:
-    """Fresh database, the report imported, one staff user and one assigned measure per section."""
+def prepare(db_url: str, n_sections: int, keep: bool = False) -> dict:
+    """The report imported, one staff user and one assigned measure per section (on a fresh database,
+    or added to the one there with --keep)."""
     import psycopg
 
     base, name = db_url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    if not keep:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     os.environ["DATABASE_URL"] = db_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "auditreg.settings.local"
     import django
@@ -55,28 +61,29 @@ def prepare(db_url: str, n_sections: int) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from findings.bundle.service import import_report_bundle
-
-    import_report_bundle(settings.REPORT_FIXTURE_DIR)
     from auditreg.models import Section, User
     from findings import services
+    from findings.bundle.service import import_report_bundle
     from findings.models import Finding, MeasureStatus
 
-    auditor = User.objects.create_user("load-auditor", password=PASSWORD, role="auditor", last_name="監査")
+    if not keep:
+        import_report_bundle(settings.REPORT_FIXTURE_DIR)
+
+    def user(username, **fields):
+        u = User.objects.filter(username=username).first() or User.objects.create_user(username, **fields)
+        u.set_password(PASSWORD)
+        u.is_active = True
+        u.save()
+        return u
+
+    auditor = user("load-auditor", role="auditor", last_name="監査")
     findings = list(Finding.objects.filter(report__code="kanazawa-2024-dx").order_by("order"))
     sections = list(Section.objects.order_by("bureau__order", "order")[:n_sections])
     writers = []
     for i, section in enumerate(sections):  # one writer per section, each on its own finding
-        user = User.objects.create_user(
-            f"load-staff-{i}",
-            password=PASSWORD,
-            role="section_staff",
-            section=section,
-            last_name="担当",
-            first_name=str(i),
-        )
+        staff = user(f"load-staff-{i}", role="section_staff", section=section, last_name="担当", first_name=str(i))
         (measure,) = services.finding_assign(finding=findings[i], sections=[section], reply_by=None, by=auditor)
-        writers.append({"username": user.username, "measure": measure.pk})
+        writers.append({"username": staff.username, "measure": measure.pk})
     return {
         "auditor": "load-auditor",
         "writers": writers,
@@ -84,6 +91,27 @@ def prepare(db_url: str, n_sections: int) -> dict:
         "finding": findings[3].pk,
         "status_in_progress": MeasureStatus.objects.get(code="in_progress").pk,
     }
+
+
+def written(measure_ids) -> dict:
+    """Per measure: its open report's text and how many draft writes the change log holds for it."""
+    from auditreg.models import ChangeLog
+    from findings.models import MeasureReport
+
+    out = {}
+    for measure_id in measure_ids:
+        report = MeasureReport.objects.filter(measure_id=measure_id).order_by("-pk").first()
+        logged = (
+            ChangeLog.objects.filter(
+                object_type="findings.measurereport",
+                object_id=report.pk,
+                action__in=["report.created", "report.edited"],
+            ).count()
+            if report
+            else 0
+        )
+        out[measure_id] = (report.text if report else None, logged)
+    return out
 
 
 class Client:
@@ -116,17 +144,25 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def run_user(base, plan, role, deadline, results, accepted, lock):
+def run_user(client, plan, role, deadline, results, accepted, lock, floor=False):
     try:
-        _run_user(base, plan, role, deadline, results, accepted, lock)
+        if floor:
+            _run_floor_user(client, deadline, results)
+        else:
+            _run_user(client, plan, role, deadline, results, accepted, lock)
     except Exception as exc:  # a client that dies is a failure of the run, not a silent gap
         results.append((599, 0.0))
         print(f"client {role['username']} failed: {exc!r}", file=sys.stderr)
 
 
-def _run_user(base, plan, role, deadline, results, accepted, lock):
-    client = Client(base)
-    client.login(role["username"])
+def _run_floor_user(client, deadline, results):
+    """The minimal authenticated page only (bench/floor.py), as fast as the server answers."""
+    while time.time() < deadline:
+        status, _, dt = client.request("/bench-floor/rows/minimal/")
+        results.append((status, dt))
+
+
+def _run_user(client, plan, role, deadline, results, accepted, lock):
     rnd = random.Random(role["username"])
     q = urllib.parse.quote
     reads = [
@@ -166,17 +202,51 @@ def _run_user(base, plan, role, deadline, results, accepted, lock):
         n += 1
 
 
+def phase(base, plan, roles, seconds, floor=False) -> tuple[dict, dict]:
+    """All users at once for `seconds`: the mix (or the floor page). Returns its figures and the
+    writes the server accepted (measure -> texts in order)."""
+    results, accepted, lock = [], {}, threading.Lock()
+    clients = []
+    for r in roles:  # logged in before the clock starts (password hashing is not what is measured)
+        clients.append(Client(base))
+        clients[-1].login(r["username"])
+    deadline = time.time() + seconds
+    started = time.time()
+    threads = [
+        threading.Thread(target=run_user, args=(c, plan, r, deadline, results, accepted, lock, floor))
+        for c, r in zip(clients, roles, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.time() - started
+    latencies = sorted(dt for _, dt in results)
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": len(results),
+        "requests_per_second": round(len(results) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 1),
+        "server_errors": sum(1 for status, _ in results if status >= 500),
+        "refused_writes": sum(1 for status, _ in results if status == 409),
+    }, accepted
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--short", action="store_true", help="10 s, 8 users (CI)")
+    parser.add_argument("--keep", action="store_true", help="use LOAD_DATABASE_URL's data as it is (at scale)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the minimal page's run")
     args = parser.parse_args()
     if args.short:
         args.seconds, args.users = 10, 8
     db_url = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/auditreg_load")
-    plan = prepare(db_url, n_sections=max(1, args.users // 2))
+    plan = prepare(db_url, n_sections=max(1, args.users // 2), keep=args.keep)
+    before = written([w["measure"] for w in plan["writers"]])
     port = free_port()
     env = dict(
         os.environ,
@@ -188,7 +258,9 @@ def main():
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "auditreg.wsgi:application",
+            "floor_wsgi:application",  # the project's app, plus bench/floor.py's minimal page
+            "--pythonpath",
+            str(ROOT / "bench"),
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -215,50 +287,41 @@ def main():
             break
         except Exception:
             time.sleep(0.2)
-    results, accepted, lock = [], {}, threading.Lock()
     roles = [dict(w) for w in plan["writers"]] + [{"username": plan["auditor"]}] * (args.users - len(plan["writers"]))
-    deadline = time.time() + args.seconds
-    started = time.time()
-    threads = [
-        threading.Thread(target=run_user, args=(base, plan, r, deadline, results, accepted, lock))
-        for r in roles[: args.users]
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.time() - started
-    server.terminate()
-    server.wait(timeout=30)
+    roles = roles[: args.users]
+    load_before = os.getloadavg()
+    try:
+        mix, accepted = phase(base, plan, roles, args.seconds)
+        floor = None if args.no_floor else phase(base, plan, roles, args.seconds, floor=True)[0]
+    finally:  # never leave the server running
+        server.terminate()
+        server.wait(timeout=30)
 
     # the database holds exactly the accepted writes: the last accepted text, one change-log row each
-    from auditreg.models import ChangeLog
-    from findings.models import MeasureReport
-
+    after = written(list(accepted))
     lost = 0
     for measure_id, texts in accepted.items():
-        report = MeasureReport.objects.get(measure_id=measure_id)
-        logged = ChangeLog.objects.filter(
-            object_type="findings.measurereport", object_id=report.pk, action__in=["report.created", "report.edited"]
-        ).count()
-        if report.text != texts[-1] or logged != len(texts):
+        text, logged = after[measure_id]
+        if text != texts[-1] or logged - before[measure_id][1] != len(texts):
             lost += 1
-    latencies = sorted(dt for _, dt in results)
-    errors = sum(1 for status, _ in results if status >= 500)
+    from findings.models import Finding
+
     summary = {
-        "seconds": round(elapsed, 1),
-        "concurrency": len(threads),
+        "findings": Finding.objects.count(),
+        "concurrency": len(roles),
         "gunicorn_workers": args.workers,
-        "requests": len(results),
-        "requests_per_second": round(len(results) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
-        "server_errors": errors,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+        **mix,
         "accepted_writes": sum(len(t) for t in accepted.values()),
-        "refused_writes": sum(1 for status, _ in results if status == 409),
         "measures_written": len(accepted),
         "lost_writes": lost,
     }
+    if floor:
+        summary["floor"] = floor
+        summary["x_floor_requests_per_second"] = round(floor["requests_per_second"] / mix["requests_per_second"], 2)
+        summary["x_floor_p50"] = round(mix["p50_ms"] / floor["p50_ms"], 2)
+        summary["x_floor_p99"] = round(mix["p99_ms"] / floor["p99_ms"], 2)
+    errors = mix["server_errors"] + (floor["server_errors"] if floor else 0)
     print(json.dumps(summary, ensure_ascii=False))
     if errors or lost:
         sys.exit(1)

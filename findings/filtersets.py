@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.choices import BaseChoiceIterator
 
 from auditreg.models import Bureau, Section
@@ -103,58 +104,72 @@ class FindingFilterSet(django_filters.FilterSet):
         )
 
 
-class _FilterOptions:
-    """The options of the five select boxes from three light queries (reports with their groups,
-    bureaus with their sections, the systems findings are raised against) instead of five queries
-    that build a model instance per option. Labels and order are those of the models' __str__ and
-    Meta.ordering. Loaded when a select box is first rendered (never for the CSV export, which only
-    validates); validating a submitted value still goes through each field's queryset."""
+def _submitted_pk(data, name):
+    try:
+        return int((data or {}).get(name) or "")
+    except (TypeError, ValueError):
+        return None
 
-    def __init__(self):
+
+class _FilterOptions:
+    """The options of the five select boxes, loaded when a select box is first rendered (never for
+    the CSV export, which only validates). Reports and bureaus are listed in full; the 見出し and the
+    information systems follow the chosen report, and the sections the chosen 局 (thousands of
+    options otherwise, which cost more than the rest of the page); a submitted value is always among
+    its box's options. Labels and order are those of the models' __str__ and Meta.ordering; validating
+    a submitted value still goes through each field's queryset."""
+
+    def __init__(self, data=None):
         self._options = None
+        self.report = _submitted_pk(data, "report")
+        self.bureau = _submitted_pk(data, "bureau")
+        self.selected = {name: _submitted_pk(data, name) for name in ("group", "section", "system")}
 
     def __getitem__(self, name: str) -> list:
         if self._options is None:
             self._options = self._load()
         return self._options[name]
 
-    @staticmethod
-    def _load() -> dict:
-        reports, groups, seen = [], [], set()
-        rows = AuditReport.objects.order_by("-fiscal_year", "code", "groups__order").values_list(
-            "pk", "theme", "groups__pk", "groups__title"
-        )
-        for pk, theme, group_pk, group_title in rows:
-            if pk not in seen:
-                seen.add(pk)
-                reports.append((pk, theme))
-            if group_pk is not None:
-                groups.append((group_pk, group_title))
-        bureaus, sections, seen = [], [], set()
-        rows = Bureau.objects.order_by("order", "name", "pk").values_list(
-            "pk", "name", "order", "sections__pk", "sections__name", "sections__order"
-        )
-        for pk, name, order, section_pk, section_name, section_order in rows:
-            if pk not in seen:
-                seen.add(pk)
-                bureaus.append((pk, name))
-            if section_pk is not None:
-                sections.append(((order, section_order, section_name), (section_pk, f"{name} {section_name}")))
-        sections.sort(key=lambda s: s[0])  # Section.Meta.ordering: bureau__order, order, name
-        systems = [
-            (pk, f"No.{number} {name}")
-            for pk, number, name in InformationSystem.objects.filter(finding_subjects__isnull=False)
-            .order_by("-report__fiscal_year", "report__code", "number", "pk")
-            .values_list("pk", "number", "name")
-            .distinct()
-        ]
-        return {
-            "report": reports,
-            "group": groups,
-            "bureau": bureaus,
-            "section": [option for _, option in sections],
-            "system": systems,
-        }
+    def _chosen(self, name, within: Q) -> Q | None:
+        """Rows within the chosen report/bureau, or the submitted one: None when there are neither."""
+        picked = self.selected[name]
+        if within is None and picked is None:
+            return None
+        return (within or Q(pk__in=[])) | Q(pk=picked) if picked is not None else within
+
+    def _load(self) -> dict:
+        reports = list(AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "theme"))
+        bureaus = list(Bureau.objects.order_by("order", "name", "pk").values_list("pk", "name"))
+        groups, sections, systems = [], [], []
+        where = self._chosen("group", Q(report_id=self.report) if self.report else None)
+        if where is not None:
+            groups = list(FindingGroup.objects.filter(where).order_by("report", "order").values_list("pk", "title"))
+        where = self._chosen("section", Q(bureau_id=self.bureau) if self.bureau else None)
+        if where is not None:
+            sections = [
+                (pk, f"{bureau} {name}")
+                for pk, bureau, name in Section.objects.filter(where)
+                .order_by("bureau__order", "order", "name")
+                .values_list("pk", "bureau__name", "name")
+            ]
+        where = self._chosen("system", Q(report_id=self.report) if self.report else None)
+        if where is not None:
+            systems = [
+                (pk, f"No.{number} {name}")
+                for pk, number, name in InformationSystem.objects.filter(where, finding_subjects__isnull=False)
+                .order_by("-report__fiscal_year", "report__code", "number", "pk")
+                .values_list("pk", "number", "name")
+                .distinct()
+            ]
+        return {"report": reports, "group": groups, "bureau": bureaus, "section": sections, "system": systems}
+
+
+# the empty option of a box whose options follow another one, until that one is chosen
+FOLLOWS = {
+    "group": ("report", "報告書を選ぶと選べます"),
+    "system": ("report", "報告書を選ぶと選べます"),
+    "section": ("bureau", "局を選ぶと選べます"),
+}
 
 
 class _LazyChoices(BaseChoiceIterator):
@@ -170,7 +185,10 @@ class _LazyChoices(BaseChoiceIterator):
 
 
 def _fill_choices(form) -> None:
-    options = _FilterOptions()
+    options = _FilterOptions(form.data)
     for name in ("report", "group", "bureau", "section", "system"):
         field = form.fields[name]
-        field.widget.choices = _LazyChoices(options, name, field.empty_label)
+        empty = field.empty_label
+        if name in FOLLOWS and getattr(options, FOLLOWS[name][0]) is None:
+            empty = f"{empty}（{FOLLOWS[name][1]}）"
+        field.widget.choices = _LazyChoices(options, name, empty)

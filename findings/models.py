@@ -1,6 +1,6 @@
 """The audit report as published and its findings (指摘・意見), verbatim."""
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 
 from auditreg.search import search_key
@@ -122,11 +122,41 @@ class FindingGroup(models.Model):
         return self.title
 
 
+def bigram_tsquery(terms) -> str:
+    """The terms' 2-character substrings as a tsquery of quoted lexemes, all required ("" if no term
+    has two characters): the candidates the bigram index (migration 0009) returns for them."""
+    grams = sorted({t[i : i + 2] for t in terms for i in range(len(t) - 1)})
+    return " & ".join("'" + g.replace("\\", "\\\\").replace("'", "''") + "'" for g in grams)
+
+
+class _BigramsMatch(models.Func):
+    """<table>.search_grams @@ 'query'::tsquery (PostgreSQL: the stored column of migration 0009,
+    search_bigrams(search_text), which Django does not map; named through search_text's table)."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, column, tsquery):
+        super().__init__(column, models.Value(tsquery))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, query = self.source_expressions
+        column_sql, _ = compiler.compile(column)  # "<table or alias>"."search_text"
+        table = column_sql.rsplit(".", 1)[0]
+        query_sql, query_params = compiler.compile(query)
+        return f"{table}.search_grams @@ ({query_sql})::tsquery", query_params
+
+
 class FindingQuerySet(models.QuerySet):
     def search(self, text: str):
-        """Every whitespace-separated term must occur in the NFKC-folded search key."""
+        """Every whitespace-separated term must occur in the NFKC-folded search key. On PostgreSQL
+        the terms' bigrams narrow through the bigram GIN index first (2-character terms, which the
+        trigram index cannot serve); the LIKE stays, so the result is the same on every database."""
         qs = self
-        for term in search_key(text).split():
+        terms = search_key(text).split()
+        tsquery = bigram_tsquery(terms)
+        if tsquery and connections[self.db].vendor == "postgresql":
+            qs = qs.filter(_BigramsMatch(models.F("search_text"), tsquery))
+        for term in terms:
             qs = qs.filter(search_text__contains=term)
         return qs
 
@@ -561,3 +591,19 @@ class PublicationFile(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "公表ファイル"
         constraints = [models.UniqueConstraint(fields=["publication", "format"], name="publication_file_unique")]
+
+
+class MeasureCount(models.Model):
+    """How many measures each section has per status and month of the reply deadline: the audit
+    office dashboard's 局・課別 table sums these rows (bounded by sections × statuses × months) instead
+    of aggregating every measure. Kept by findings.status.refresh, the one path through which the
+    services store a status change, in the same transaction (the changed findings' sections are
+    recounted under a lock on those sections); findings.status.rebuild_counts recounts everything."""
+
+    section = models.ForeignKey("auditreg.Section", on_delete=models.CASCADE, related_name="+")
+    status = models.ForeignKey(MeasureStatus, on_delete=models.CASCADE, related_name="+")
+    reply_month = models.DateField(null=True)  # first day of reply_by's month; null: no deadline
+    measures = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["section"], name="measure_count_section_idx")]

@@ -81,6 +81,7 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
     now = timezone.now()
     existing = {m.section_id: m for m in Measure.objects.select_for_update().filter(finding_id=finding.pk)}
     wanted = {s.pk: s for s in sections}
+    removed = []
     for section_id, measure in existing.items():
         if section_id not in wanted:
             if measure.reports.exists() or measure.evidence.exists():
@@ -95,6 +96,7 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
                 changes={"section": [str(measure.section), None]},
             )
             measure.delete()
+            removed.append(section_id)
     not_started = _status(StatusCode.NOT_STARTED)
     result = []
     for section_id, section in wanted.items():
@@ -116,7 +118,7 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
             measure.save(update_fields=["reply_by"])
             record(actor=by, action="measure.reply_by_changed", obj=measure, finding_id=finding.pk, changes=changes)
         result.append(measure)
-    finding_status.refresh([finding.pk])
+    finding_status.refresh([finding.pk], sections=removed)  # recounts the sections that lost a measure too
     return result
 
 

@@ -53,12 +53,16 @@ def derive_code(*, n_measures, n_done, n_closed, min_open_order, statuses) -> st
     return by_order[min_open_order].code
 
 
-def refresh(finding_ids) -> None:
-    """Recompute and store Finding.status_code for these findings (called by the services)."""
-    from .models import Finding, MeasureStatus
+def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
+    """Recompute and store Finding.status_code for these findings (called by the services), and
+    recount the dashboard's MeasureCount rows of their measures' sections plus `sections` (those that
+    just lost a measure), in the caller's transaction. Every status change goes through here, so a
+    new transition that refreshes the finding keeps the counts too."""
+    from .models import Finding, Measure, MeasureStatus
 
+    finding_ids = list(finding_ids)
     statuses = list(MeasureStatus.objects.order_by("order"))
-    rows = annotate_status_parts(Finding.objects.filter(pk__in=list(finding_ids)).values("pk")).values(
+    rows = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk")).values(
         "pk", "n_measures", "n_done", "n_closed", "min_open_order"
     )
     changed = [
@@ -66,6 +70,52 @@ def refresh(finding_ids) -> None:
         for r in rows
     ]
     Finding.objects.bulk_update(changed, ["status_code"], batch_size=1000)
+    if counts:
+        touched = set(Measure.objects.filter(finding_id__in=finding_ids).values_list("section_id", flat=True))
+        recount_sections(touched | set(sections))
+
+
+def recount_sections(section_ids) -> None:
+    """Replace the MeasureCount rows of these sections by a recount of their measures. The sections'
+    rows are locked first (in id order), so two transactions recounting a section run one after the
+    other and the second counts what the first committed."""
+    from django.db import transaction
+    from django.db.models.functions import TruncMonth
+
+    from auditreg.models import Section
+
+    from .models import Measure, MeasureCount
+
+    ids = sorted(section_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        list(Section.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        MeasureCount.objects.filter(section_id__in=ids).delete()
+        MeasureCount.objects.bulk_create(
+            [
+                MeasureCount(**row)
+                for row in Measure.objects.filter(section_id__in=ids)
+                .annotate(reply_month=TruncMonth("reply_by"))
+                .values("section_id", "status_id", "reply_month")
+                .annotate(measures=Count("pk"))
+                .order_by()
+            ],
+            batch_size=2000,
+        )
+
+
+def rebuild_counts() -> None:
+    """Recount every section's MeasureCount rows (after a bulk load that bypasses the services)."""
+    from django.db import transaction
+
+    from auditreg.models import Section
+
+    from .models import MeasureCount
+
+    with transaction.atomic():
+        MeasureCount.objects.all().delete()
+        recount_sections(Section.objects.values_list("pk", flat=True))
 
 
 def label_of(code: str, statuses) -> str:

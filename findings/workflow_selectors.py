@@ -1,17 +1,19 @@
 """Reads of the follow-up workflow: measure pages, work lists, the audit office dashboard."""
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, F, FilteredRelation, Prefetch, Q, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 
 from auditreg import access
 from auditreg.models import Bureau, ChangeLog, Section
 
 from .choices import OPEN_REPORT_STATES, ReportState
-from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
+from .models import EvidenceFile, Finding, Measure, MeasureCount, MeasureReport, MeasureStatus
 from .selectors import FINDING_LONG_TEXTS
 from .status import UNASSIGNED, label_of
 
@@ -115,52 +117,122 @@ WORKLIST_COLUMNS = (
 )
 
 
-def worklist(*, user, today: datetime.date, due_days: int = 14):
-    """A section's measures, each with its open report, grouped as the section works on them.
-    Returns (measures, groups, sections by id: the measures' sections and the user's own).
+GROUP_LIMIT = 50  # rows listed per work-list group (the heading counts them all)
+WORKLIST_PAGE_SIZE = 100
+WORKLIST_ORDER = ("reply_by", "finding__report_id", "finding__order", "pk")
+# the work-list groups by what the section has to do (open report's state) and by the deadline
+STATE_GROUPS = ("returned", "awaiting_approval", "submitted")
+TIME_GROUPS = ("closed", "overdue", "due_soon", "to_do")
 
-    Hundreds of rows: the few sections and statuses are loaded once and shared by the rows rather
-    than joined and instantiated per row; the open reports (at most one per measure) come from one
-    query by the measures' ids."""
+
+def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
+    """The scoped measures classified in SQL: the open report's state (at most one open report per
+    measure) and two group names, each measure being in at most one group of each kind, with its rank
+    and its group's size as window functions, so only the first GROUP_LIMIT of each group are fetched."""
+    # the open report by a join (at most one per measure: constraint report_one_open_per_measure), not
+    # a subquery: Django repeats an annotation's subquery in every CASE branch, and the estimated cost
+    # of seven subplans per row crossed PostgreSQL's JIT threshold (180 ms compiling for 400 rows)
+    state = Coalesce(F("open_report__state"), Value(""))
+    by_state = Case(
+        When(open_state=ReportState.RETURNED, then=Value("returned")),
+        When(open_state=ReportState.DRAFT, then=Value("awaiting_approval")),
+        When(open_state=ReportState.SUBMITTED, then=Value("submitted")),
+        default=Value(""),
+    )
+    by_time = Case(
+        When(status__is_closed=True, then=Value("closed")),
+        When(Q(reply_by__lt=today) & ~Q(open_state=ReportState.SUBMITTED), then=Value("overdue")),
+        When(Q(reply_by__lte=today + datetime.timedelta(days=due_days), open_state=""), then=Value("due_soon")),
+        When(open_state="", then=Value("to_do")),
+        default=Value(""),
+    )
+    order = [F(f).asc(nulls_last=True) if f == "reply_by" else F(f).asc() for f in WORKLIST_ORDER]
+    return (
+        measures.annotate(open_report=FilteredRelation("reports", condition=Q(reports__state__in=OPEN_REPORT_STATES)))
+        .annotate(open_state=state)
+        .annotate(state_group=by_state, time_group=by_time)
+        .annotate(
+            state_rank=Window(RowNumber(), partition_by=[F("state_group")], order_by=order),
+            state_size=Window(Count("*"), partition_by=[F("state_group")]),
+            time_rank=Window(RowNumber(), partition_by=[F("time_group")], order_by=order),
+            time_size=Window(Count("*"), partition_by=[F("time_group")]),
+        )
+        .filter(Q(state_rank__lte=GROUP_LIMIT) | Q(time_rank__lte=GROUP_LIMIT))
+        .order_by(*order)
+    )
+
+
+def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
+    """A section's work list: the groups (returned, awaiting approval, submitted; overdue, due soon,
+    to do, closed), each {"rows": its first GROUP_LIMIT measures, "count": all of them}, and one page
+    of all its measures. Returns (page, groups, sections by id: the rows' sections and the user's own).
+
+    Everything is cut in SQL (window functions for the groups, LIMIT/OFFSET for the page), so the
+    page costs the same queries and about the same time whatever the section's size; the statuses
+    and the few sections are loaded once and shared by the rows, the open reports (at most one per
+    measure) come from one query by the shown rows' ids."""
     statuses = {s.pk: s for s in MeasureStatus.objects.all()}
-    measures = list(
+    scoped = (
         access.visible_measures(user)
         .select_related("finding")
         .only(*WORKLIST_COLUMNS)
         .annotate(fiscal_year=F("finding__report__fiscal_year"))
-        .order_by("reply_by", "finding__report_id", "finding__order")
     )
-    wanted = {m.section_id for m in measures} | ({user.section_id} if user.section_id else set())
+    grouped = list(_worklist_grouped(scoped, today=today, due_days=due_days))
+    paginator = Paginator(scoped.order_by(*WORKLIST_ORDER), WORKLIST_PAGE_SIZE)
+    page = paginator.get_page(page)
+    rows = grouped + list(page.object_list)
+    wanted = {m.section_id for m in rows} | ({user.section_id} if user.section_id else set())
     sections = Section.objects.select_related("bureau").in_bulk(wanted)
     open_reports = {
         r.measure_id: r
-        for r in MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES, measure_id__in=[m.pk for m in measures])
+        for r in MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES, measure_id__in={m.pk for m in rows})
         .select_related("last_edited_by", "status")
         .defer("text", "reason", "review_comment")
     }
-    groups = defaultdict(list)
-    for m in measures:
+    groups = {name: {"rows": [], "count": 0} for name in STATE_GROUPS + TIME_GROUPS}
+    for m in rows:
         m.section, m.status = sections[m.section_id], statuses[m.status_id]
         m.open_report = open_reports.get(m.pk)
-        state = m.open_report.state if m.open_report else None
-        if state == ReportState.RETURNED:
-            groups["returned"].append(m)
-        elif state == ReportState.DRAFT:
-            groups["awaiting_approval"].append(m)
-        elif state == ReportState.SUBMITTED:
-            groups["submitted"].append(m)
-        if m.status.is_closed:
-            groups["closed"].append(m)
-        elif m.reply_by and m.reply_by < today and state != ReportState.SUBMITTED:
-            groups["overdue"].append(m)
-        elif m.reply_by and m.reply_by <= today + datetime.timedelta(days=due_days) and state is None:
-            groups["due_soon"].append(m)
-        elif state is None:
-            groups["to_do"].append(m)
-    return measures, groups, sections
+    for m in grouped:
+        for name, rank, size in (
+            (m.state_group, m.state_rank, m.state_size),
+            (m.time_group, m.time_rank, m.time_size),
+        ):
+            if name and rank <= GROUP_LIMIT:
+                groups[name]["rows"].append(m)
+                groups[name]["count"] = size
+    page.object_list = list(page.object_list)
+    return page, groups, sections
 
 
 LIST_LIMIT = 100  # rows listed on the dashboard per table; the counts above them are complete
+
+
+def overdue_rows(measures) -> list[dict]:
+    """The first LIST_LIMIT of these measures by deadline, as the columns of the dashboard's table
+    (findings/includes/measure_table.html's), with the open report's state and last editor from one
+    more query: dicts, not the ~5 model instances per row the joins would build."""
+    rows = list(
+        measures.order_by("reply_by", "finding__order", "pk").values(
+            "pk",
+            "reply_by",
+            code=F("finding__code"),
+            title=F("finding__title"),
+            fiscal_year=F("finding__report__fiscal_year"),
+            section_name=F("section__name"),
+            status_label=F("status__label"),
+        )[:LIST_LIMIT]
+    )
+    open_reports = {
+        r["measure_id"]: r
+        for r in MeasureReport.objects.filter(
+            state__in=OPEN_REPORT_STATES, measure_id__in=[row["pk"] for row in rows]
+        ).values("measure_id", "state", *(f"last_edited_by__{f}" for f in ("last_name", "first_name", "username")))
+    }
+    for row in rows:
+        row["open_report"] = open_reports.get(row["pk"])
+    return rows
 
 
 def _visible_reports(user):
@@ -173,42 +245,26 @@ def _visible_reports(user):
     return MeasureReport.objects.all()
 
 
-# What the dashboard's table of reports awaiting review shows: the finding's code, the section, the
-# status, when and by whom it was approved (a missing column would cost a query per row).
-AWAITING_COLUMNS = (
-    "id",
-    "state",
-    "measure_id",
-    "status_id",
-    "approved_at",
-    "approved_by_id",
-    "measure__id",
-    "measure__finding_id",
-    "measure__section_id",
-    "measure__finding__id",
-    "measure__finding__code",
-    "measure__section__id",
-    "measure__section__name",
-    "measure__section__bureau_id",
-    "measure__section__bureau__id",
-    "measure__section__bureau__name",
-    "status__id",
-    "status__label",
-    "approved_by__id",
-    "approved_by__username",
-    "approved_by__last_name",
-    "approved_by__first_name",
-)
-
-
-def awaiting_review(*, user):
-    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them)."""
+def awaiting_review(*, user) -> list[dict]:
+    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them), as
+    the columns its table shows: no model instances (seven per row with their joins)."""
     return list(
         _visible_reports(user)
         .filter(state=ReportState.SUBMITTED)
-        .select_related("measure__finding", "measure__section__bureau", "status", "approved_by")
-        .only(*AWAITING_COLUMNS)
-        .order_by("approved_at")[:LIST_LIMIT]
+        .order_by("approved_at")
+        .values(
+            "pk",
+            "state",
+            "measure_id",
+            "approved_at",
+            code=F("measure__finding__code"),
+            bureau=F("measure__section__bureau__name"),
+            section_name=F("measure__section__name"),
+            status_label=F("status__label"),
+            approver_last=F("approved_by__last_name"),
+            approver_first=F("approved_by__first_name"),
+            approver_username=F("approved_by__username"),
+        )[:LIST_LIMIT]
     )
 
 
@@ -244,16 +300,13 @@ def dashboard(*, user, today: datetime.date, report=None):
     measures = access.visible_measures(user)
     if report is not None:
         measures = measures.filter(finding__in=findings)
-    per_section = _per_section(measures, statuses=statuses, today=today)
+    if report is None and not (measures.query.where or measures.query.is_empty()):
+        per_section = _per_section_from_counts(statuses=statuses, today=today)  # every measure: the kept counts
+    else:
+        per_section = _per_section(measures, statuses=statuses, today=today)
     # 3) overdue measures (one query with the joins the table shows)
     closed_ids = [s.pk for s in statuses if s.is_closed]
-    overdue = list(
-        measure_rows(measures.filter(reply_by__lt=today).exclude(status_id__in=closed_ids))
-        .prefetch_related(_open_reports())
-        .order_by("reply_by", "finding__order", "pk")[:LIST_LIMIT]
-    )
-    for m in overdue:
-        m.open_report = m.open_reports[0] if m.open_reports else None
+    overdue = overdue_rows(measures.filter(reply_by__lt=today).exclude(status_id__in=closed_ids))
     return {
         "labels": labels,
         "table": table,
@@ -270,30 +323,58 @@ def dashboard(*, user, today: datetime.date, report=None):
 
 def _per_section(measures, *, statuses, today) -> list[dict]:
     """Rows {section__bureau__name, section__name, total, done, closed, overdue} in the organisation's
-    order. The scoped measures are aggregated by (section, status) first and only the ~1,000 groups are
-    joined to the section and bureau names, in one query: joining ~100k measures to their section and
-    bureau before grouping took three times as long. Done/closed are the statuses' flags, in Python."""
+    order, aggregated from these measures (a report's, or a scope): by (section, status) first, and
+    only the groups joined to the section and bureau names, in one query."""
     grouped = (
         measures.order_by()
         .values("section_id", "status_id")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(reply_by__lt=today)))
         .values_list("section_id", "status_id", "n", "late")
     )
+    return _named_section_rows(grouped, statuses=statuses)
+
+
+def _per_section_from_counts(*, statuses, today) -> list[dict]:
+    """The same rows for every measure, from the MeasureCount rows the services keep (findings.status):
+    totals by (section, status), overdue = the months before this one plus this month's measures due
+    before today (the one part that depends on today's date, read from measure_reply_by_idx)."""
+    month = today.replace(day=1)
+    grouped = (
+        MeasureCount.objects.order_by()
+        .values("section_id", "status_id")
+        .annotate(n=Sum("measures"), late=Coalesce(Sum("measures", filter=Q(reply_month__lt=month)), 0))
+        .values_list("section_id", "status_id", "n", "late")
+    )
+    this_month = {
+        (r["section_id"], r["status_id"]): r["n"]
+        for r in Measure.objects.filter(reply_by__gte=month, reply_by__lt=today)
+        .order_by()
+        .values("section_id", "status_id")
+        .annotate(n=Count("pk"))
+    }
+    return _named_section_rows(grouped, statuses=statuses, more_late=this_month)
+
+
+def _named_section_rows(grouped, *, statuses, more_late=None) -> list[dict]:
+    """(section_id, status_id, n, late) groups joined to the ~1,000 sections' and bureaus' names in one
+    query (joining every measure to its section and bureau before grouping took three times as long).
+    Done/closed are the statuses' flags, in Python; late counts only for open statuses."""
     inner, params = grouped.query.sql_with_params()
     q = connection.ops.quote_name
     section, bureau = Section._meta.db_table, Bureau._meta.db_table
     sql = (
         # the inner query names its columns section_id, status_id, n, late (the values_list above)
-        f"SELECT b.{q('name')}, b.{q('order')}, s.{q('name')}, s.{q('order')}, g.{q('status_id')}, g.{q('n')}, "
-        f"g.{q('late')} FROM ({inner}) g "  # noqa: S608
+        f"SELECT b.{q('name')}, b.{q('order')}, s.{q('name')}, s.{q('order')}, g.{q('section_id')}, "
+        f"g.{q('status_id')}, g.{q('n')}, g.{q('late')} FROM ({inner}) g "  # noqa: S608
         f"INNER JOIN {q(section)} s ON s.{q('id')} = g.{q('section_id')} "
         f"INNER JOIN {q(bureau)} b ON b.{q('id')} = s.{q('bureau_id')}"
     )
     by_pk = {s.pk: s for s in statuses}
+    more_late = more_late or {}
     rows: dict[tuple, dict] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for bureau_name, bureau_order, name, order, status_id, n, late in cursor.fetchall():
+        for bureau_name, bureau_order, name, order, section_id, status_id, n, late in cursor.fetchall():
             status = by_pk[status_id]
             row = rows.setdefault(
                 (bureau_order, order, bureau_name, name),
@@ -311,5 +392,5 @@ def _per_section(measures, *, statuses, today) -> list[dict]:
             row["total"] += n
             row["done"] += n if status.is_done else 0
             row["closed"] += n if status.is_closed else 0
-            row["overdue"] += 0 if status.is_closed else late
+            row["overdue"] += 0 if status.is_closed else late + more_late.get((section_id, status_id), 0)
     return [rows[key] for key in sorted(rows)]

@@ -9,7 +9,7 @@ def backfill(apps, schema_editor):
     Finding = apps.get_model("findings", "Finding")
     ids = list(Finding.objects.filter(measures__isnull=False).values_list("pk", flat=True).distinct())
     for i in range(0, len(ids), 5000):
-        refresh(ids[i : i + 5000])
+        refresh(ids[i : i + 5000], counts=False)  # MeasureCount comes later (0010)
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
@@ -201,13 +201,35 @@ def test_filter_options_are_the_models_own(people, make_user):
     )
     fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data=None)
     assert rendered_choices(fs, "report") == model_choices(AuditReport.objects.all(), "すべての報告書")
-    assert rendered_choices(fs, "group") == model_choices(FindingGroup.objects.all(), "すべて")
     assert rendered_choices(fs, "bureau") == model_choices(Bureau.objects.all(), "すべての局")
-    expected_sections = model_choices(Section.objects.select_related("bureau"), "すべての課")
-    assert rendered_choices(fs, "section") == expected_sections
-    systems = InformationSystem.objects.filter(finding_subjects__isnull=False).distinct()
+    # the 見出し and systems follow the chosen report, the sections the chosen 局: none until chosen
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
+    assert rendered_choices(fs, "system") == [("", "すべて（報告書を選ぶと選べます）")]
+    assert rendered_choices(fs, "section") == [("", "すべての課（局を選ぶと選べます）")]
+    html = fs.form.as_div()
+    fixed = len(rendered_choices(fs, "kind")) + len(rendered_choices(fs, "area"))
+    assert html.count("<option") == fixed + 2 + AuditReport.objects.count() + Bureau.objects.count() + 3
+
+
+def test_filter_options_follow_the_chosen_report_and_bureau(people, report):
+    synthetic = grow(people)
+    bureau = people["section"].bureau
+    data = {"report": str(report.pk), "bureau": str(bureau.pk)}
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data=data)
+    assert rendered_choices(fs, "group") == model_choices(FindingGroup.objects.filter(report=report), "すべて")
+    systems = InformationSystem.objects.filter(report=report, finding_subjects__isnull=False).distinct()
     assert rendered_choices(fs, "system") == model_choices(systems, "すべて")
-    assert len(expected_sections) > 20 and len(rendered_choices(fs, "system")) > 200
+    assert len(rendered_choices(fs, "system")) > 5
+    sections = Section.objects.filter(bureau=bureau).select_related("bureau")
+    assert rendered_choices(fs, "section") == model_choices(sections, "すべての課")
+    # a submitted 見出し stays selectable without its report, and nothing of another report comes along
+    other = FindingGroup.objects.filter(report=synthetic).first()
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"group": str(other.pk)})
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）"), (str(other.pk), str(other))]
+    assert f'value="{other.pk}" selected' in fs.form.as_div()
+    # garbage in the query string: no options, no error
+    fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"report": "x", "group": "y"})
+    assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
 
 
 def test_bureau_and_section_filters_match_the_plain_join(people, report):
@@ -276,7 +298,7 @@ def test_awaiting_review_matches_the_scoped_reports(people):
     office = people["auditor"]
     scoped = MeasureReport.objects.filter(state=ReportState.SUBMITTED)
     assert awaiting_review_count(user=office) == scoped.count() > 0
-    assert [r.pk for r in awaiting_review(user=office)] == list(
+    assert [r["pk"] for r in awaiting_review(user=office)] == list(
         scoped.order_by("approved_at").values_list("pk", flat=True)[:100]
     )
     # a section user keeps the section's scope (the shortcut is only for users who see every measure)
@@ -293,8 +315,10 @@ def test_awaiting_review_matches_the_scoped_reports(people):
 def test_worklist_rows_carry_their_own_section_status_and_open_report(people):
     grow(people)
     staff = people["staff"]
-    measures, groups, sections = worklist(user=staff, today=datetime.date(2025, 10, 1))
-    for m in measures:
+    page, groups, sections = worklist(user=staff, today=datetime.date(2025, 10, 1))
+    shown = list(page.object_list) + [m for g in groups.values() for m in g["rows"]]
+    assert shown
+    for m in shown:
         fresh = Measure.objects.select_related("section", "status", "finding__report").get(pk=m.pk)
         assert (m.section.pk, m.section.bureau.name, m.status.label) == (
             fresh.section.pk,
@@ -305,12 +329,61 @@ def test_worklist_rows_carry_their_own_section_status_and_open_report(people):
         open_report = fresh.reports.filter(state__in=["draft", "submitted", "returned"]).first()
         assert m.open_report == open_report
     assert sections[staff.section_id].bureau.name == "都市政策局"
-    assert {g for g, v in groups.items() if v} >= {"returned", "awaiting_approval", "submitted", "overdue"}
+    assert {g for g, v in groups.items() if v["rows"]} >= {"returned", "awaiting_approval", "submitted", "overdue"}
+
+
+def _groups_in_python(user, today, due_days=14):
+    """The work list's grouping as the page did it before (every measure loaded, classified in Python)."""
+    measures = list(
+        Measure.objects.filter(section=user.section)
+        .select_related("status", "finding")
+        .order_by(F("reply_by").asc(nulls_last=True), "finding__report_id", "finding__order", "pk")
+    )
+    groups = {}
+    for m in measures:
+        report = m.reports.filter(state__in=["draft", "submitted", "returned"]).first()
+        state = report.state if report else None
+        first = {"returned": "returned", "draft": "awaiting_approval", "submitted": "submitted"}.get(state)
+        if m.status.is_closed:
+            second = "closed"
+        elif m.reply_by and m.reply_by < today and state != "submitted":
+            second = "overdue"
+        elif m.reply_by and m.reply_by <= today + datetime.timedelta(days=due_days) and state is None:
+            second = "due_soon"
+        elif state is None:
+            second = "to_do"
+        else:
+            second = None
+        for name in (first, second):
+            if name:
+                groups.setdefault(name, []).append(m.pk)
+    return measures, groups
+
+
+@pytest.mark.parametrize("limit", [2, 50])
+def test_worklist_groups_and_page_equal_a_classification_in_python(people, monkeypatch, limit):
+    """The SQL grouping (window functions, first `limit` of each group) and the SQL page give the same
+    measures, order and counts as classifying every measure in Python."""
+    from findings import workflow_selectors
+
+    grow(people)
+    monkeypatch.setattr(workflow_selectors, "GROUP_LIMIT", limit)
+    monkeypatch.setattr(workflow_selectors, "WORKLIST_PAGE_SIZE", 7)
+    staff, today = people["staff"], datetime.date(2025, 10, 1)
+    measures, expected = _groups_in_python(staff, today)
+    page, groups, _ = worklist(user=staff, today=today, page=2)
+    assert page.paginator.count == len(measures)
+    assert [m.pk for m in page.object_list] == [m.pk for m in measures[7:14]]
+    assert len({name for name, pks in expected.items() if len(pks) > limit}) >= 1 or limit == 50
+    for name, group in groups.items():
+        assert group["count"] == len(expected.get(name, [])), name
+        assert [m.pk for m in group["rows"]] == expected.get(name, [])[:limit], name
 
 
 def test_measure_links_are_reverse(people):
     grow(people)
-    measures, _, _ = worklist(user=people["staff"], today=datetime.date(2025, 10, 1))
+    page, groups, _ = worklist(user=people["staff"], today=datetime.date(2025, 10, 1))
+    measures = list(page.object_list) + [m for g in groups.values() for m in g["rows"]]
     _link_measures(measures)
     assert measures and all(m.detail_url == reverse("findings:measure_detail", args=[m.pk]) for m in measures)
 
@@ -333,3 +406,49 @@ def test_dashboard_section_rows_are_escaped():
         '<tr><td>&lt;b&gt;局</td><td>課&amp;室</td><td class="num">3</td><td class="num">1</td>'
         '<td class="num">2</td><td class="num">0</td></tr>'
     )
+
+
+def test_dashboard_rows_built_in_python_are_escaped_and_link_with_reverse():
+    from findings.workflow_views import _awaiting_rows, _overdue_rows
+
+    overdue = _overdue_rows(
+        [
+            {
+                "pk": 7,
+                "reply_by": datetime.date(2025, 4, 30),
+                "code": "<i>意見01",
+                "title": "a&b",
+                "fiscal_year": 2024,
+                "section_name": "<課>",
+                "status_label": "措置中",
+                "open_report": {
+                    "state": ReportState.RETURNED,
+                    "last_edited_by__last_name": "<s>",
+                    "last_edited_by__first_name": "",
+                    "last_edited_by__username": "u",
+                },
+            },
+            {"pk": 8, "reply_by": None, "code": "x", "title": "", "fiscal_year": 2024, "section_name": ""}
+            | {"status_label": "", "open_report": None},
+        ]
+    )
+    assert f'href="{reverse("findings:measure_detail", args=[7])}"' in overdue
+    assert "&lt;i&gt;意見01" in overdue and "a&amp;b" in overdue and "&lt;課&gt;" in overdue
+    assert "差戻し（&lt;s&gt;）" in overdue and "令和7年4月30日" in overdue and "令和6年度" in overdue
+    assert '<td class="nowrap">—</td>' in overdue and "<td>—</td>" in overdue
+    awaiting = _awaiting_rows(
+        [
+            {
+                "measure_id": 9,
+                "code": "<b>",
+                "bureau": "局",
+                "section_name": "課",
+                "status_label": "措置済",
+                "approved_at": None,
+                "approver_last": "",
+                "approver_first": "",
+                "approver_username": None,
+            }
+        ]
+    )
+    assert f'href="{reverse("findings:measure_detail", args=[9])}"' in awaiting and "&lt;b&gt;" in awaiting

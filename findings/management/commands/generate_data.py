@@ -115,6 +115,9 @@ class Command(BaseCommand):
         User.objects.filter(username__startswith=PREFIX).delete()
         Section.objects.filter(bureau__name__startswith="合成").delete()
         Bureau.objects.filter(name__startswith="合成").delete()
+        from findings.status import rebuild_counts
+
+        rebuild_counts()
 
     def _generate(self, rnd, n_findings, m_per_f, r_per_m, l_per_r):  # noqa: C901 - one linear build
         batch = 5000
@@ -325,11 +328,12 @@ class Command(BaseCommand):
             ],
             batch_size=batch,
         )
-        from findings.status import refresh
+        from findings.status import rebuild_counts, refresh
 
         ids = [f.pk for f in findings]
         for i in range(0, len(ids), batch):
-            refresh(ids[i : i + batch])
+            refresh(ids[i : i + batch], counts=False)
+        rebuild_counts()  # the dashboard's per-section counts, once for the whole load
         return {
             "報告書": len(reports),
             "指摘・意見": len(findings),
