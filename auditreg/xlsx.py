@@ -41,6 +41,11 @@ MONEY_FORMAT = "#,##0;-#,##0;0"
 MAX_ROW_HEIGHT = 409.0  # points: the tallest row Excel holds
 LINE_HEIGHT = 1.25  # points per wrapped line, × the font size (Excel draws 10pt ＭＳ ゴシック in 12.5pt lines)
 ROW_PADDING = 4.0  # points above and below the text
+MARGIN_SIDE, MARGIN_TOP, MARGIN_HEADER = (
+    0.4,
+    0.8,
+    0.3,
+)  # inches; the header and footer print in the top and bottom bands
 MAX_CELL = 32_000  # Excel holds at most 32,767 characters in a cell
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an xlsx cell cannot hold
 
@@ -116,6 +121,16 @@ def row_height(values: Iterable, per_line: list[int], size: float = FONT_SIZE) -
 def max_lines(size: float = FONT_SIZE) -> int:
     """Wrapped lines that fit in the tallest row."""
     return int((MAX_ROW_HEIGHT - ROW_PADDING) / (size * LINE_HEIGHT))
+
+
+def page_lines(widths: list[float], *, landscape: bool = True, reserved: float = 0.0) -> int:
+    """Wrapped body lines on one printed page of a sheet set up by print_setup: the sheet is scaled to the
+    page width, so the page holds more sheet height than its own; `reserved` points (the repeated header row)
+    are left out."""
+    width_in, height_in = (11.69, 8.27) if landscape else (8.27, 11.69)
+    scale = min(1.0, (width_in - 2 * MARGIN_SIDE) * 96 / (sum(widths) * 7 + 5))
+    body = (height_in - 2 * MARGIN_TOP) * 72 / scale - reserved
+    return int((body - ROW_PADDING) / (FONT_SIZE * LINE_HEIGHT))
 
 
 def split_text(text: str, per_line: int, lines: int) -> list[str]:
@@ -195,9 +210,9 @@ def print_setup(
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     margins = ws.page_margins
-    margins.left = margins.right = 0.4
-    margins.top = margins.bottom = 0.8
-    margins.header = margins.footer = 0.3
+    margins.left = margins.right = MARGIN_SIDE
+    margins.top = margins.bottom = MARGIN_TOP
+    margins.header = margins.footer = MARGIN_HEADER
     for part in (ws.oddHeader, ws.firstHeader):
         part.center.text = header or None
         part.center.size = 9

@@ -33,7 +33,10 @@ def render_xlsx(report: StatusReport, *, data_sheets: bool = True, publication: 
     )
     _heading_rows(ws, report, publication)
     ws.append(COLUMNS, xlsx.HEAD)
-    limit = xlsx.max_lines()
+    head_height = xlsx.row_height(COLUMNS, ws.per_line) or 15
+    # a text longer than half a page continues in the next row: Excel never splits a row across pages, so
+    # pieces of at most half a page leave no page less than half full
+    limit = min(xlsx.max_lines(), xlsx.page_lines(WIDTHS, reserved=head_height) // 2)
     for row in report.rows:
         cells = table_cells(report, row)
         pieces = [
@@ -47,7 +50,7 @@ def render_xlsx(report: StatusReport, *, data_sheets: bool = True, publication: 
     summary = book.sheet("集計", widths=[10] + [14] * (len(report.labels) + 1), header=header)
     summary.append([report.title], xlsx.TITLE, height=22)
     if publication:
-        summary.append([_publication_line(publication)], xlsx.LINE)
+        summary.append([_publication_line(publication)], xlsx.LINE, height=None)
     summary.blank()
     summary.append(["区分", *report.labels, "計"], xlsx.HEAD)
     for s in report.summary:
@@ -72,11 +75,11 @@ def _heading_rows(ws, report: StatusReport, publication: dict | None):
     """Rows 1-5: title, theme, auditor, the report's own publication, and this one's number and date."""
     main = report.reports[0]
     ws.append([report.title], xlsx.TITLE, height=22)
-    ws.append([f"テーマ：{main['theme']}"], xlsx.LINE)
-    ws.append([f"包括外部監査人：{main['auditor']}"], xlsx.LINE)
+    ws.append([f"テーマ：{main['theme']}"], xlsx.LINE, height=None)  # one line, running over the empty cells
+    ws.append([f"包括外部監査人：{main['auditor']}"], xlsx.LINE, height=None)
     published = f"報告書の公表：{main['published_on']}（{main['publication_number']}）" if main["published_on"] else ""
-    ws.append([published], xlsx.LINE)
-    ws.append([_publication_line(publication) if publication else ""], xlsx.LINE)
+    ws.append([published], xlsx.LINE, height=None)
+    ws.append([_publication_line(publication) if publication else ""], xlsx.LINE, height=None)
 
 
 def render_csv(report: StatusReport) -> bytes:
