@@ -84,6 +84,7 @@ MONEY = Style(number_format=MONEY_FORMAT)
 STRONG_MONEY = Style(font=BOLD_FONT, number_format=MONEY_FORMAT)
 PERCENT = Style(number_format="0.0%")
 LOCKED = Style(fill=LOCKED_FILL)
+LOCKED_SMALL = Style(font=Font(name=FONT_NAME, size=9, family=3, charset=128), fill=LOCKED_FILL)  # reference text
 INPUT = Style(fill=INPUT_FILL, locked=False)
 INPUT_DATE = Style(fill=INPUT_FILL, locked=False, number_format="yyyy/m/d")
 
@@ -108,14 +109,20 @@ def line_count(text: str, per_line: int) -> int:
     return sum(max(1, -(-text_width(p) // per_line)) for p in text.split("\n"))
 
 
-def row_height(values: Iterable, per_line: list[int], size: float = FONT_SIZE) -> float | None:
-    """The height (points) that shows every cell's wrapped text, or None when one line is enough."""
-    lines = max(
-        (line_count(v, n) for v, n in zip(values, per_line, strict=False) if isinstance(v, str) and v), default=1
-    )
+def row_height(
+    values: Iterable, per_line: list[int], size: float = FONT_SIZE, sizes: list[float] | None = None
+) -> float | None:
+    """The height (points) that shows every cell's wrapped text, or None when one line is enough. `sizes`: the
+    font size of each column, when they differ (`per_line` then counts in each column's own size)."""
+    sizes = sizes or [size] * len(per_line)
+    lines, height = 1, 0.0
+    for v, n, pt in zip(values, per_line, sizes, strict=False):
+        if isinstance(v, str) and v:
+            k = line_count(v, n)
+            lines, height = max(lines, k), max(height, k * pt * LINE_HEIGHT)
     if lines <= 1:
         return None
-    return min(lines * size * LINE_HEIGHT + ROW_PADDING, MAX_ROW_HEIGHT)
+    return min(height + ROW_PADDING, MAX_ROW_HEIGHT)
 
 
 def max_lines(size: float = FONT_SIZE) -> int:

@@ -71,7 +71,7 @@ LONG_PARAGRAPH = (
 )
 
 
-def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: int = 2000, as_of=None) -> int:
+def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: int = 2000, sections: int = 12) -> int:
     """Every finding of `report` with one accepted measure report whose text holds `low`–`high` characters
     (every fifth finding with a second section, so that its row carries two such texts); returns the number of
     measures. For the print tests of the 措置状況 and the render benchmark."""
@@ -86,7 +86,7 @@ def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: 
     from findings.status import refresh
 
     rnd = random.Random(seed)
-    sections = list(Section.objects.order_by("bureau__order", "order")[:12])
+    sections = list(Section.objects.order_by("bureau__order", "order")[:sections])
     auditor = User.objects.create_user("long_auditor", password=None, role=Role.AUDITOR, last_name="監査")
     staff = User.objects.create_user(
         "long_staff", password=None, role=Role.SECTION_STAFF, section=sections[0], last_name="担当"
@@ -99,7 +99,7 @@ def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: 
     findings = list(Finding.objects.filter(report=report).order_by("order"))
     measures = []
     for i, f in enumerate(findings):
-        for k in range(2 if i % 5 == 4 else 1):
+        for k in range(2 if i % 5 == 4 and len(sections) > 1 else 1):
             measures.append(
                 Measure(
                     finding=f,

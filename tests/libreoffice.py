@@ -111,10 +111,11 @@ def columns_below_header(found: list[Word], headers: list[str], pages: range) ->
     assert sorted(by_page) == list(pages), "a page holds no text"
     texts = [[] for _ in headers]
     firsts = [squash(h.split("\n")[0]) for h in headers]
-    longest = max(firsts, key=len)
+    candidates = sorted((h.split("\n")[0] for h in headers if " " not in h.split("\n")[0]), key=len, reverse=True)
     for page, ws in sorted(by_page.items()):
         ws.sort(key=lambda w: (round(w.y, 1), w.x))
-        anchor = next((w for w in ws if w.text == longest), None)
+        # the header row: the longest header printed whole as one word
+        anchor = next((w for c in candidates for w in ws if w.text == c), None)
         assert anchor is not None, f"page {page} has no header row"
         row = [w for w in ws if abs(w.y - anchor.y) < 2]
         lefts = []
