@@ -85,6 +85,7 @@ def write_data_sheets(book, report):
         [7, 12, 14, 13, 6, 10, 50, 13, 20, 9, 9, 9, 11, 24],
     )
     accepted = ReportState(ReportState.ACCEPTED).label
+    tz = timezone.get_current_timezone()  # once: timezone.localtime per row was a tenth of the sheet's time
     for v in (
         # the history as the audit office knew it on the report's date: accepted reports up to then
         MeasureReport.objects.filter(
@@ -130,7 +131,7 @@ def write_data_sheets(book, report):
                 _name(*v[10:13]),
                 _name(*v[13:16]),
                 _name(*v[16:19]),
-                timezone.localtime(v[8]).strftime("%Y-%m-%d %H:%M") if v[8] else "",
+                v[8].astimezone(tz).strftime("%Y-%m-%d %H:%M") if v[8] else "",
                 v[9],
             ]
         )
