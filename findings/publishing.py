@@ -94,7 +94,7 @@ def publish(
         "html": renderers.render_html(report, publication=info, changes=changes).encode("utf-8"),
         "pdf": renderers.render_pdf(report, publication=info),
         # public: the status table and its summary only, no internal workflow data sheets
-        "xlsx": renderers.render_xlsx(report, data_sheets=False),
+        "xlsx": renderers.render_xlsx(report, data_sheets=False, publication=info),
         "csv": renderers.render_csv(report),
     }
     for fmt, content in contents.items():

@@ -4,138 +4,82 @@ standalone HTML page. Views and commands call these; nothing here reads the requ
 import csv
 import datetime
 import io
-from copy import copy
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.properties import PageSetupProperties
 
+from auditreg import xlsx
 from auditreg.exports import safe_cell
 from auditreg.wareki import format_date
 
 from .status_report import COLUMNS, StatusReport, table_cells
 
 FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "ipaexg.ttf"
-WIDTHS = [10, 6, 9, 34, 22, 52, 14, 16]  # 番号 … 措置年月日, in characters (Japanese text is wide)
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F1")
-FONT = Font(name="ＭＳ ゴシック", size=10)
-BOLD = Font(name="ＭＳ ゴシック", size=10, bold=True)
-TITLE = Font(name="ＭＳ ゴシック", size=14, bold=True)
+# 番号 … 措置年月日, in half-width characters of the body font: the 措置 column is the widest so that a
+# long measure needs few rows; the sum (161) prints one A4 landscape page wide at about 92 %.
+WIDTHS = [9, 5, 8, 32, 20, 64, 10, 13]
+HEADER_ROW = 6  # the table's header row on the 措置状況 sheet (above it: title, theme, auditor, publications)
 
 
-_STYLE_CACHE: dict = {}
-
-
-def _cell(ws, value, *, font=FONT, border=True, fill=None, align=WRAP, number_format=None):
-    """A styled write-only cell. Styles are resolved once per combination and copied as a StyleArray:
-    assigning Font/Border objects to every cell made a 20,000-row export ~10× slower."""
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # user text that looks like a formula stays text (no formula runs)
-    key = (id(ws.parent), id(font), border, id(fill), id(align), number_format)
-    style = _STYLE_CACHE.get(key)
-    if style is None:
-        cell.font = font
-        cell.alignment = align
-        if border:
-            cell.border = BORDER
-        if fill:
-            cell.fill = fill
-        if number_format:
-            cell.number_format = number_format
-        _STYLE_CACHE[key] = style = copy(cell._style)
-    else:
-        cell._style = copy(style)
-    return cell
-
-
-def _print_setup(ws, *, title_rows: str | None = None, widths=None):
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4 (openpyxl Worksheet.PAPERSIZE_A4)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "&P / &N"
-    if title_rows:
-        ws.print_title_rows = title_rows
-    for i, width in enumerate(widths or [], start=1):
-        ws.column_dimensions[_col(i)].width = width
-
-
-def _col(i: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
-
-
-def _heading_rows(ws, report: StatusReport):
-    main = report.reports[0]
-    ws.append([_cell(ws, report.title, font=TITLE, border=False, align=Alignment())])
-    ws.append([_cell(ws, f"テーマ：{main['theme']}", border=False, align=Alignment())])
-    ws.append([_cell(ws, f"包括外部監査人：{main['auditor']}", border=False, align=Alignment())])
-    published = f"報告書の公表：{main['published_on']}（{main['publication_number']}）" if main["published_on"] else ""
-    ws.append([_cell(ws, published, border=False, align=Alignment())])
-    ws.append([])
-
-
-def render_xlsx(report: StatusReport, *, data_sheets: bool = True) -> bytes:
-    wb = Workbook(write_only=True)
-    _STYLE_CACHE.clear()  # style ids are per workbook
-    ws = wb.create_sheet("措置状況")
-    _print_setup(ws, title_rows="6:6", widths=WIDTHS)
-    ws.freeze_panes = "A7"
-    ws.oddHeader.center.text = f"{report.title}"
-    _heading_rows(ws, report)
-    ws.append([_cell(ws, c, font=BOLD, fill=HEADER_FILL) for c in COLUMNS])
+def render_xlsx(report: StatusReport, *, data_sheets: bool = True, publication: dict | None = None) -> bytes:
+    """The 措置状況 sheet (print-ready: every row as tall as its text, a text longer than the tallest row Excel
+    holds continues in the next row under 「番号（続き）」), the 集計 sheet and, for the office, the data sheets.
+    `publication` ({"number", "published_on_wareki"}) adds the 公表番号 and 公表日 of a published workbook."""
+    book = xlsx.Book()
+    header = report.title + (f"　第{publication['number']}号" if publication else "")
+    ws = book.sheet(
+        "措置状況", widths=WIDTHS, title_rows=f"{HEADER_ROW}:{HEADER_ROW}", header=header, freeze=f"A{HEADER_ROW + 1}"
+    )
+    _heading_rows(ws, report, publication)
+    ws.append(COLUMNS, xlsx.HEAD)
+    head_height = xlsx.row_height(COLUMNS, ws.per_line) or 15
+    # a text longer than half a page continues in the next row: Excel never splits a row across pages, so
+    # pieces of at most half a page leave no page less than half full
+    limit = min(xlsx.max_lines(), xlsx.page_lines(WIDTHS, reserved=head_height) // 2)
     for row in report.rows:
-        ws.append([_cell(ws, v) for v in table_cells(report, row)])
+        cells = table_cells(report, row)
+        pieces = [
+            xlsx.split_text(v, n, limit) if isinstance(v, str) and v else [v]
+            for v, n in zip(cells, ws.per_line, strict=True)
+        ]
+        ws.append([p[0] for p in pieces])
+        for k in range(1, max(len(p) for p in pieces)):
+            ws.append([f"{cells[0]}（続き）", *(p[k] if k < len(p) else "" for p in pieces[1:])])
 
-    summary = wb.create_sheet("集計")
-    _print_setup(summary, widths=[10] + [14] * (len(report.labels) + 1))
-    summary.append([_cell(summary, report.title, font=TITLE, border=False, align=Alignment())])
-    summary.append([])
-    summary.append([_cell(summary, v, font=BOLD, fill=HEADER_FILL) for v in ["区分", *report.labels, "計"]])
+    summary = book.sheet("集計", widths=[10] + [14] * (len(report.labels) + 1), header=header)
+    summary.append([report.title], xlsx.TITLE, height=22)
+    if publication:
+        summary.append([_publication_line(publication)], xlsx.LINE, height=None)
+    summary.blank()
+    summary.append(["区分", *report.labels, "計"], xlsx.HEAD)
     for s in report.summary:
-        summary.append(
-            [
-                _cell(summary, s["kind"], font=BOLD),
-                *[_cell(summary, c) for c in s["counts"]],
-                _cell(summary, s["total"]),
-            ]
-        )
-    summary.append(
-        [
-            _cell(summary, "計", font=BOLD),
-            *[_cell(summary, c) for c in report.totals],
-            _cell(summary, report.n_findings),
-        ]
-    )
-    summary.append([])
+        summary.append([s["kind"], *s["counts"], s["total"]], [xlsx.STRONG] + [xlsx.CELL] * (len(s["counts"]) + 1))
+    summary.append(["計", *report.totals, report.n_findings], [xlsx.STRONG] + [xlsx.CELL] * (len(report.totals) + 1))
+    summary.blank()
     rate = report.done_rate
-    summary.append(
-        [
-            _cell(summary, "措置済率", font=BOLD),
-            _cell(summary, rate / 100 if rate is not None else "—", number_format="0.0%"),
-        ]
-    )
+    summary.append(["措置済率", rate / 100 if rate is not None else "—"], [xlsx.STRONG, xlsx.PERCENT])
 
     if data_sheets:
         from .report_data import write_data_sheets
 
-        write_data_sheets(wb, report, cell=_cell, setup=_print_setup, header_font=BOLD, header_fill=HEADER_FILL)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        write_data_sheets(book, report)
+    return book.save()
+
+
+def _publication_line(publication: dict) -> str:
+    return f"公表番号：第{publication['number']}号（{publication['published_on_wareki']}公表）"
+
+
+def _heading_rows(ws, report: StatusReport, publication: dict | None):
+    """Rows 1-5: title, theme, auditor, the report's own publication, and this one's number and date."""
+    main = report.reports[0]
+    ws.append([report.title], xlsx.TITLE, height=22)
+    ws.append([f"テーマ：{main['theme']}"], xlsx.LINE, height=None)  # one line, running over the empty cells
+    ws.append([f"包括外部監査人：{main['auditor']}"], xlsx.LINE, height=None)
+    published = f"報告書の公表：{main['published_on']}（{main['publication_number']}）" if main["published_on"] else ""
+    ws.append([published], xlsx.LINE, height=None)
+    ws.append([_publication_line(publication) if publication else ""], xlsx.LINE, height=None)
 
 
 def render_csv(report: StatusReport) -> bytes:

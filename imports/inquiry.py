@@ -311,21 +311,22 @@ ITEM_LABEL = "措置の報告"
 STATUS_LIST_COLUMN = 12  # column L of _meta: the labels behind the status drop-down
 
 # (key, header, input rule shown under the header, width). The first group is read-only.
+# (widths in half-width characters: the visible columns print one A4 landscape page wide)
 LOCKED = [
-    ("id", ID_HEADER, "変更不可", 8),
-    ("code", "番号", "", 9),
-    ("title", "表題", "", 26),
-    ("finding_text", "報告書の記載（① 検出事項 ② 問題点 ③ 指摘・意見）", "", 60),
-    ("official", "措置状況（受理済）", "", 13),
-    ("stage", "現在の報告", "", 15),
-    ("comment", "監査事務局のコメント", "", 24),
+    ("id", ID_HEADER, "変更不可", 8),  # hidden: read back on upload, never shown or printed
+    ("code", "番号", "", 8),
+    ("title", "表題", "", 16),
+    ("finding_text", "報告書の記載（① 検出事項 ② 問題点 ③ 指摘・意見）", "", 58),
+    ("official", "措置状況（受理済）", "", 10),
+    ("stage", "現在の報告", "", 11),
+    ("comment", "監査事務局のコメント", "", 16),
 ]
 EDITABLE = [
-    ("status", "措置状況", "一覧から選ぶ・必須", 16),
-    ("text", "措置（対応）の内容", "措置しない場合を除き必須", 50),
-    ("completed_on", "措置年月日", "措置済のときだけ。例 2025/6/30", 13),
-    ("planned_completion_on", "完了予定日", "任意。例 2026/3/31", 13),
-    ("reason", "措置しない理由", "措置しないのときは必須", 30),
+    ("status", "措置状況", "一覧から選ぶ・必須", 12),
+    ("text", "措置（対応）の内容", "措置しない場合を除き必須", 58),
+    ("completed_on", "措置年月日", "措置済のときだけ。例 2025/6/30", 12),
+    ("planned_completion_on", "完了予定日", "任意。例 2026/3/31", 12),
+    ("reason", "措置しない理由", "措置しないのときは必須", 18),
 ]
 COLUMN_LABELS = {key: header for key, header, _, _ in LOCKED + EDITABLE} | {"reported_on": "報告日（時点）"}
 FIELD_ORDER = ["status", "text", "completed_on", "planned_completion_on", "reason"]
@@ -407,84 +408,94 @@ def section_workbook(*, round, section, by) -> bytes:
     return content
 
 
-def _set(ws, row, col, value, *, style=None, number_format=None, locked=True):
-    from openpyxl.styles import Protection
-
+def _set(ws, row, col, value, *, style=None):
+    """One cell, styled with an auditreg.xlsx.Style."""
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)  # control characters cannot be stored in a cell
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text that looks like a formula stays text
     if style:
-        font, fill, align, border = style
-        cell.font, cell.alignment = font, align
-        if fill is not None:
-            cell.fill = fill
-        if border is not None:
-            cell.border = border
-    if number_format:
-        cell.number_format = number_format
-    if not locked:
-        cell.protection = Protection(locked=False)
+        style.apply(cell)
     return cell
 
 
+def _line(ws, row, text, *, style, width, columns):
+    """A heading line across the visible columns, wrapped, as tall as its text."""
+    from auditreg import xlsx
+
+    _set(ws, row, 2, text, style=style)
+    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=columns)
+    height = xlsx.row_height([text], [xlsx.chars_per_line(width)], size=style.font.sz or xlsx.FONT_SIZE)
+    ws.row_dimensions[row].height = max(height or 0, (style.font.sz or xlsx.FONT_SIZE) * xlsx.LINE_HEIGHT + 4)
+
+
 def _render_workbook(round, section, measures, now) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.workbook.protection import WorkbookProtection
 
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    font = Font(name="ＭＳ ゴシック", size=10)
-    header = (Font(name="ＭＳ ゴシック", size=10, bold=True), PatternFill("solid", fgColor="DDE7F1"), wrap, border)
-    locked_style = (font, PatternFill("solid", fgColor="EEEEEE"), wrap, border)
-    input_style = (font, PatternFill("solid", fgColor="FFF9D6"), wrap, border)
-    plain = (font, None, Alignment(vertical="top"), None)
+    from auditreg import xlsx
 
-    wb = Workbook()
+    wb = xlsx.new_workbook()
     ws = wb.active
     ws.title = SHEET
     statuses = report_statuses()
-    _set(ws, 1, 1, f"照会：{round.title}", style=(Font(name="ＭＳ ゴシック", size=14, bold=True), None, None, None))
-    _set(ws, 2, 1, f"{section.bureau.name} {section.name}　回答期限：{format_date(round.reply_by)}", style=plain)
+    columns = LOCKED + EDITABLE
+    widths = [width for _, _, _, width in columns]
+    shown = sum(widths[1:])  # column A (措置ID) is hidden
+    # the lines above the table start in column B, beside the hidden 措置ID, and wrap across the table
+    _line(ws, 1, f"照会：{round.title}", style=xlsx.TITLE, width=shown, columns=len(columns))
+    _line(
+        ws,
+        2,
+        f"{section.bureau.name} {section.name}　回答期限：{format_date(round.reply_by)}",
+        style=xlsx.NOTE,
+        width=shown,
+        columns=len(columns),
+    )
     rules = (
         "黄色の列だけを入力してください（灰色の列は変更しても取り込まれません）。措置状況は一覧から選び、"
         "日付は 2025/6/30 の形で入力します。行の追加・削除・並べ替えはしないでください。"
         "アップロードすると下書きになり、課長の承認を経て監査事務局へ提出されます。"
     )
-    _set(ws, 3, 1, rules, style=plain)
+    _line(ws, 3, rules, style=xlsx.NOTE, width=shown, columns=len(columns))
     if round.note:
-        _set(ws, 4, 1, f"依頼文：{_clean_text(round.note)[:MAX_CELL]}", style=plain)
+        _line(
+            ws, 4, f"依頼文：{_clean_text(round.note)[:MAX_CELL]}", style=xlsx.NOTE, width=shown, columns=len(columns)
+        )
     head_row = 5
-    columns = LOCKED + EDITABLE
-    for c, (_, label, rule, width) in enumerate(columns, start=1):
-        _set(ws, head_row, c, f"{label}\n（{rule}）" if rule else label, style=header)
-        ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[head_row].height = 42
-    date_format = "yyyy/m/d"
+    # the report's own text (up to about 900 characters) prints in 9 pt so that a row holds it
+    sizes = [9 if key == "finding_text" else xlsx.FONT_SIZE for key, *_ in columns]
+    per_line = [xlsx.chars_per_line(w, size) for w, size in zip(widths, sizes, strict=True)]
+    labels = [f"{label}\n（{rule}）" if rule else label for _, label, rule, _ in columns]
+    for c, text in enumerate(labels, start=1):
+        _set(ws, head_row, c, text, style=xlsx.HEAD)
+    ws.row_dimensions[head_row].height = xlsx.row_height(labels, [xlsx.chars_per_line(w) for w in widths])
     for r, m in enumerate(measures, start=head_row + 1):
         report = m.base_report
         comment = m.open_report.review_comment if m.open_report and m.open_report.state == ReportState.RETURNED else ""
         locked_values = [m.pk, m.finding.code, m.finding.title, finding_text(m.finding), m.status.label]
         locked_values += [_stage_label(m), _clean_text(comment)]
         for c, value in enumerate(locked_values, start=1):
-            _set(ws, r, c, value, style=locked_style)
+            _set(ws, r, c, value, style=xlsx.LOCKED_SMALL if sizes[c - 1] == 9 else xlsx.LOCKED)
         values = _report_values(report)
         status_label = report.status.label if report else None
         editable_values = [status_label, values["text"], values["completed_on"]]
         editable_values += [values["planned_completion_on"], values["reason"]]
         for c, value in enumerate(editable_values, start=len(LOCKED) + 1):
             is_date = FIELD_ORDER[c - len(LOCKED) - 1].endswith("_on")
-            _set(ws, r, c, value, style=input_style, number_format=date_format if is_date else None, locked=False)
+            _set(ws, r, c, value, style=xlsx.INPUT_DATE if is_date else xlsx.INPUT)
+        # as tall as the longest text (Excel's limit: 409 points, about 800 characters in the widest columns)
+        shown = [*locked_values[1:], *editable_values]
+        ws.row_dimensions[r].height = xlsx.row_height(shown, per_line[1:], sizes=sizes[1:])
     last = head_row + max(len(measures), 1)
     _validations(ws, statuses, first=head_row + 1, last=last)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"
-    ws.print_title_rows = f"{head_row}:{head_row}"
+    xlsx.print_setup(
+        ws, widths=widths, title_rows=f"{head_row}:{head_row}", header=f"照会：{round.title}　{section.name}"
+    )
+    # the internal id stays in column A, where the upload reads it, but neither shows nor prints
+    ws.column_dimensions[get_column_letter(1)].hidden = True
     # Sheet protection guides the person filling in the workbook; it is not a security control, so no
     # password: the server re-checks everything on upload (round, section, every row's measure, the
     # editable columns only) and ignores whatever is typed into the locked columns.

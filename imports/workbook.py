@@ -130,10 +130,10 @@ def place(problem: Problem) -> str:
 def template_bytes(report=None) -> bytes:
     """The workbook: 説明 and one sheet per bundle file (and nested list), pre-filled with `report`'s canonical
     export (`bundle_files`) or, without a report, headers only."""
-    from openpyxl import Workbook
+    from auditreg.xlsx import new_workbook
 
     records = _export_records(report) if report is not None else {}
-    book = Workbook()
+    book = new_workbook()  # the body font as the default: a column width counts its half-width characters
     _write_guide(book.active)
     for spec in LAYOUT:
         rows = _sheet_rows(spec, records.get(spec.file, []))
@@ -222,14 +222,9 @@ MAX_WIDTH = 60
 
 
 def _styles():
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from auditreg import xlsx  # the styles every workbook of the app shares
 
-    return {
-        "header_font": Font(bold=True),
-        "header_fill": PatternFill("solid", fgColor="DDEBF7"),
-        "wrap": Alignment(wrap_text=True, vertical="top"),
-        "top": Alignment(vertical="top"),
-    }
+    return {"header_font": xlsx.BOLD_FONT, "header_fill": xlsx.HEADER_FILL, "wrap": xlsx.WRAP, "top": xlsx.TOP}
 
 
 def _number_format(col: Col) -> str | None:
@@ -492,12 +487,12 @@ def _meaning(spec: SheetSpec, col: Col) -> str:
 
 
 def _write_guide(ws) -> None:
-    from openpyxl.styles import Font
+    from auditreg import xlsx
 
     style = _styles()
     ws.title = GUIDE_SHEET
     ws.append(["報告書データ（Excel）の書き方"])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = xlsx.TITLE_FONT
     ws.append([])
     widths = (24, 34, 56, 24, 8, 10)
     from auditreg.models import CitySettings
@@ -508,7 +503,7 @@ def _write_guide(ws) -> None:
         ws.append([f"{i}. {rule}"])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(widths))
         ws.cell(row=ws.max_row, column=1).alignment = style["wrap"]
-        ws.row_dimensions[ws.max_row].height = 16 * (_width(rule) // (sum(widths) - 8) + 1)
+        ws.row_dimensions[ws.max_row].height = xlsx.row_height([rule], [xlsx.chars_per_line(sum(widths))])
     ws.append([])
     _guide_table(
         ws,

@@ -64,3 +64,87 @@ def bulk_report(n: int, code: str = "synthetic") -> AuditReport:
         [FindingSection(finding=f, section=sections[i % len(sections)]) for i, f in enumerate(findings)]
     )
     return report
+
+
+LONG_PARAGRAPH = (
+    "令和{y}年度に{x}の実施手順を改め、所管課の担当者と課長が別々の ID で作成と承認を行うよう、システムの権限設定を"
+    "変更した。あわせて、操作ログを月 1 回確認し、その記録を 5 年間保存することとした。"
+)
+
+
+def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: int = 2000, sections: int = 12) -> int:
+    """Every finding of `report` with one accepted measure report whose text holds `low`–`high` characters
+    (every fifth finding with a second section, so that its row carries two such texts); returns the number of
+    measures. For the print tests of the 措置状況 and the render benchmark."""
+    import random
+
+    from django.utils import timezone
+
+    from auditreg.choices import Role
+    from auditreg.models import User
+    from findings.management.commands.generate_data import SENTENCES, TOPICS
+    from findings.models import Measure, MeasureReport, MeasureStatus
+    from findings.status import refresh
+
+    rnd = random.Random(seed)
+    sections = list(Section.objects.order_by("bureau__order", "order")[:sections])
+    auditor = User.objects.create_user("long_auditor", password=None, role=Role.AUDITOR, last_name="監査")
+    staff = User.objects.create_user(
+        "long_staff", password=None, role=Role.SECTION_STAFF, section=sections[0], last_name="担当"
+    )
+    head = User.objects.create_user(
+        "long_head", password=None, role=Role.SECTION_HEAD, section=sections[0], last_name="課長"
+    )
+    statuses = {s.code: s for s in MeasureStatus.objects.all()}
+    when = timezone.make_aware(datetime.datetime(2025, 6, 1, 10))
+    findings = list(Finding.objects.filter(report=report).order_by("order"))
+    measures = []
+    for i, f in enumerate(findings):
+        for k in range(2 if i % 5 == 4 and len(sections) > 1 else 1):
+            measures.append(
+                Measure(
+                    finding=f,
+                    section=sections[(i + k * 5) % len(sections)],
+                    status=statuses["in_progress"],
+                    assigned_by=auditor,
+                    assigned_at=when,
+                )
+            )
+    measures = Measure.objects.bulk_create(measures)
+
+    def text() -> str:
+        target = rnd.randint(low, high)
+        paragraphs, size = [], 0
+        while size < target:
+            sentences = [rnd.choice(SENTENCES + [LONG_PARAGRAPH]) for _ in range(rnd.randint(2, 5))]
+            paragraph = "".join(s.format(x=rnd.choice(TOPICS), y=rnd.randint(6, 8)) for s in sentences)
+            paragraphs.append(paragraph)
+            size += len(paragraph) + 1
+        return "\n".join(paragraphs)[:target].rstrip()
+
+    reports = MeasureReport.objects.bulk_create(
+        [
+            MeasureReport(
+                measure=m,
+                state="accepted",
+                status=statuses["done" if j % 3 == 0 else "in_progress"],
+                reported_on=datetime.date(2025, 6, 1),
+                text=text(),
+                completed_on=datetime.date(2025, 6, 1) if j % 3 == 0 else None,
+                drafted_by=staff,
+                drafted_at=when,
+                last_edited_by=staff,
+                updated_at=when,
+                approved_by=head,
+                approved_at=when,
+                reviewed_by=auditor,
+                reviewed_at=when + datetime.timedelta(days=1),
+            )
+            for j, m in enumerate(measures)
+        ]
+    )
+    for m, r in zip(measures, reports, strict=True):
+        m.status_id, m.accepted_report_id = r.status_id, r.pk
+    Measure.objects.bulk_update(measures, ["status", "accepted_report"])
+    refresh([f.pk for f in findings])
+    return len(measures)

@@ -81,8 +81,13 @@ def test_workbook_holds_only_the_sections_measures_with_locked_and_editable_colu
     ws, meta = wb["回答"], wb["_meta"]
     assert meta.sheet_state == "veryHidden" and meta.protection.sheet
     assert ws.protection.sheet and wb.security.lockStructure
-    assert ws["A1"].value == "照会：令和7年度 第1回 措置状況照会"
-    assert "広報広聴課" in ws["A2"].value and "令和7年9月30日" in ws["A2"].value
+    # the lines above the table start beside the hidden 措置ID column
+    assert ws["B1"].value == "照会：令和7年度 第1回 措置状況照会"
+    assert "広報広聴課" in ws["B2"].value and "令和7年9月30日" in ws["B2"].value
+    assert ws.column_dimensions["A"].hidden and ws["A5"].value.startswith("措置ID")
+    # prints one A4 landscape page wide, the header row on every page, each row as tall as its text
+    assert ws.print_title_rows == "$5:$5" and int(ws.page_setup.fitToWidth) == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape"
     ids = [r[0].value for r in ws.iter_rows(min_row=6) if r[0].value is not None]
     assert ids == [w.m01.pk, w.m03.pk]  # not the other section's 指摘01 nor 意見16, not 意見17 (not in the round)
     cols = columns(ws)
