@@ -19,6 +19,7 @@ from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
 from .status import UNASSIGNED, derive_code, label_of
 
 UNASSIGNED_GROUP = "（所管課未定）"
+ORDERS = {"organisation": "局・課の順", "number": "番号順"}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Row:
     text: str
     status: str
     completed_on: str  # ISO date or ""
+    planned_on: str = ""  # 完了予定日 (ISO) of each measure not yet closed, one line per line of `section`
     bureau_order: int = 0
     section_order: int = 0
     finding_order: int = 0
@@ -56,6 +58,8 @@ class StatusReport:
     n_findings: int = 0
     n_done: int = 0
     done_label: str = "措置済"
+    order: str = "organisation"  # "organisation" (局・課の順) or "number" (報告書の番号順)
+    preamble: dict | None = None  # the publication's 前文, see findings.reports.preamble
 
     @property
     def done_rate(self) -> float | None:
@@ -80,6 +84,16 @@ def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]
     return label_of(code, statuses)
 
 
+def _sort(rows: list[Row], reports: list[AuditReport], order: str) -> None:
+    """番号順: report by report (the newest first), then as listed in the report; 局・課の順: by the
+    city's organisation order, the newest report's items first within a section."""
+    if order == "number":
+        report_order = {r.code: i for i, r in enumerate(reports)}
+        rows.sort(key=lambda r: (report_order[r.report_code], r.finding_order, r.bureau_order, r.section_order))
+    else:
+        rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
+
+
 def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
@@ -93,9 +107,11 @@ def build(
     section=None,
     kind: str | None = None,
     status: str | None = None,
+    order: str = "organisation",
 ) -> StatusReport:
     """Rows for the given reports as of a date. A fixed number of queries whatever the size."""
     assert per in ("finding", "section")
+    assert order in ORDERS
     statuses = list(MeasureStatus.objects.order_by("order"))
     not_started = next(s for s in statuses if s.code == "not_started")
     by_pk = {s.pk: s for s in statuses}
@@ -135,7 +151,7 @@ def build(
         .annotate(nth=latest_first)
         .filter(nth=1)
         .order_by()
-        .values_list("measure_id", "status_id", "text", "completed_on")
+        .values_list("measure_id", "status_id", "text", "completed_on", "planned_completion_on")
     }
     by_finding: dict[int, list] = {}
     for m in measures:
@@ -146,6 +162,10 @@ def build(
     def state_of(m):
         r = latest.get(m.pk)
         return (by_pk[r[0]], r[1], r[2]) if r else (not_started, "", None)
+
+    def planned_of(m):  # the planned date matters only while the measure is open
+        r = latest.get(m.pk)
+        return r[3].isoformat() if r and r[3] and not by_pk[r[0]].is_closed else ""
 
     rows: list[Row] = []
     finding_status: dict[int, str] = {}
@@ -185,6 +205,7 @@ def build(
                         text=text,
                         status=st.label,
                         completed_on=done_on.isoformat() if done_on else "",
+                        planned_on=planned_of(m),
                         bureau_order=m.section__bureau__order,
                         section_order=m.section__order,
                     )
@@ -205,6 +226,7 @@ def build(
                     text="\n".join(t for t in texts if t),
                     status=finding_status[f.pk],
                     completed_on=max(done_dates).isoformat() if is_done and done_dates else "",
+                    planned_on="\n".join(planned_of(m) for m in ms),
                     bureau_order=first.section__bureau__order,
                     section_order=first.section__order,
                 )
@@ -223,7 +245,7 @@ def build(
     if status:
         # by the finding's overall status, the one the summary counts (also when rows are per section)
         rows = [r for r in rows if finding_status[r.finding_id] == status]
-    rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
+    _sort(rows, reports, order)
 
     labels = [UNASSIGNED] + [s.label for s in statuses]
     counted = Counter()
@@ -265,6 +287,7 @@ def build(
         n_findings=len(seen),
         n_done=sum(counted[(k, done_label)] for k in kinds),
         done_label=done_label,
+        order=order,
     )
 
 
