@@ -39,11 +39,11 @@ RESERVE_PT = 6.0  # kept free at the foot of each page
 PRINT_COLUMNS = [
     ("番号", 18),
     ("区分", 10),
-    ("報告書該当箇所", 15),
-    ("監査の結果（要旨）", 41),
+    ("報告書\n該当箇所", 16),
+    ("監査の結果（要旨）", 40),
     ("所管局・所管課", 31),
     ("講じた措置（対応）の内容", 86),
-    ("今後の予定（完了予定）", 27),
+    ("今後の予定\n（完了予定）", 27),
     ("措置状況", 22),
     ("措置年月日", 27),
 ]
@@ -109,10 +109,15 @@ def wrap(text: str, width_pt: float, font_pt: float = FONT_PT) -> list[str]:
             if token.isspace():
                 continue
             carried: list[str] = []
-            # the character that would start the next line may not: take the line's last ones with it
+            while len(line) > 1 and line[-1].isspace():  # spaces at the end of a line are not printed
+                line.pop()
+            # the character that would start the next line may not: move the line's last ones down
+            # with it until the next line starts with one that may
             if token[0] in NO_START:
-                while len(line) > 1 and (line[-1][-1] in NO_START or not carried):
+                while len(line) > 1:
                     carried.insert(0, line.pop())
+                    if carried[0][0] not in NO_START and not carried[0].isspace():
+                        break
             while len(line) > 1 and line[-1][-1] in NO_END:
                 carried.insert(0, line.pop())
             if line:
@@ -143,8 +148,9 @@ def row_height(n_lines: int) -> float:
 
 
 def header_cells() -> list[tuple[str, str]]:
-    """(header as printed, in its measured lines; CSS width) of each column."""
-    return [("\n".join(wrap(h, _inner(w))), f"{w}mm") for h, w in PRINT_COLUMNS]
+    """(header as printed, in its measured lines; CSS width of the content box, so that with the
+    padding and its share of the borders each column is exactly its width in mm)."""
+    return [("\n".join(wrap(h, _inner(w))), f"{_inner(w):.2f}pt") for h, w in PRINT_COLUMNS]
 
 
 def screen_columns() -> list[tuple[str, str]]:
@@ -174,32 +180,26 @@ def paginate(rows: list[list[str]], *, first_page_used: float, reserve: float = 
     left = BODY_HEIGHT - first_page_used - head - reserve
     for cells in rows:
         wrapped = [wrap(str(c), w) for c, w in zip(cells, inner, strict=True)]
-        code = str(cells[0])
+        label = wrap(f"{cells[0]}{CONTINUED}", inner[0])
         continued = False
         while True:
             n = max(len(lines) for lines in wrapped)
             if row_height(n) <= left:
-                pages[-1].rows.append(Piece(_cells(wrapped, n, code, continued), continued))
+                pages[-1].rows.append(Piece(_cells(wrapped, n), continued))
                 left -= row_height(n)
                 break
             fit = int((left - row_height(0)) // LINE_PT)
-            if fit >= MIN_LINES:
-                pages[-1].rows.append(Piece(_cells(wrapped, fit, code, continued), continued))
-                wrapped = [lines[fit:] for lines in wrapped]
+            # cut here if enough of the row fits; on a page still empty, whatever fits (a row taller
+            # than a whole page, or a first page whose front matter leaves less than MIN_LINES)
+            if fit >= MIN_LINES or (fit >= 1 and not pages[-1].rows):
+                pages[-1].rows.append(Piece(_cells(wrapped, fit), continued))
+                wrapped = [label] + [lines[fit:] for lines in wrapped[1:]]
                 continued = True
-            elif not pages[-1].rows and fit < MIN_LINES:
-                # nothing on the page yet and still no room: only a page too small for its front matter
-                left = BODY_HEIGHT - head - reserve
-                continue
             pages.append(Page())
             left = BODY_HEIGHT - head - reserve
     return pages
 
 
-def _cells(wrapped: list[list[str]], n: int, code: str, continued: bool) -> list[str]:
-    """The first n lines of each cell, joined as the text they came from was (a cut paragraph is
-    joined without a break; WeasyPrint wraps it again at the same width)."""
-    cells = ["\n".join(lines[:n]) for lines in wrapped]
-    if continued:
-        cells[0] = f"{code}{CONTINUED}"
-    return cells
+def _cells(wrapped: list[list[str]], n: int) -> list[str]:
+    """The first n lines of each cell, as printed (a continued row's first cell is 「番号（続き）」)."""
+    return ["\n".join(lines[:n]) for lines in wrapped]
