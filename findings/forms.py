@@ -113,6 +113,18 @@ class StatusReportForm(forms.Form):
         label="区分", required=False, choices=[("", "指摘・意見"), ("指摘", "指摘"), ("意見", "意見")]
     )
     status = StatusChoiceField(label="措置状況", required=False, choices=())
+    order = forms.ChoiceField(label="並び順", required=False, choices=(), initial="organisation")
+    # the 前文 of the printed 措置状況 (PDF and the published HTML); empty fields take the settings' defaults
+    preamble = forms.BooleanField(label="前文を付ける", required=False)
+    legal_basis = forms.CharField(label="前文：根拠法令", required=False, max_length=200)
+    notifier = forms.CharField(label="前文：通知者（例：◯◯市長 氏名）", required=False, max_length=200)
+    notified_on = BoundedDateField(label="前文：通知日", required=False)
+    commissioners = forms.CharField(
+        label="前文：監査委員（1 行に 1 人）",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, **kwargs):
         from auditreg.models import Bureau
@@ -129,6 +141,32 @@ class StatusReportForm(forms.Form):
         self.fields["status"].choices = [("", "すべて"), ("unassigned", UNASSIGNED), *statuses]
         kinds = FindingKindLabel.objects.order_by("order", "code").values_list("code", "label")
         self.fields["kind"].choices = [("", "すべての区分"), *kinds]
+        from .status_report import ORDERS
+
+        self.fields["order"].choices = list(ORDERS.items())
+
+    def clean_order(self):
+        return self.cleaned_data["order"] or "organisation"
+
+    def clean_commissioners(self):
+        names = [n.strip() for n in self.cleaned_data["commissioners"].splitlines() if n.strip()]
+        if len(names) > 20:
+            raise forms.ValidationError("監査委員は 20 人までです。")
+        return names
+
+    def preamble_data(self) -> dict | None:
+        """The 前文 chosen (findings.reports.preamble fills empty fields from settings), or None."""
+        d = self.cleaned_data
+        if not d.get("preamble"):
+            return None
+        from .reports import preamble
+
+        return preamble(
+            legal_basis=d["legal_basis"],
+            notifier=d["notifier"],
+            notified_on=d["notified_on"],
+            commissioners=d["commissioners"],
+        )
 
     def clean_reports(self):
         reports = list(self.cleaned_data["reports"])

@@ -559,6 +559,13 @@ class Publication(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="前回の公表"
     )
     snapshot = models.JSONField("内容")
+    row_order = models.CharField("並び順", max_length=20, default="organisation")  # status_report.ORDERS
+    # the 前文 printed above the table (地方自治法第252条の38第6項): kept as published
+    with_preamble = models.BooleanField("前文あり", default=False)
+    preamble_legal_basis = models.CharField("前文：根拠法令", max_length=200, blank=True)
+    preamble_notifier = models.CharField("前文：通知者", max_length=200, blank=True)
+    preamble_notified_on = models.DateField("前文：通知日", null=True, blank=True)
+    preamble_commissioners = models.JSONField("前文：監査委員", default=list, blank=True)
     created_by = models.ForeignKey("auditreg.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("作成日時")
 

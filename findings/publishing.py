@@ -63,13 +63,24 @@ def changes_since(previous: Publication | None, current: status_report.StatusRep
 
 @transaction.atomic
 def publish(
-    *, reports: list[AuditReport], as_of: datetime.date, per: str, number: int, published_on: datetime.date, by
+    *,
+    reports: list[AuditReport],
+    as_of: datetime.date,
+    per: str,
+    number: int,
+    published_on: datetime.date,
+    by,
+    order: str = "organisation",
+    preamble: dict | None = None,
 ) -> Publication:
+    """Freeze the 措置状況 as publication `number`. `preamble` (findings.reports.preamble) is printed
+    above the table and kept on the publication."""
     if not access.is_auditor(by):
         raise PermissionDenied("公表は監査事務局が行います。")
     if Publication.objects.filter(number=number).exists():
         raise WorkflowError(f"公表番号 第{number}号 はすでに使われています。")
-    report = status_report.build(reports=reports, as_of=as_of, per=per)
+    report = status_report.build(reports=reports, as_of=as_of, per=per, order=order)
+    report.preamble = preamble
     previous = Publication.objects.filter(reports=reports[0]).order_by("-number").first()
     changes = changes_since(previous, report)
     publication = Publication(
@@ -80,6 +91,14 @@ def publish(
         per=per,
         previous=previous,
         snapshot=report.to_json() | {"changes": changes},
+        row_order=order,
+        with_preamble=preamble is not None,
+        preamble_legal_basis=(preamble or {}).get("legal_basis", ""),
+        preamble_notifier=(preamble or {}).get("notifier", ""),
+        preamble_notified_on=datetime.date.fromisoformat(preamble["notified_on"])
+        if preamble and preamble["notified_on"]
+        else None,
+        preamble_commissioners=(preamble or {}).get("commissioners", []),
         created_by=by,
         created_at=timezone.now(),
     )
@@ -92,7 +111,7 @@ def publish(
     info = {"number": number, "published_on_wareki": format_date(published_on)}
     contents = {
         "html": renderers.render_html(report, publication=info, changes=changes).encode("utf-8"),
-        "pdf": renderers.render_pdf(report, publication=info),
+        "pdf": renderers.render_pdf(report, publication=info, changes=changes),
         # public: the status table and its summary only, no internal workflow data sheets
         "xlsx": renderers.render_xlsx(report, data_sheets=False, publication=info),
         "csv": renderers.render_csv(report),

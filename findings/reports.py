@@ -4,6 +4,9 @@ standalone HTML page. Views and commands call these; nothing here reads the requ
 import csv
 import datetime
 import io
+import logging
+import re
+from copy import copy
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +16,10 @@ from auditreg import xlsx
 from auditreg.exports import safe_cell
 from auditreg.wareki import format_date
 
+from . import print_pages
 from .status_report import COLUMNS, StatusReport, table_cells
+
+logger = logging.getLogger(__name__)
 
 FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "ipaexg.ttf"
 # 番号 … 措置年月日, in half-width characters of the body font: the 措置 column is the widest so that a
@@ -92,27 +98,139 @@ def render_csv(report: StatusReport) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def print_cells(report: StatusReport, row) -> list[str]:
+    """The printed row (PDF and the published HTML): the table's cells with 講じた措置 and
+    今後の予定（完了予定） apart. 講じた措置 is the text of the latest accepted report; 今後の予定 is the
+    完了予定日 of each measure still open (a completed one has its 措置年月日 in the last column)."""
+    cells = table_cells(report, row)
+    sections = [u["section"] for u in row.units]
+    planned = row.planned_on.split("\n") if row.planned_on else []
+    several = len([d for d in planned if d]) > 1 or (len(sections) > 1 and any(planned))
+    lines = [
+        f"【{s}】{_wareki(d)}" if several and s else _wareki(d) for s, d in zip(sections, planned, strict=False) if d
+    ]
+    return [*cells[:6], "\n".join(lines), *cells[6:]]
+
+
+def _wareki(iso: str) -> str:
+    return format_date(datetime.date.fromisoformat(iso))
+
+
+def preamble(
+    *, legal_basis: str = "", notifier: str = "", notified_on: datetime.date | None = None, commissioners=()
+) -> dict:
+    """The 前文 of a publication (地方自治法第252条の38第6項: the mayor notifies the 監査委員 of the
+    measures taken, the 監査委員 publish them). Empty values fall back to settings.STATUS_REPORT_PREAMBLE."""
+    defaults = getattr(settings, "STATUS_REPORT_PREAMBLE", {})
+    names = [n.strip() for n in commissioners if n.strip()] or list(defaults.get("commissioners", []))
+    return {
+        "legal_basis": legal_basis.strip() or defaults.get("legal_basis", ""),
+        "notifier": notifier.strip() or defaults.get("notifier", ""),
+        "notified_on": notified_on.isoformat() if notified_on else "",
+        "commissioners": names,
+    }
+
+
+def _preamble_lines(report: StatusReport, publication) -> list[tuple[str, str]]:
+    """(css class, text) of each line of the 前文, as printed above the title."""
+    p = report.preamble
+    if not p:
+        return []
+    kind = report.reports[0]["kind"] if report.reports else "監査"
+    dated = f"{_wareki(p['notified_on'])}付けで" if p.get("notified_on") else ""
+    notifier = f"{p['notifier']}から" if p.get("notifier") else ""
+    basis = f"{p['legal_basis']}の規定により、" if p.get("legal_basis") else ""
+    text = f"\u3000{basis}{notifier}{dated}{kind}の結果に基づき講じた措置について通知があったので、"
+    text += "次のとおり公表します。"
+    lines = [("preamble", text)]
+    if publication:
+        lines.append(("preamble-date", f"\u3000{publication['published_on_wareki']}"))
+    lines += [("preamble-name", name) for name in p.get("commissioners", [])]
+    return lines
+
+
+def _meta_lines(report: StatusReport, publication) -> list[str]:
+    main = report.reports[0]
+    lines = [f"テーマ：{main['theme']}"]
+    if main["auditor"]:
+        lines.append(f"包括外部監査人：{main['auditor']}")
+    if main["published_on"]:
+        lines.append(f"報告書の公表：{main['published_on']}（{main['publication_number']}）")
+    lines += [f"併せて掲載：{r['fiscal_year']}{r['kind']}「{r['theme']}」の未完了分" for r in report.reports[1:]]
+    if publication:
+        lines.append(f"公表番号：第{publication['number']}号（{publication['published_on_wareki']}公表）")
+    return lines
+
+
+def _context(report: StatusReport, *, for_print: bool, publication, changes, reserve: float):
+    rows = [print_cells(report, r) for r in report.rows]
+    front = _preamble_lines(report, publication)
+    meta = _meta_lines(report, publication)
+    if for_print:
+        used = print_pages.front_matter_height(report.title, [t for _, t in front] + meta)
+        if front:
+            used += print_pages.GAP_PT
+        pages = print_pages.paginate(rows, first_page_used=used, reserve=reserve)
+    else:
+        pages = [print_pages.Page([print_pages.Piece(cells) for cells in rows])]
+    return {
+        "report": report,
+        "columns": print_pages.header_cells() if for_print else print_pages.screen_columns(),
+        "centered": print_pages.CENTERED,
+        "pages": pages,
+        "preamble": front,
+        "meta": meta,
+        "for_print": for_print,
+        "font_url": FONT_PATH.as_uri(),
+        "geometry": print_pages,
+        "publication": publication,
+        "changes": changes,
+        "generated": format_date(datetime.date.today()),
+    }
+
+
 def render_html(report: StatusReport, *, for_print: bool = False, publication=None, changes=None) -> str:
     return render_to_string(
         "findings/reports/status_report.html",
-        {
-            "report": report,
-            "columns": COLUMNS,
-            "rows": [table_cells(report, r) for r in report.rows],
-            "for_print": for_print,
-            "font_url": FONT_PATH.as_uri(),
-            "publication": publication,
-            "changes": changes,
-            "generated": format_date(datetime.date.today()),
-        },
+        _context(report, for_print=for_print, publication=publication, changes=changes, reserve=print_pages.RESERVE_PT),
     )
 
 
-def render_pdf(report: StatusReport, *, publication=None) -> bytes:
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged (structure tree, /MarkInfo), for JIS X 8341-3
+PRODUCER = "auditreg"
+
+
+def _no_versions(document, pdf):
+    """WeasyPrint writes its version into /Producer and the XMP metadata; the published file names
+    no software versions (they tell an attacker what to look for)."""
+    import pydyf
+
+    pdf.info["Producer"] = pydyf.String(PRODUCER)
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+            obj.stream = [
+                re.sub(rb"WeasyPrint [0-9][0-9.a-z]*", PRODUCER.encode(), part) if isinstance(part, bytes) else part
+                for part in obj.stream
+            ]
+
+
+def _pages_as_planned(document, n_pages: int) -> bool:
+    """Every planned page came out as one printed page: the last row of planned page k is on page k."""
+    where = {name: i for i, page in enumerate(document.pages) for name in page.anchors}
+    return all(where.get(f"page-{k}-end") == k for k in range(n_pages))
+
+
+def render_pdf(report: StatusReport, *, publication=None, changes=None) -> bytes:
     from weasyprint import HTML  # imported here: heavy, and only the PDF needs it
 
-    html = render_html(report, for_print=True, publication=publication)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    for reserve in (print_pages.RESERVE_PT, print_pages.BODY_HEIGHT / 6):
+        context = _context(report, for_print=True, publication=publication, changes=changes, reserve=reserve)
+        html = render_to_string("findings/reports/status_report.html", context)
+        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(**PDF_OPTIONS)
+        if _pages_as_planned(document, len(context["pages"])):
+            break
+        logger.warning("措置状況 PDF: a page overflowed its plan; planned again with a larger reserve")
+    return document.write_pdf(finisher=_no_versions, **PDF_OPTIONS)
 
 
 RENDERERS = {

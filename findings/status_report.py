@@ -19,6 +19,7 @@ from .models import AuditReport, Finding, FindingKindLabel, Measure, MeasureRepo
 from .status import UNASSIGNED, derive_code
 
 UNASSIGNED_GROUP = "（所管課未定）"
+ORDERS = {"organisation": "局・課の順", "number": "番号順"}
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Row:
     completed_on: str  # ISO date or ""
     # one entry per responsible unit, in organisation order: {bureau_id, section_id, bureau, section}
     units: list[dict] = field(default_factory=list)
+    planned_on: str = ""  # 完了予定日 (ISO) of each measure not yet closed, one line per line of `section`
     bureau_order: int = 0
     section_order: int = 0
     finding_order: int = 0
@@ -95,6 +97,9 @@ class StatusReport:
         """The 措置済率's denominator: the stated number of findings where it exceeds those loaded."""
         return max(self.n_findings, self.n_stated)
 
+    order: str = "organisation"  # "organisation" (局・課の順) or "number" (報告書の番号順)
+    preamble: dict | None = None  # the publication's 前文, see findings.reports.preamble
+
     @property
     def done_rate(self) -> float | None:
         return self.n_done / self.n_basis * 100 if self.n_basis else None
@@ -118,6 +123,16 @@ def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]
     )
 
 
+def _sort(rows: list[Row], reports: list[AuditReport], order: str) -> None:
+    """番号順: report by report (the newest first), then as listed in the report; 局・課の順: by the
+    city's organisation order, the newest report's items first within a section."""
+    if order == "number":
+        report_order = {r.code: i for i, r in enumerate(reports)}
+        rows.sort(key=lambda r: (report_order[r.report_code], r.finding_order, r.bureau_order, r.section_order))
+    else:
+        rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
+
+
 def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
@@ -131,10 +146,12 @@ def build(
     section=None,
     kind: str | None = None,
     status: str | None = None,
+    order: str = "organisation",
 ) -> StatusReport:
     """Rows for the given reports as of a date. A fixed number of queries whatever the size.
     `status` filters by the finding's status: a code, "unassigned", or (as before) a label."""
     assert per in ("finding", "section")
+    assert order in ORDERS
     statuses = list(MeasureStatus.objects.order_by("order"))
     not_started = next(s for s in statuses if s.code == "not_started")
     by_pk = {s.pk: s for s in statuses}
@@ -176,7 +193,7 @@ def build(
         .annotate(nth=latest_first)
         .filter(nth=1)
         .order_by()
-        .values_list("measure_id", "status_id", "text", "completed_on")
+        .values_list("measure_id", "status_id", "text", "completed_on", "planned_completion_on")
     }
     by_finding: dict[int, list] = {}
     for m in measures:
@@ -227,6 +244,7 @@ def build(
                         text=text,
                         status_code=st.code,
                         completed_on=done_on.isoformat() if done_on else "",
+                        planned_on=planned_of(m),
                         bureau_order=m.section__bureau__order,
                         section_order=m.section__order,
                     )
@@ -246,6 +264,7 @@ def build(
                     text="\n".join(t for t in texts if t),
                     status_code=finding_status[f.pk],
                     completed_on=max(done_dates).isoformat() if is_done and done_dates else "",
+                    planned_on="\n".join(planned_of(m) for m in ms),
                     bureau_order=first.section__bureau__order,
                     section_order=first.section__order,
                 )
@@ -262,6 +281,8 @@ def build(
         # by the finding's overall status, the one the summary counts (also when rows are per section)
         rows = [r for r in rows if finding_status[r.finding_id] == wanted]
     rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
+        rows = [r for r in rows if finding_status[r.finding_id] == status]
+    _sort(rows, reports, order)
 
     codes = [""] + [s.code for s in statuses]
     counted = Counter()
@@ -313,9 +334,6 @@ def build(
         n_findings=sum(s["total"] for s in summary),
         n_done=sum(counted[(k, x)] for k in kinds for x in done_codes),
         done_label=done_label,
-        n_stated=sum(_stated_findings(r) for r in reports),
-        status_labels=labels_by_code,
-        kind_labels=kind_label,
     )
 
 

@@ -27,7 +27,7 @@ def _form(request):
 
 def build_from_form(form) -> status_report.StatusReport:
     d = form.cleaned_data
-    return status_report.build(
+    report = status_report.build(
         reports=d["reports"],
         as_of=d["as_of"],
         per=d["per"],
@@ -35,7 +35,10 @@ def build_from_form(form) -> status_report.StatusReport:
         section=d["section"],
         kind=d["kind"] or None,
         status=d["status"] or None,
+        order=d["order"],
     )
+    report.preamble = form.preamble_data()
+    return report
 
 
 def status_report_view(request):
@@ -95,6 +98,8 @@ def publication_create_view(request):
                 number=form.cleaned_data["number"],
                 published_on=form.cleaned_data["published_on"],
                 by=request.user,
+                order=d["order"],
+                preamble=choice.preamble_data(),
             )
         except WorkflowError as exc:
             form.add_error("number", str(exc))

@@ -245,6 +245,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The report bundle imported by `run` and the tests.
 REPORT_FIXTURE_DIR = BASE_DIR / "fixtures" / "kanazawa-2024-dx"
 
+# Defaults of the 前文 printed above a published 措置状況 when the form leaves a field empty. The
+# city's own names are data: set them in the environment (names separated by commas).
+STATUS_REPORT_PREAMBLE = {
+    "legal_basis": os.environ.get("PREAMBLE_LEGAL_BASIS", "地方自治法（昭和22年法律第67号）第252条の38第6項"),
+    "notifier": os.environ.get("PREAMBLE_NOTIFIER", ""),
+    "commissioners": env_list("PREAMBLE_COMMISSIONERS"),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
