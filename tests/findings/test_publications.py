@@ -34,6 +34,7 @@ from findings.publishing import publish, read_file
 from findings.reports import render_csv
 from findings.services import WorkflowError
 from findings.status_report import build
+from jobs.models import Job
 from tests.findings.test_status_report import TEXT, build_history, jst
 
 pytestmark = pytest.mark.django_db
@@ -333,9 +334,21 @@ def test_publish_through_the_pages(client, history, report):
     assert page.context["form"].initial["number"] == 1
     assert TITLE_END in page.content.decode()
     response = client.post(url, {"number": 5, "published_on": "2026-01-20"})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("publication_detail", args=[5]) == "/publications/5/"
+    # the freezing is a background job (run at once by the test settings' immediate backend); its page goes on
+    # to the app's page of the publication, with the success message once
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:job_detail", args=[job.pk])
+    landed = client.get(response["Location"], follow=True)
+    assert landed.redirect_chain == [(reverse("findings:publication_page", args=[5]), 302)]
+    assert [str(m) for m in landed.context["messages"]] == ["第5号として公表しました。内容は今後変わりません。"]
+    again = client.get(reverse("jobs:job_detail", args=[job.pk]), follow=True)
+    assert again.redirect_chain == landed.redirect_chain and not list(again.context["messages"])
+    page_html = landed.content.decode()
+    for link in ["/publications/5/", "/publications/5/pdf/", "/publications/5/xlsx/", "/publications/5/csv/"]:
+        assert f'href="{link}"' in page_html, link
+    assert 'href="/publications/5/zip/"' in page_html
     publication = Publication.objects.get(number=5)
+    assert job.requested_by == history.auditor
     assert publication.as_of == END and publication.published_on == datetime.date(2026, 1, 20)
     assert len(publication.snapshot["rows"]) == 33
     shown = public(5)
