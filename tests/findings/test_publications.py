@@ -536,3 +536,20 @@ def test_zip_refuses_a_tampered_file(history, stub_pdf):
     f.file.storage.save(f.file.name, ContentFile(b"forged"))
     with pytest.raises(ValueError, match="改変"):
         publishing.package(publication)
+
+
+def test_confirmation_and_publication_pages_run_a_fixed_number_of_queries(
+    client, history, report, stub_pdf, django_assert_max_num_queries
+):
+    client.force_login(history.auditor)
+    make(history, 1, END)
+    url = confirm_url(report, as_of=datetime.date(2026, 1, 31))
+    with django_assert_max_num_queries(25) as first:
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("findings:publication_page", args=[1])).status_code == 200
+    # more publications and more assigned findings do not add queries
+    make(history, 2, datetime.date(2026, 1, 31), published_on=datetime.date(2026, 3, 1))
+    history.assign("意見03", [history.section_a], jst(2026, 2, 3, 9))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(confirm_url(report, as_of=datetime.date(2026, 2, 28))).status_code == 200
