@@ -6,7 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -81,10 +81,17 @@ def publication_start(
     return job
 
 
+STALE_AFTER = datetime.timedelta(minutes=30)  # a job "running" this long lost its worker (killed, machine restarted)
+
+
+def retryable() -> Q:
+    return Q(state=JobState.FAILED) | Q(state=JobState.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+
+
 def job_retry(*, job: Job, by) -> bool:
-    """A failed job queued again with the same parameters; False when it had not failed."""
+    """A failed (or stale) job queued again with the same parameters; False when it could not be retried."""
     with transaction.atomic():
-        if not Job.objects.filter(pk=job.pk, state=JobState.FAILED).update(
+        if not Job.objects.filter(retryable(), pk=job.pk).update(
             state=JobState.QUEUED, error="", started_at=None, finished_at=None
         ):
             return False

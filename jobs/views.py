@@ -1,7 +1,7 @@
 """A job's page (progress, then the download or the publication), its state as JSON for the page's script,
 the download, and the retry of a failed job."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -15,7 +15,7 @@ from auditreg.wareki import format_date
 from .choices import FINISHED, JobKind, JobState
 from .models import Job
 from .selectors import job_for_user
-from .services import job_retry
+from .services import job_retry, retryable
 
 QUEUED_HINT_SECONDS = 30  # a job still waiting after this long: probably no worker running
 
@@ -43,6 +43,12 @@ def job_detail_view(request, pk):
             messages.success(request, f"第{job.publication.number}号として公表しました。内容は今後変わりません。")
         return redirect(_next_url(job))
     waited = (timezone.now() - job.created_at).total_seconds()
+    back_url = ""
+    if job.kind == JobKind.PUBLICATION:
+        query = urlencode(
+            {"reports": job.params["reports"], "as_of": job.params["as_of"], "per": job.params["per"]}, True
+        )
+        back_url = f"{reverse('findings:publication_create')}?{query}"
     return render(
         request,
         "jobs/job_detail.html",
@@ -51,6 +57,8 @@ def job_detail_view(request, pk):
             "finished": job.state in FINISHED,
             "no_worker_hint": job.state == JobState.QUEUED and waited > QUEUED_HINT_SECONDS,
             "download_url": _next_url(job),
+            "can_retry": Job.objects.filter(retryable(), pk=job.pk).exists(),
+            "back_url": back_url,
             "requested_at": _when(job.created_at),
             "finished_at": _when(job.finished_at),
         },

@@ -276,3 +276,33 @@ def test_job_pages_run_a_fixed_number_of_queries(office, report, small_threshold
     for name, limit in [("job_detail", 8), ("job_status", 5), ("job_download", 5)]:
         with django_assert_max_num_queries(limit):
             assert office.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 200
+
+
+def test_a_job_left_running_by_a_lost_worker_can_be_retried_after_a_while(office, report, settings, small_threshold):
+    settings.TASKS = DUMMY
+    start_export(office, report, "csv")
+    job = Job.objects.get()
+    now = job.created_at
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now - datetime.timedelta(minutes=5))
+    page = office.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
+    assert "再試行する" not in page  # still plausibly working
+    office.post(reverse("jobs:job_retry", args=[job.pk]))
+    assert Job.objects.get().state == JobState.RUNNING
+    Job.objects.filter(pk=job.pk).update(started_at=now - datetime.timedelta(minutes=31))
+    page = office.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
+    assert "処理が中断された可能性があります" in page and "再試行する" in page
+    office.post(reverse("jobs:job_retry", args=[job.pk]))
+    assert Job.objects.get().state == JobState.QUEUED
+
+
+def test_failed_publication_job_links_back_to_the_confirmation_page(office, history, report, settings):
+    settings.TASKS = DUMMY
+    office.post(
+        f"{reverse('findings:publication_create')}?{status_query(report)}", {"number": 3, "published_on": "2026-01-20"}
+    )
+    job = Job.objects.get()
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="公表番号 第3号 はすでに使われています。")
+    html = office.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
+    back = f"{reverse('findings:publication_create')}?reports={report.pk}&amp;as_of=2025-12-31&amp;per=finding"
+    assert f'href="{back}"' in html and "公表番号 第3号 はすでに使われています。" in html
+    assert office.get(back.replace("&amp;", "&")).status_code == 200
