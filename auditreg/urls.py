@@ -14,6 +14,7 @@ urlpatterns = [
     path("systems/", include("systems.urls")),
     path("budgets/", include("budgets.urls")),
     path("imports/", include("imports.urls")),
+    path("jobs/", include("jobs.urls")),
     path("publications/<int:number>/", publication_file_view, name="publication_detail"),
     path("publications/<int:number>/<str:fmt>/", publication_file_view, name="publication_file"),
     path("accounts/", include("auditreg.urls_accounts")),

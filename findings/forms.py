@@ -177,3 +177,9 @@ class StatusReportForm(forms.Form):
 class PublicationForm(forms.Form):
     number = forms.IntegerField(label="公表番号（第◯号）", min_value=1, max_value=10**6)
     published_on = BoundedDateField(label="公表日")
+    confirm_same_content = forms.BooleanField(label="前回の公表と同じ内容でも公表する", required=False)
+
+    def __init__(self, *args, same_content: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not same_content:  # the confirmation is asked only when the content equals the last publication
+            del self.fields["confirm_same_content"]

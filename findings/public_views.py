@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from .models import PublicationFile
-from .publishing import read_file
+from .models import Publication, PublicationFile
+from .publishing import package, read_file
 from .reports import RENDERERS
 
 CONTENT_TYPES = {"html": "text/html; charset=utf-8"} | {k: v[1] for k, v in RENDERERS.items()}
@@ -15,6 +15,8 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8"} | {k: v[1] for k, v in REND
 @login_not_required
 @csp_update({"style-src": ["'unsafe-inline'"]})  # the stored standalone page carries its own <style>; no script
 def publication_file_view(request, number, fmt="html"):
+    if fmt == "zip":
+        return _package_response(get_object_or_404(Publication, number=number))
     if fmt not in CONTENT_TYPES:
         raise Http404
     f = get_object_or_404(PublicationFile.objects.select_related("publication"), publication__number=number, format=fmt)
@@ -24,4 +26,13 @@ def publication_file_view(request, number, fmt="html"):
         from urllib.parse import quote
 
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f.file.name.rsplit('/', 1)[-1])}"
+    return response
+
+
+def _package_response(publication):
+    from urllib.parse import quote
+
+    name, content = package(publication)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response

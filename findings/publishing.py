@@ -2,6 +2,10 @@
 
 import datetime
 import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -61,6 +65,49 @@ def changes_since(previous: Publication | None, current: status_report.StatusRep
     }
 
 
+CONTENT_KEYS = ("per", "reports", "rows", "labels", "summary", "totals", "n_findings", "n_done")
+
+
+def content_digest(snapshot: dict) -> str:
+    """SHA-256 of what a publication says, leaving out its date (the title and the as-of date): two
+    publications with the same digest show the same rows and counts."""
+    content = {k: snapshot.get(k) for k in CONTENT_KEYS}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Preview:
+    """What publish() would freeze now, and how it compares with the last publication of the report."""
+
+    report: status_report.StatusReport
+    previous: Publication | None
+    digest: str
+
+    @property
+    def same_as_previous(self) -> bool:
+        return self.previous is not None and content_digest(self.previous.snapshot) == self.digest
+
+
+def preview(*, reports: list[AuditReport], as_of: datetime.date, per: str, order: str = "organisation") -> Preview:
+    report = status_report.build(reports=reports, as_of=as_of, per=per, order=order)
+    previous = Publication.objects.filter(reports=reports[0]).order_by("-number").first()
+    return Preview(report=report, previous=previous, digest=content_digest(report.to_json()))
+
+
+def check_same_content(p: Preview, *, published_on: datetime.date, allow_same_content: bool) -> None:
+    """The same content as the last publication needs an explicit confirmation, and is refused for its day."""
+    if not p.same_as_previous:
+        return
+    if p.previous.published_on == published_on:
+        raise WorkflowError(
+            f"同じ内容の公表が同じ公表日（{format_date(published_on)}）にすでにあります（第{p.previous.number}号）。"
+        )
+    if not allow_same_content:
+        raise WorkflowError(
+            f"前回の公表（第{p.previous.number}号）と内容が同じです。公表するには「同じ内容でも公表する」を選んでください。"
+        )
+
+
 @transaction.atomic
 def publish(
     *,
@@ -72,6 +119,7 @@ def publish(
     by,
     order: str = "organisation",
     preamble: dict | None = None,
+    allow_same_content: bool = False,
 ) -> Publication:
     """Freeze the 措置状況 as publication `number`. `preamble` (findings.reports.preamble) is printed
     above the table and kept on the publication."""
@@ -79,9 +127,10 @@ def publish(
         raise PermissionDenied("公表は監査事務局が行います。")
     if Publication.objects.filter(number=number).exists():
         raise WorkflowError(f"公表番号 第{number}号 はすでに使われています。")
-    report = status_report.build(reports=reports, as_of=as_of, per=per, order=order)
+    p = preview(reports=reports, as_of=as_of, per=per, order=order)
+    check_same_content(p, published_on=published_on, allow_same_content=allow_same_content)
+    report, previous = p.report, p.previous
     report.preamble = preamble
-    previous = Publication.objects.filter(reports=reports[0]).order_by("-number").first()
     changes = changes_since(previous, report)
     publication = Publication(
         number=number,
@@ -138,3 +187,25 @@ def read_file(publication_file: PublicationFile) -> bytes:
     if hashlib.sha256(content).hexdigest() != publication_file.sha256:
         raise ValueError(f"公表ファイルが改変されています: {publication_file.file.name}")
     return content
+
+
+PACKAGE_ORDER = ("html", "pdf", "xlsx", "csv")
+
+
+def package(publication: Publication) -> tuple[str, bytes]:
+    """One zip for the city's website: every stored format (each checked against its hash) and SHA256SUMS
+    (the `sha256sum -c` format). The same bytes every time: entries are dated with the publication date."""
+    files = {f.format: f for f in publication.files.all()}
+    stamp = (publication.published_on.year, publication.published_on.month, publication.published_on.day, 0, 0, 0)
+    out = io.BytesIO()
+    sums = []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for fmt in PACKAGE_ORDER:
+            if fmt not in files:
+                continue
+            name = f"措置状況_第{publication.number}号.{fmt}"  # the stored name may carry a storage suffix
+            content = read_file(files[fmt])
+            sums.append(f"{files[fmt].sha256}  {name}\n")
+            zf.writestr(zipfile.ZipInfo(name, date_time=stamp), content, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("SHA256SUMS", date_time=stamp), "".join(sums).encode("utf-8"))
+    return f"措置状況_第{publication.number}号.zip", out.getvalue()

@@ -19,7 +19,9 @@ urlpatterns = [
     path("dashboard/", workflow_views.dashboard_view, name="dashboard"),
     path("status/", status_views.status_report_view, name="status_report"),
     path("publications/", status_views.publication_list_view, name="publication_list"),
+    path("status/export/", status_views.status_export_start_view, name="status_export"),
     path("publications/new/", status_views.publication_create_view, name="publication_create"),
+    path("publications/<int:number>/", status_views.publication_page_view, name="publication_page"),
     path("reports/", views.report_list_view, name="report_list"),
     path("reports/<str:code>/", views.report_detail_view, name="report_detail"),
 ]

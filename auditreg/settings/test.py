@@ -12,3 +12,5 @@ STORAGES = {
     "publications": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# jobs run inside the request that starts them (the browser journeys use the database backend and a worker)
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -176,32 +176,54 @@ def _wait_until_up(proc: subprocess.Popen, url: str, log: Path) -> None:
     raise RuntimeError(f"the server did not answer {url} within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
-def running_server(env: dict, root: Path):
+def running_server(env: dict, root: Path, *, worker: bool = False):
     """`manage.py runserver` on a free port against the scratch database in `env`; yields (base URL, log
-    path) once it answers, and stops it afterwards. Also used by bench/browser_import.py."""
+    path) once it answers, and stops it afterwards. With `worker`, the background-job worker
+    (`manage.py db_worker`, as scripts/run.sh starts it) runs beside it, logging to worker.log.
+    Also used by bench/browser_import.py."""
     port = _free_port()
     log = root / "server.log"
+    procs = []
     with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         )
+    if worker:
+        with (root / "worker.log").open("wb") as worker_log:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "db_worker", "--interval", "0.5", "--no-startup-delay"],
+                    cwd=BASE_DIR,
+                    env=env,
+                    stdout=worker_log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(proc, base_url + "/login/", log)
+        _wait_until_up(procs[0], base_url + "/login/", log)
         yield base_url, log
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for proc in procs:
+            _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -215,7 +237,7 @@ def live_app(tmp_path_factory):
     _manage(env, "import_report", "fixtures/kanazawa-2024-dx")
     out = _manage(env, "shell", "-c", SEED.format(users=json.dumps(USERS), password=PASSWORD))
     seeded = json.loads(next(line for line in out.splitlines() if line.startswith("SEED-JSON "))[10:])
-    with running_server(env, root) as (base_url, log):
+    with running_server(env, root, worker=True) as (base_url, log):
         yield LiveApp(
             base_url=base_url,
             root=root,

@@ -159,17 +159,24 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     expect(status_row.locator("td").nth(6)).to_have_text("措置済")
     expect(status_row.locator("td").nth(5)).to_contain_text(FINAL_TEXT)
     screenshots(auditor, "07-status-report")
-    for label, suffix, magic in (("Excel", "xlsx", b"PK"), ("PDF", "pdf", b"%PDF")):
-        with auditor.expect_download() as download_info:
-            auditor.get_by_role("link", name=label, exact=True).click()
-        download = download_info.value
+    # Excel at this size comes at once; the PDF is made by the worker on a job page, then downloaded
+    with auditor.expect_download() as download_info:
+        auditor.get_by_role("link", name="Excel", exact=True).click()
+    downloads = [(download_info.value, "xlsx", b"PK")]
+    auditor.get_by_role("button", name="PDF を作成").click()
+    expect(auditor.get_by_role("heading", level=1)).to_have_text("措置状況の書き出し")
+    with auditor.expect_download() as download_info:
+        auditor.get_by_role("link", name=re.compile("をダウンロード$")).click(timeout=90_000)
+    downloads.append((download_info.value, "pdf", b"%PDF"))
+    for download, suffix, magic in downloads:
         assert download.failure() is None
         assert download.suggested_filename == f"措置状況_{as_of}.{suffix}"
         assert Path(download.path()).read_bytes()[: len(magic)] == magic
+    auditor.get_by_role("link", name="措置状況", exact=True).click()
 
-    # --- publish: この内容で公表する → number and date → the public page
+    # --- publish: この内容で公表する → the confirmation page, number and date → the publication's page
     auditor.get_by_role("link", name="この内容で公表する…").click()
-    expect(auditor.get_by_role("heading", level=1)).to_contain_text("公表する：")
+    expect(auditor.get_by_role("heading", level=1)).to_contain_text("公表の確認：")
     number_field = auditor.get_by_label(re.compile("^公表番号"))
     number = int(number_field.input_value() or "0")
     assert number >= 1  # the next free number is proposed
@@ -177,8 +184,9 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     expect(published_on).to_have_value(today_tokyo.isoformat())
     number_field.fill(str(number))
     published_on.fill(today_tokyo.isoformat())
-    auditor.get_by_role("button", name="公表する").click()
-    auditor.wait_for_url(f"**/publications/{number}/")
+    auditor.get_by_role("button", name="この内容で公表する（取り消せません）").click()
+    auditor.wait_for_url(f"**/findings/publications/{number}/", timeout=90_000)  # via the job's page
+    expect(messages(auditor)).to_contain_text(f"第{number}号として公表しました。")
 
     # the public page needs no login
     public = people.anonymous()

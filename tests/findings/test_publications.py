@@ -34,6 +34,7 @@ from findings.publishing import publish, read_file
 from findings.reports import render_csv
 from findings.services import WorkflowError
 from findings.status_report import build
+from jobs.models import Job
 from tests.findings.test_status_report import TEXT, build_history, jst
 
 pytestmark = pytest.mark.django_db
@@ -349,9 +350,21 @@ def test_publish_through_the_pages(client, history, report):
     assert page.context["form"].initial["number"] == 1
     assert TITLE_END in page.content.decode()
     response = client.post(url, {"number": 5, "published_on": "2026-01-20"})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("publication_detail", args=[5]) == "/publications/5/"
+    # the freezing is a background job (run at once by the test settings' immediate backend); its page goes on
+    # to the app's page of the publication, with the success message once
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:job_detail", args=[job.pk])
+    landed = client.get(response["Location"], follow=True)
+    assert landed.redirect_chain == [(reverse("findings:publication_page", args=[5]), 302)]
+    assert [str(m) for m in landed.context["messages"]] == ["第5号として公表しました。内容は今後変わりません。"]
+    again = client.get(reverse("jobs:job_detail", args=[job.pk]), follow=True)
+    assert again.redirect_chain == landed.redirect_chain and not list(again.context["messages"])
+    page_html = landed.content.decode()
+    for link in ["/publications/5/", "/publications/5/pdf/", "/publications/5/xlsx/", "/publications/5/csv/"]:
+        assert f'href="{link}"' in page_html, link
+    assert 'href="/publications/5/zip/"' in page_html
     publication = Publication.objects.get(number=5)
+    assert job.requested_by == history.auditor
     assert publication.as_of == END and publication.published_on == datetime.date(2026, 1, 20)
     assert len(publication.snapshot["rows"]) == 33
     shown = public(5)
@@ -396,3 +409,163 @@ def test_publish_renders_the_pdf_once(history, stub_pdf):
     make(history, 1, END)
     stub_pdf.assert_called_once()
     assert publishing.renderers.render_pdf is stub_pdf
+
+
+# -- publishing with care: the confirmation page, same content, the app page, the zip --------------
+
+
+def confirm_url(report, as_of=END, **extra):
+    from urllib.parse import urlencode
+
+    return f"{reverse('findings:publication_create')}?{urlencode({'reports': report.pk, 'as_of': as_of, **extra})}"
+
+
+def test_confirmation_page_shows_exactly_what_will_be_frozen(client, history, report, stub_pdf):
+    client.force_login(history.auditor)
+    # a filter on the status page does not narrow a publication: the page shows the whole report
+    page = client.get(confirm_url(report, kind="指摘", status="措置中"))
+    assert page.status_code == 200
+    expected = build(reports=[report], as_of=END)  # independent: what publish() builds
+    shown = page.context["preview"].report
+    assert shown.to_json() == expected.to_json()
+    assert len(shown.rows) == 33 and shown.n_findings == 33
+    html = page.content.decode()
+    assert "33 行" in html and "この報告書の最初の公表" in html
+    # the counts by 区分 × status, as in the report computed independently above
+    counts = re.findall(r'<td class="num">(\d+)</td>', html.split('id="frozen-counts"')[1].split("</table>")[0])
+    flat = [str(c) for s in expected.summary for c in [*s["counts"], s["total"]]]
+    assert counts == flat + [str(c) for c in expected.totals] + ["33"]
+    assert [s["kind"] for s in expected.summary] == ["指摘", "意見"]
+    assert "confirm_same_content" not in html  # nothing to confirm on a first publication
+    assert 'name="number" value="1"' in html
+    assert page.context["preview"].digest == publishing.content_digest(expected.to_json())
+
+
+def test_same_content_as_the_last_publication_needs_confirmation_and_is_refused_on_the_same_day(
+    client, history, report, stub_pdf
+):
+    client.force_login(history.auditor)
+    new_year = datetime.date(2026, 1, 1)  # after the history's last accepted report (1 January, 00:30)
+    first = make(history, 1, new_year, published_on=datetime.date(2026, 1, 15))
+    assert publishing.content_digest(first.snapshot) == publishing.content_digest(
+        build(reports=[report], as_of=new_year).to_json()
+    )
+    assert publishing.content_digest(first.snapshot) != publishing.content_digest(
+        build(reports=[report], as_of=END).to_json()
+    )
+    # a later date with no accepted report in between: the same content, under another title
+    later = datetime.date(2026, 1, 31)
+    page = client.get(confirm_url(report, as_of=later))
+    assert page.context["preview"].same_as_previous
+    assert page.context["preview"].report.title != first.title
+    html = page.content.decode()
+    assert 'id="same-content"' in html and "前回の公表（" in html and "第1号" in html
+    assert 'name="confirm_same_content"' in html
+
+    refused = client.post(confirm_url(report, as_of=later), {"number": 2, "published_on": "2026-02-01"})
+    assert refused.status_code == 200 and not Job.objects.exists()
+    assert "前回の公表（第1号）と内容が同じです" in refused.content.decode()
+    same_day = client.post(
+        confirm_url(report, as_of=later), {"number": 2, "published_on": "2026-01-15", "confirm_same_content": "on"}
+    )
+    assert same_day.status_code == 200 and not Job.objects.exists()
+    assert "同じ内容の公表が同じ公表日（令和8年1月15日）にすでにあります（第1号）" in same_day.content.decode()
+    # the service refuses too, whoever calls it
+    with pytest.raises(WorkflowError, match="内容が同じ"):
+        make(history, 2, later, published_on=datetime.date(2026, 2, 1))
+    assert Publication.objects.count() == 1
+
+    confirmed = client.post(
+        confirm_url(report, as_of=later), {"number": 2, "published_on": "2026-02-01", "confirm_same_content": "on"}
+    )
+    assert confirmed.status_code == 302
+    second = Publication.objects.get(number=2)
+    assert second.previous == first and second.as_of == later
+
+    # new content is no longer "the same": an accepted report changes a row
+    history.accepted(
+        history.measures["意見19/B"],
+        "done",
+        drafted=jst(2026, 2, 2, 10),
+        reviewed=jst(2026, 2, 3, 15),
+        text="完了した。",
+        completed_on=datetime.date(2026, 2, 1),
+    )
+    page = client.get(confirm_url(report, as_of=datetime.date(2026, 2, 28)))
+    assert not page.context["preview"].same_as_previous and "から変化あり" in page.content.decode()
+
+
+def test_publication_app_page_is_for_the_office_and_links_every_format(client, history, make_user, stub_pdf):
+    publication = make(history, 4, END)
+    url = reverse("findings:publication_page", args=[4])
+    client.force_login(history.auditor)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "第4号" in html and publication.title in html
+    for f in publication.files.all():
+        assert f.sha256 in html or f.format == "html"
+    for link in ["/publications/4/", "/publications/4/pdf/", "/publications/4/xlsx/", "/publications/4/csv/"]:
+        assert f'href="{link}"' in html
+    assert 'href="/publications/4/zip/"' in html
+    assert client.get(reverse("findings:publication_page", args=[5])).status_code == 404
+    client.force_login(history.staff_a)
+    assert client.get(url).status_code == 403
+    client.force_login(make_user("admin1", Role.ADMIN))
+    assert client.get(url).status_code == 200
+
+
+def test_zip_package_holds_every_format_and_checksums_and_is_reproducible(history, stub_pdf):
+    import zipfile
+
+    publication = make(history, 9, END)
+    response = public(9, "zip")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert "%E6%8E%AA%E7%BD%AE%E7%8A%B6%E6%B3%81_%E7%AC%AC9%E5%8F%B7.zip" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert names == [f"措置状況_第9号.{fmt}" for fmt in ("html", "pdf", "xlsx", "csv")] + ["SHA256SUMS"]
+    contents = stored(publication)
+    for fmt in ("html", "pdf", "xlsx", "csv"):
+        assert archive.read(f"措置状況_第9号.{fmt}") == contents[fmt]
+    # SHA256SUMS in the `sha256sum -c` format, each line matching the file in the zip
+    lines = archive.read("SHA256SUMS").decode().splitlines()
+    assert len(lines) == 4
+    for line in lines:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    # the HTML stands alone: no script, no stylesheet link, no external reference
+    html = archive.read("措置状況_第9号.html").decode()
+    assert "<style>" in html
+    for external in ["<script", "<link", "src=", "url(", "http://", "https://", "@import"]:
+        assert external not in html, external
+    # the same bytes every time (a checksum published beside it stays valid)
+    assert public(9, "zip").content == response.content
+    assert public(10, "zip").status_code == 404
+
+
+def test_zip_refuses_a_tampered_file(history, stub_pdf):
+    publication = make(history, 3, END)
+    f = publication.files.get(format="csv")
+    f.file.storage.delete(f.file.name)
+    f.file.storage.save(f.file.name, ContentFile(b"forged"))
+    with pytest.raises(ValueError, match="改変"):
+        publishing.package(publication)
+
+
+def test_confirmation_and_publication_pages_run_a_fixed_number_of_queries(
+    client, history, report, stub_pdf, django_assert_max_num_queries
+):
+    client.force_login(history.auditor)
+    make(history, 1, END)
+    url = confirm_url(report, as_of=datetime.date(2026, 1, 31))
+    with django_assert_max_num_queries(25) as first:
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("findings:publication_page", args=[1])).status_code == 200
+    # more publications and more assigned findings do not add queries
+    make(history, 2, datetime.date(2026, 1, 31), published_on=datetime.date(2026, 3, 1))
+    history.assign("意見03", [history.section_a], jst(2026, 2, 3, 9))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(confirm_url(report, as_of=datetime.date(2026, 2, 28))).status_code == 200
