@@ -2,4 +2,7 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("review/", views.account_review_view, name="account_review")]
+urlpatterns = [
+    path("review/", views.account_review_view, name="account_review"),
+    path("session/extend/", views.session_extend_view, name="session_extend"),
+]

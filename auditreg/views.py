@@ -1,8 +1,13 @@
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from . import accounts
+from . import accounts, middleware
 from .choices import Role
 from .models import User
 
@@ -24,3 +29,10 @@ def account_review_view(request):
         messages.success(request, f"{count} 件のアカウントを無効にしました。")
         return redirect(f"{request.path}?days={days}")
     return render(request, "auditreg/account_review.html", accounts.review(days=days))
+
+
+@require_POST
+def session_extend_view(request):
+    """The idle-timeout warning's 延長する button: counts as activity and answers the new idle limit."""
+    request.session[middleware.KEY] = int(time.time())
+    return JsonResponse({"idle_seconds": settings.SESSION_IDLE_SECONDS})

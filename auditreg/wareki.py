@@ -34,6 +34,17 @@ def format_date(day: datetime.date | None) -> str:
     return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
 
 
+def format_datetime(moment: datetime.datetime | None) -> str:
+    """An instant in the city's time zone: 令和7年4月11日 14:05."""
+    if moment is None:
+        return ""
+    from django.utils import timezone
+
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{format_date(moment.date())} {moment:%H:%M}"
+
+
 def format_fiscal_year(fiscal_year: int | None) -> str:
     """2023 -> 令和5年度. A fiscal year is named after the era of its first day's calendar year
     as the city does: FY2019 (from April 2019) is 令和元年度 although April 2019 was still 平成."""

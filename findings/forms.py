@@ -29,6 +29,19 @@ class BoundedDateField(forms.DateField):
             raise forms.ValidationError(f"{EARLIEST.year}年〜{LATEST.year}年の日付を入力してください。")
 
 
+class LimitedText(forms.CharField):
+    """A text with a length limit the page shows with a counter (static/js/app.js). No `maxlength`
+    attribute: a browser cuts pasted text at it without a word; here an over-long text is refused
+    with a message and stays in the form, so the writer decides what to shorten."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        if self.max_length is not None:
+            attrs["data-maxlength"] = str(self.max_length)
+        return attrs
+
+
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses ids that are not plain 64-bit integers before they reach the database (an id beyond
     64 bits in an `in` lookup is a driver error, not a validation error)."""
@@ -58,22 +71,37 @@ class ReportForm(forms.Form):
         label="措置状況", queryset=MeasureStatus.objects.exclude(code=StatusCode.NOT_STARTED), empty_label=None
     )
     reported_on = BoundedDateField(label="報告日（この内容の時点）")
-    text = forms.CharField(
+    text = LimitedText(
         label="措置（対応）の内容", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 8})
     )
     planned_completion_on = BoundedDateField(label="完了予定日", required=False)
     completed_on = BoundedDateField(label="措置年月日（措置済の場合）", required=False)
-    reason = forms.CharField(
+    reason = LimitedText(
         label="措置しない理由（措置しない場合）",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # evidence in the same save as the text: one form, one button, nothing typed is lost to a second form
+    evidence = forms.FileField(
+        label="根拠資料（任意・PDF・Excel・Word・画像など、10MB まで）",
+        required=False,
+        help_text="選んだファイルは、この下書きの保存と同時に登録します。",
+    )
+
+
+class SectionReturnForm(forms.Form):
+    comment = LimitedText(
+        label="担当への修正依頼（課内差戻し・必須）",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="自分で編集すると、その報告を承認できなくなります。直してほしい点を書いて担当に戻してください。",
+    )
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(
+    comment = LimitedText(
         label="コメント（差戻しの場合は必須。所管課に表示されます）",
         required=False,
         max_length=5000,

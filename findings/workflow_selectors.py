@@ -143,7 +143,7 @@ def worklist(*, user, today: datetime.date, due_days: int = 14):
         m.section, m.status = sections[m.section_id], statuses[m.status_id]
         m.open_report = open_reports.get(m.pk)
         state = m.open_report.state if m.open_report else None
-        if state == ReportState.RETURNED:
+        if state in (ReportState.RETURNED, ReportState.REVISING):  # by the audit office or in-section
             groups["returned"].append(m)
         elif state == ReportState.DRAFT:
             groups["awaiting_approval"].append(m)

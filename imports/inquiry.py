@@ -42,7 +42,7 @@ from .pipeline import Plan
 from .uploads import UploadRefused, read_workbook_values
 
 APPROVED_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
-EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
+EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING)
 
 
 # -- rounds: the service ----------------------------------------------------------------------
