@@ -134,3 +134,23 @@ class FormKeepingLoginRequiredMiddleware(LoginRequiredMiddleware):
         page = page_for(request)
         _keep_post(request, page, None)
         return _login_redirect(request, page)
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account an admin marked "change at next login" reaches only the password page (and logout)."""
+
+    ALLOWED = ("password_change", "logout", "session_extend", "favicon")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            name = resolve_or_none(request.path_info)
+            if name not in self.ALLOWED and not request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
+                messages.warning(
+                    request, "管理者の指示により、パスワードの変更が必要です。新しいパスワードを設定してください。"
+                )
+                return redirect("password_change")
+        return self.get_response(request)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "auditreg.middleware.FormKeepingLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "auditreg.middleware.IdleTimeoutMiddleware",
+    "auditreg.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "auditreg.context_processors.session",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },
@@ -120,7 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "auditreg.User"
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/login/"
-LOGIN_REDIRECT_URL = "findings:report_list"
+LOGIN_REDIRECT_URL = "home"  # each role's start page (auditreg.views.home_view)
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
