@@ -2,14 +2,23 @@ import datetime
 
 from django import forms
 
+from auditreg import wareki
 from auditreg.models import Section
 
 from .choices import StatusCode
 from .models import MeasureStatus
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class DateInput(forms.TextInput):
+    """A date typed as people write it (令和7年4月1日, R7.4.1 or 2025-04-01) and shown back in 和暦."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "placeholder": "例: 令和7年4月1日", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, datetime.date):
+            return wareki.format_date(value)
+        return super().format_value(value)
 
 
 EARLIEST = datetime.date(1926, 12, 25)  # 昭和 onwards (dates are shown in 和暦)
@@ -17,11 +26,35 @@ LATEST = datetime.date(2200, 12, 31)
 
 
 class BoundedDateField(forms.DateField):
-    """A date within the range the register can store and show."""
+    """A date within the range the register can store and show, read by the one era-checked parser
+    (auditreg.wareki.parse_date): 令和7年4月1日, R7.4.1, ISO; 平成35年 or 令和1年4月1日 are refused."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", DateInput)
+        kwargs.setdefault("help_text", "令和7年4月1日・R7.4.1・2025-04-01 のどの形でも入力できます。")
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return wareki.parse_date(value)
+        except wareki.DateParseError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def prepare_value(self, value):
+        """Echo what was typed in 和暦 once it reads as a date (R7.4.1 comes back as 令和7年4月1日);
+        text that does not read stays as typed, beside its error."""
+        if isinstance(value, str) and value.strip():
+            try:
+                return wareki.parse_date(value)
+            except wareki.DateParseError:
+                return value
+        return value
 
     def validate(self, value):
         super().validate(value)
