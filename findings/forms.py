@@ -90,13 +90,50 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class AssignForm(forms.Form):
+    """所管課 as checkboxes grouped by 局 (templates/findings/includes/section_picker.html), a common
+    回答期限 and, per section, an optional date of its own (reply_by_<section id>)."""
+
     sections = IdMultipleChoiceField(
         label="所管課",
         queryset=Section.objects.select_related("bureau").order_by("bureau__order", "order"),
-        widget=forms.SelectMultiple(attrs={"size": 12}),
-        help_text="複数選べます（Ctrl / ⌘ を押しながらクリック）。課ごとに措置を一つずつ管理します。",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="課ごとに措置を一つずつ管理します。局の見出しのチェックで、その局の課をまとめて選べます。",
     )
-    reply_by = BoundedDateField(label="回答期限", required=False)
+    reply_by = BoundedDateField(label="回答期限（共通）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        per_section = {}
+        for section in data.get("sections") or []:
+            raw = self.data.get(f"reply_by_{section.pk}", "")
+            if not str(raw).strip():
+                continue
+            try:
+                per_section[section.pk] = BoundedDateField(required=False).clean(raw)
+            except forms.ValidationError as exc:
+                self.add_error(None, f"{section.bureau.name} {section.name} の回答期限: {' '.join(exc.messages)}")
+        data["reply_by_per_section"] = per_section
+        return data
+
+    def picker_groups(self, *, current_reply_by: dict[int, datetime.date] | None = None):
+        """[(bureau, [(section, checked, its own reply-by text)])] in the organisation's order."""
+        if self.is_bound:
+            chosen = {str(v) for v in self.data.getlist("sections")} if hasattr(self.data, "getlist") else set()
+        else:
+            chosen = {str(getattr(s, "pk", s)) for s in self.initial.get("sections") or []}
+        common = self.initial.get("reply_by")
+        groups, index = [], {}
+        for section in self.fields["sections"].queryset:
+            if section.bureau_id not in index:
+                index[section.bureau_id] = len(groups)
+                groups.append((section.bureau, []))
+            if self.is_bound:
+                own = self.data.get(f"reply_by_{section.pk}", "")
+            else:
+                day = (current_reply_by or {}).get(section.pk)
+                own = wareki.format_date(day) if day and day != common else ""
+            groups[index[section.bureau_id]][1].append((section, str(section.pk) in chosen, own))
+        return groups
 
 
 class ReportForm(forms.Form):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -71,9 +72,17 @@ def _status(code) -> MeasureStatus:
 
 
 @transaction.atomic
-def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None, by) -> list[Measure]:
+def finding_assign(
+    *,
+    finding: Finding,
+    sections,
+    reply_by: datetime.date | None,
+    by,
+    reply_by_per_section: dict[int, datetime.date] | None = None,
+) -> list[Measure]:
     """The audit office assigns a finding to sections: one measure per section. Sections no longer
-    listed lose their measure only if it has no report yet (history is never deleted)."""
+    listed lose their measure only if it has no report yet (history is never deleted). Each section's
+    reply-by date is `reply_by_per_section[section id]` when given, else the common `reply_by`."""
     if not access.is_auditor(by):
         raise PermissionDenied("割当は監査事務局が行います。")
     if not sections:
@@ -97,7 +106,9 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
             measure.delete()
     not_started = _status(StatusCode.NOT_STARTED)
     result = []
+    common_reply_by = reply_by
     for section_id, section in wanted.items():
+        reply_by = (reply_by_per_section or {}).get(section_id) or common_reply_by
         measure = existing.get(section_id)
         if measure is None:
             measure = Measure.objects.create(
@@ -200,41 +211,34 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
     return report
 
 
-def last_section_return(report: MeasureReport):
-    """When an approver last handed this report back to the 担当 (課内差戻し), or None."""
-    return (
-        ChangeLog.objects.filter(
-            object_type=MeasureReport._meta.label_lower, object_id=report.pk, action="report.section_returned"
-        )
-        .order_by("-at", "-pk")
-        .first()
-    )
-
-
 def _has_edited(report: MeasureReport, user) -> bool:
     """Whether `user` wrote this report (not only as its creator or last editor: anyone who saved it,
     from the change log) since it was last handed back within the section (課内差戻し). After a hand-back
     the 担当's own save makes the text theirs: what the approver wrote before is, from then on, a
-    suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment."""
-    edits = ChangeLog.objects.filter(
-        object_type=MeasureReport._meta.label_lower,
-        object_id=report.pk,
-        actor=user,
-        action__in=["report.created", "report.edited"],
+    suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment.
+    One query: the user's writes and every hand-back of the report, newest first."""
+    entries = (
+        ChangeLog.objects.filter(object_type=MeasureReport._meta.label_lower, object_id=report.pk)
+        .filter(Q(actor=user, action__in=["report.created", "report.edited"]) | Q(action="report.section_returned"))
+        .order_by("-pk")
+        .values_list("action", flat=True)
     )
-    handed_back = last_section_return(report)
-    if handed_back is not None:
-        edits = edits.filter(pk__gt=handed_back.pk)
-    return edits.exists()
+    for action in entries:
+        if action == "report.section_returned":
+            return False  # only hand-backs after the user's last write: those writes no longer count
+        return True
+    return False
 
 
-def approval_bar(report: MeasureReport, user) -> str:
+def approval_bar(report: MeasureReport, user, *, in_section: bool | None = None) -> str:
     """Why `user` may not approve this report ("" when they may). The drafter never approves
     (指摘01; a database constraint also refuses it), nor the last editor, nor anyone who edited it
-    since the last 課内差戻し."""
+    since the last 課内差戻し. `in_section`: whether the measure is the user's section's, if known."""
     if report.state != ReportState.DRAFT:
         return f"この報告は「{report.get_state_display()}」のため承認できません。"
-    if not access.is_section_approver(user) or not access.editable_measures(user).filter(pk=report.measure_id).exists():
+    if in_section is None:
+        in_section = access.editable_measures(user).filter(pk=report.measure_id).exists()
+    if not access.is_section_approver(user) or not in_section:
         return "この課の承認者（課長・課長補佐・代理）のみ承認できます。"
     if user.pk == report.drafted_by_id:
         return (

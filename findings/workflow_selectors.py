@@ -50,6 +50,18 @@ def measure_detail(*, user, pk) -> Measure:
     return measure
 
 
+def section_return_note(report: MeasureReport):
+    """The latest 課内差戻し of a report (who, when, the comment), or None."""
+    return (
+        ChangeLog.objects.filter(
+            object_type=MeasureReport._meta.label_lower, object_id=report.pk, action="report.section_returned"
+        )
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+
+
 def finding_measures(*, user, finding: Finding):
     return list(
         access.visible_measures(user)

@@ -26,6 +26,7 @@ from .workflow_selectors import (
     dashboard,
     evidence_for_download,
     measure_detail,
+    section_return_note,
     worklist,
 )
 
@@ -53,6 +54,7 @@ def finding_assign_view(request, pk):
                 finding=finding,
                 sections=list(form.cleaned_data["sections"]),
                 reply_by=form.cleaned_data["reply_by"],
+                reply_by_per_section=form.cleaned_data["reply_by_per_section"],
                 by=request.user,
             )
         except services.WorkflowError as exc:
@@ -60,7 +62,12 @@ def finding_assign_view(request, pk):
         else:
             messages.success(request, f"{finding.code} の所管課を割り当てました。")
             return redirect("findings:finding_detail", pk=finding.pk)
-    return render(request, "findings/finding_assign.html", {"finding": finding, "form": form})
+    groups = form.picker_groups(current_reply_by={m.section_id: m.reply_by for m in current})
+    return render(
+        request,
+        "findings/finding_assign.html",
+        {"finding": finding, "form": form, "groups": groups, "n_sections": sum(len(g[1]) for g in groups)},
+    )
 
 
 def _report_initial(measure):
@@ -95,6 +102,7 @@ def _measure_page(
     editable_state = open_report is None or open_report.state in EDITABLE_REPORT_STATES
     is_approver = can_edit and access.is_section_approver(user)
     draft = open_report is not None and open_report.state == ReportState.DRAFT
+    bar = services.approval_bar(open_report, user, in_section=True) if is_approver and draft else ""
     restored = False
     if report_form is None and can_edit and editable_state and request.method == "GET":
         data = pop_restored_post(request)
@@ -106,15 +114,17 @@ def _measure_page(
         "can_edit": can_edit and editable_state,
         # the head approved what was there: nothing is added while it awaits review
         "can_upload": can_edit and (open_report is None or open_report.state != ReportState.SUBMITTED),
-        "can_submit": open_report is not None and services.may_approve(open_report, user),
+        "can_submit": is_approver and draft and not bar,
         # why this approver may not approve (shown beside the missing button)
-        "approval_bar": services.approval_bar(open_report, user) if is_approver and draft else "",
+        "approval_bar": bar,
         # a 課長 or deputy hands the draft back rather than editing it (課内差戻し)
         "can_section_return": is_approver and draft,
         # saving makes the approver an editor of the draft, who may no longer approve it: say so first
         "save_bars_approval": is_approver and editable_state,
         "approvers": list(access.section_approvers(measure.section_id)) if can_edit else [],
-        "section_return": services.last_section_return(open_report) if open_report else None,
+        "section_return": section_return_note(open_report)
+        if open_report is not None and open_report.state == ReportState.REVISING
+        else None,
         "can_review": access.is_auditor(user)
         and open_report is not None
         and open_report.state == ReportState.SUBMITTED,

@@ -87,6 +87,6 @@ def test_format_datetime_is_in_the_city_time_zone():
 
     from auditreg.wareki import format_datetime
 
-    moment = _dt.datetime(2025, 4, 10, 23, 30, tzinfo=_dt.timezone.utc)
+    moment = _dt.datetime(2025, 4, 10, 23, 30, tzinfo=_dt.UTC)
     assert timezone.get_current_timezone_name() == "Asia/Tokyo"
     assert format_datetime(moment) == "令和7年4月11日 08:30"

@@ -200,7 +200,8 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
         auditor.get_by_role("button", name="照会を作成する").click()
     assert refused.value.status == 400
     error = auditor.locator(".field.has-error").filter(has=auditor.get_by_label("回答期限"))
-    expect(error.get_by_role("alert")).to_have_text("1926年〜2200年の日付を入力してください。")
+    # the field's own message (the summary at the top of the form is the one alert)
+    expect(error.locator(".error")).to_have_text("1926年〜2200年の日付を入力してください。")
     expect(auditor.locator(".field.has-error")).to_have_count(1)
     assert auditor.get_by_label("回答期限").evaluate(DANGLING_DESCRIBEDBY) == []
     check_page(auditor, "round form with an error (auditor)", a11y)

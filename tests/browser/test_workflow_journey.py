@@ -68,9 +68,11 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     auditor.get_by_role("link", name="指摘01", exact=True).click()
     expect(auditor.get_by_role("heading", level=1)).to_contain_text("指摘01")
     auditor.get_by_role("link", name="所管課の割当・回答期限").click()
-    selected = auditor.locator("#id_sections").evaluate("s => [...s.selectedOptions].map(o => o.textContent)")
+    selected = auditor.locator("input[data-section]:checked").evaluate_all(
+        "boxes => boxes.map(b => b.closest('fieldset').dataset.bureau + ' ' + b.labels[0].textContent)"
+    )
     assert selected == [SECTION]
-    auditor.get_by_label("回答期限").fill(reply_by.isoformat())
+    auditor.get_by_label("回答期限（共通）").fill(reply_by.isoformat())
     auditor.get_by_role("button", name="割り当てる").click()
     expect(messages(auditor)).to_contain_text("指摘01 の所管課を割り当てました。")
     measures = auditor.locator("table.list").first
