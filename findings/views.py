@@ -6,7 +6,7 @@ from auditreg.exports import csv_response
 from auditreg.wareki import format_date
 
 from .filtersets import FindingFilterSet
-from .selectors import finding_detail, finding_list, report_detail, report_list
+from .selectors import finding_detail, finding_list, report_detail, report_list, scope_statuses
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
@@ -15,6 +15,7 @@ PAGE_SIZE = 50
 def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    scope_statuses(user=request.user, findings=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -41,7 +42,7 @@ def finding_export_csv(request):
     ]
 
     def rows():
-        for f in filterset.qs:
+        for f in _scoped_chunks(request.user, filterset.qs):
             yield [
                 f.report.theme,
                 format_date(f.report.published_on),
@@ -57,6 +58,19 @@ def finding_export_csv(request):
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())
+
+
+def _scoped_chunks(user, queryset, size=2000):
+    """The rows in chunks, each with the statuses the user may know (selectors.scope_statuses)."""
+    chunk = []
+    for f in queryset:
+        chunk.append(f)
+        if len(chunk) == size:
+            scope_statuses(user=user, findings=chunk)
+            yield from chunk
+            chunk = []
+    scope_statuses(user=user, findings=chunk)
+    yield from chunk
 
 
 def finding_detail_view(request, pk):
