@@ -76,8 +76,15 @@ def finding_detail(*, user, pk) -> Finding:
         ),
         pk=pk,
     )
-    finding.repairs = list(
-        TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by("order")
+    # how the text was extracted and repaired: for the audit office and admins only (出典と修復)
+    finding.repairs = (
+        list(
+            TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by(
+                "order"
+            )
+        )
+        if access.is_office(user)
+        else []
     )
     return finding
 
