@@ -65,7 +65,8 @@ def upload(page, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_label(re.compile("^根拠資料")).click()
     chooser.value.set_files(str(path))
-    page.get_by_role("button", name="登録する").click()
+    # the file goes with the draft in one save (issue 13: nothing typed is lost to a second form)
+    page.get_by_role("button", name="下書きを保存").click()
     expect(messages(page)).to_contain_text("根拠資料を登録しました。")
 
 
