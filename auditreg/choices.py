@@ -39,5 +39,6 @@ ACTION_LABELS = {
     "report.section_returned": "課内差戻し",
     "report.submitted": "課長承認・提出",
     "user.deactivated": "アカウントの無効化",
+    "user.deputy_changed": "承認の代理の指名",
     "user.password_changed": "パスワードの変更",
 }

@@ -78,3 +78,38 @@ class OwnPasswordChangeView(PasswordChangeView):
         update_session_auth_hash(self.request, user)
         messages.success(self.request, "パスワードを変更しました。")
         return response
+
+
+def deputies_view(request):
+    """A 課長 names the section's deputy approvers (課長補佐・代理) among its 担当."""
+    from django.core.exceptions import ValidationError
+
+    from .choices import DeputyTitle
+
+    user = request.user
+    if not (user.role == Role.SECTION_HEAD and user.section_id):
+        raise PermissionDenied
+    staff = list(
+        User.objects.filter(section_id=user.section_id, role=Role.SECTION_STAFF, is_active=True).order_by("pk")
+    )
+    if request.method == "POST":
+        try:
+            for person in staff:
+                title = request.POST.get(f"title_{person.pk}", person.deputy_title)
+                accounts.deputy_set(user=person, title=title, by=user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "承認の代理を保存しました。")
+            return redirect("deputies")
+    return render(
+        request,
+        "auditreg/deputies.html",
+        {
+            "staff": staff,
+            "titles": DeputyTitle.choices,
+            "heads": User.objects.filter(section_id=user.section_id, role=Role.SECTION_HEAD, is_active=True).order_by(
+                "pk"
+            ),
+        },
+    )

@@ -201,3 +201,19 @@ def test_section_return_through_the_page(client, measure, people):
     assert "期限を書いてください。" in page
     client.force_login(people.staff2)
     assert client.post(url, {"comment": "x"}).status_code == 403
+
+
+def test_a_head_names_a_deputy_on_the_page(client, measure, people):
+    client.force_login(people.head1)
+    url = reverse("deputies")
+    page = client.get(url).content.decode()
+    assert people.staff1.display_name in page and people.outsider.display_name not in page
+    assert client.post(url, {f"title_{people.staff1.pk}": DeputyTitle.HOSA}).status_code == 302
+    people.staff1.refresh_from_db()
+    assert people.staff1.deputy_title == DeputyTitle.HOSA
+    assert ChangeLog.objects.filter(action="user.deputy_changed", object_id=people.staff1.pk).exists()
+    # the deputy may now approve a draft staff2 wrote
+    report = draft(measure, people.staff2)
+    assert may_approve(report, people.staff1)
+    client.force_login(people.staff1)
+    assert client.get(url).status_code == 403  # only a 課長 names deputies
