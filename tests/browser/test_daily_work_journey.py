@@ -254,6 +254,13 @@ def test_start_pages_password_change_error_pages_and_provenance(people, live_app
     staff.goto("/findings/")
     look(staff, screenshots, "finding-list-staff")
 
+    # a 課長 names deputy approvers for the section
+    head = people.as_user("b-head1", start=None)
+    head.goto("/accounts/deputies/")
+    expect(head.get_by_role("heading", level=1)).to_contain_text("承認の代理の指名")
+    expect(head.get_by_label("広報 担当")).to_have_value("")
+    look(head, screenshots, "deputies")
+
     # the login page at both sizes
     anonymous = people.anonymous()
     anonymous.goto("/login/")

@@ -279,7 +279,8 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     with staff.expect_response(lambda r: r.url.endswith(f"{round_url}upload/")) as refused:
         staff.get_by_role("button", name="アップロードして内容を確認する").click()
     assert refused.value.status == 400
-    expect(staff.locator(".field.has-error [role=alert]")).to_be_visible()
+    expect(staff.locator(".field.has-error .error")).to_be_visible()
+    expect(staff.locator(".error-summary[role=alert]")).to_be_visible()  # the form's one alert, on top
     assert staff.get_by_label(UPLOAD_LABEL).evaluate(DANGLING_DESCRIBEDBY) == []
     check_page(staff, "round detail with upload error (staff)", a11y)
     staff.goto(round_url)
