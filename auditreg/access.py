@@ -6,8 +6,12 @@ these functions, so scoping cannot be forgotten in a view or a template.
   section's measures only. Another section's measure is simply not in their querysets (404).
 """
 
+from django.db.models import Q
+
 from auditreg.choices import Role
+from auditreg.models import User
 from budgets.models import DxProject
+from findings.choices import SECTION_APPROVER
 from findings.models import EvidenceFile, Finding, Measure, MeasureReport
 from systems.models import InformationSystem
 
@@ -29,6 +33,25 @@ def is_auditor(user) -> bool:
 
 def is_section_user(user) -> bool:
     return _active(user) and user.role in SECTION_ROLES and user.section_id is not None
+
+
+def is_section_approver(user) -> bool:
+    """A 課長, or a 担当 the section named as deputy approver (課長補佐・代理)."""
+    return is_section_user(user) and (user.role == Role.SECTION_HEAD or bool(user.deputy_title))
+
+
+def roles_of(user) -> set[str]:
+    """The user's role plus the section-approver role of 課長 and deputies (findings.choices.TRANSITIONS)."""
+    return {user.role, SECTION_APPROVER} if is_section_approver(user) else {user.role}
+
+
+def section_approvers(section_id):
+    """The active people who may approve the section's drafts."""
+    return (
+        User.objects.filter(section_id=section_id, is_active=True)
+        .filter(Q(role=Role.SECTION_HEAD) | (Q(role=Role.SECTION_STAFF) & ~Q(deputy_title="")))
+        .order_by("role", "last_name", "first_name", "pk")
+    )
 
 
 def visible_findings(user):

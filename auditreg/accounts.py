@@ -60,3 +60,26 @@ def deactivate(*, users, by=None) -> int:
         record(actor=by, action="user.deactivated", obj=user, changes={"is_active": [True, False]})
         count += 1
     return count
+
+
+@transaction.atomic
+def deputy_set(*, user: User, title: str, by) -> User:
+    """A 課長 names (or un-names) a 担当 of their own section as deputy approver (課長補佐・代理)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .choices import DeputyTitle
+
+    if not (by.is_active and by.role == Role.SECTION_HEAD and by.section_id):
+        raise PermissionDenied("承認の代理は課長が指名します。")
+    target = User.objects.select_for_update().get(pk=user.pk)
+    if target.section_id != by.section_id or target.role != Role.SECTION_STAFF or not target.is_active:
+        raise PermissionDenied("自課の担当のみ指名できます。")
+    if title not in DeputyTitle.values:
+        raise ValidationError({"title": "承認の代理の種類を選んでください。"})
+    if target.deputy_title != title:
+        record(
+            actor=by, action="user.deputy_changed", obj=target, changes={"deputy_title": [target.deputy_title, title]}
+        )
+        target.deputy_title = title
+        target.save(update_fields=["deputy_title"])
+    return target

@@ -114,16 +114,19 @@ class SectionAdmin(LoggedAdmin):
 
 @admin.register(User)
 class UserAdmin(LoggedAdmin, BaseUserAdmin):
-    list_display = ["username", "last_name", "first_name", "role", "section", "is_active", "last_login"]
+    list_display = ["username", "last_name", "first_name", "role", "deputy_title", "section", "is_active", "last_login"]
     list_filter = ["role", "is_active", "section__bureau"]
     list_select_related = ["section__bureau"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        ("役割と所属", {"fields": ["role", "section"]}),
+        ("役割と所属", {"fields": ["role", "section", "deputy_title", "must_change_password"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
-        ("氏名・役割と所属", {"fields": ["last_name", "first_name", "role", "section"]}),
+        (
+            "氏名・役割と所属",
+            {"fields": ["last_name", "first_name", "role", "section", "deputy_title", "must_change_password"]},
+        ),
     ]
 
     def user_change_password(self, request, id, form_url=""):

@@ -8,6 +8,14 @@ class Role(models.TextChoices):
     SECTION_HEAD = "section_head", "所管課長"
 
 
+class DeputyTitle(models.TextChoices):
+    """A 担当 the section names as a deputy approver: approves drafts like the 課長 (never one they wrote)."""
+
+    NONE = "", "なし"
+    HOSA = "課長補佐", "課長補佐"
+    DAIRI = "代理", "代理（課長の職務代理）"
+
+
 # What the change log's action codes mean, for people (the codes stay stable in the data).
 ACTION_LABELS = {
     "admin.deleted": "管理画面で削除",
@@ -29,7 +37,10 @@ ACTION_LABELS = {
     "report.created": "報告の作成",
     "report.edited": "報告の編集",
     "report.returned": "差戻し",
+    "report.section_returned": "課内差戻し",
     "report.submitted": "課長承認・提出",
     "user.deactivated": "アカウントの無効化",
     "user.directory_synced": "ディレクトリからの役割・所属の反映",
+    "user.deputy_changed": "承認の代理の指名",
+    "user.password_changed": "パスワードの変更",
 }

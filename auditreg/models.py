@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from .choices import Role
+from .choices import DeputyTitle, Role
 from .validators import CONTROL_CHARACTERS_SQL, CONTROL_MESSAGE, validate_no_control_characters
 
 # Stand-in for "since before our records" in uniqueness constraints over valid_from (a date, not
@@ -126,6 +126,18 @@ class User(AbstractUser):
     # Set for accounts that sign in through the directory (auditreg.directory); blank for local accounts.
     directory_dn = models.CharField("ディレクトリ上の位置（DN）", max_length=500, blank=True, editable=False)
 
+    deputy_title = models.CharField(
+        "承認の代理",
+        max_length=10,
+        choices=DeputyTitle.choices,
+        default=DeputyTitle.NONE,
+        blank=True,
+        help_text="所管課担当を課長補佐・代理として承認者にします（自分が作成・編集した報告は承認できません）。",
+    )
+    must_change_password = models.BooleanField(
+        "次回ログイン時にパスワード変更を求める", default=False, help_text="変更するまで他の画面は使えません。"
+    )
+
     REQUIRED_FIELDS = ["last_name", "first_name", "email"]
 
     class Meta:
@@ -137,12 +149,23 @@ class User(AbstractUser):
                 condition=~Q(role__in=[Role.SECTION_STAFF, Role.SECTION_HEAD]) | Q(section__isnull=False),
                 name="user_section_role_has_section",
             ),
+            # a deputy approver is a 担当 of a section (a 課長 approves anyway)
+            models.CheckConstraint(
+                condition=Q(deputy_title="") | Q(role=Role.SECTION_STAFF), name="user_deputy_is_section_staff"
+            ),
         ]
 
     @property
     def display_name(self):
         full = f"{self.last_name} {self.first_name}".strip()
         return full or self.username
+
+    @property
+    def approver_title(self) -> str:
+        """How the person signs an approval: 課長, 課長補佐, 代理 (or "" for no approver)."""
+        if self.role == Role.SECTION_HEAD:
+            return "課長"
+        return self.deputy_title
 
 
 class CitySettings(models.Model):
@@ -231,3 +254,10 @@ class ChangeLog(models.Model):
         from .choices import ACTION_LABELS
 
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def readable_changes(self) -> list[tuple[str, str, str]]:
+        """(項目, 変更前, 変更後) in Japanese: labels, 和暦, KB/MB (auditreg.changelog.readable)."""
+        from .changelog import readable
+
+        return readable(self.changes)

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from auditreg import views
 from auditreg.forms import LoginForm
 from findings.public_views import publication_file_view
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="findings:report_list", permanent=False)),
+    path("", views.home_view, name="home"),
+    path("favicon.ico", views.favicon_view, name="favicon"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("findings/", include("findings.urls")),

@@ -1,8 +1,18 @@
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+import time
 
-from . import accounts
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from . import access, accounts, middleware
+from .changelog import record
 from .choices import Role
 from .models import User
 
@@ -33,3 +43,80 @@ def city_settings(request):
     from .models import CitySettings
 
     return {"city": SimpleLazyObject(CitySettings.current)}
+@require_POST
+def session_extend_view(request):
+    """The idle-timeout warning's 延長する button: counts as activity and answers the new idle limit."""
+    request.session[middleware.KEY] = int(time.time())
+    return JsonResponse({"idle_seconds": settings.SESSION_IDLE_SECONDS})
+
+
+def home_view(request):
+    """Each role's start page: the work list for a section, the dashboard for the audit office and
+    admins, the report list for anyone else."""
+    if access.is_section_user(request.user):
+        return redirect("findings:worklist")
+    if access.is_office(request.user):
+        return redirect("findings:dashboard")
+    return redirect("findings:report_list")
+
+
+@login_not_required
+def favicon_view(request):
+    """/favicon.ico, which browsers ask for whatever the page says (the login page included)."""
+    response = FileResponse((settings.BASE_DIR / "static" / "favicon.ico").open("rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    """A user changes their own password (the project's validators apply); a change an admin required
+    at next login is then done, and the change is recorded (never the password)."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        required = user.must_change_password
+        if required:
+            User.objects.filter(pk=user.pk).update(must_change_password=False)
+        record(actor=user, action="user.password_changed", obj=user, changes={})
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, "パスワードを変更しました。")
+        return response
+
+
+def deputies_view(request):
+    """A 課長 names the section's deputy approvers (課長補佐・代理) among its 担当."""
+    from django.core.exceptions import ValidationError
+
+    from .choices import DeputyTitle
+
+    user = request.user
+    if not (user.role == Role.SECTION_HEAD and user.section_id):
+        raise PermissionDenied
+    staff = list(
+        User.objects.filter(section_id=user.section_id, role=Role.SECTION_STAFF, is_active=True).order_by("pk")
+    )
+    if request.method == "POST":
+        try:
+            for person in staff:
+                title = request.POST.get(f"title_{person.pk}", person.deputy_title)
+                accounts.deputy_set(user=person, title=title, by=user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "承認の代理を保存しました。")
+            return redirect("deputies")
+    return render(
+        request,
+        "auditreg/deputies.html",
+        {
+            "staff": staff,
+            "titles": DeputyTitle.choices,
+            "heads": User.objects.filter(section_id=user.section_id, role=Role.SECTION_HEAD, is_active=True).order_by(
+                "pk"
+            ),
+        },
+    )

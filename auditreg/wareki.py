@@ -1,6 +1,8 @@
 """Japanese era (和暦) formatting for dates and fiscal years (年度, April–March)."""
 
 import datetime
+import re
+import unicodedata
 
 # (first day, era name); newest first. Only the eras a municipal register needs.
 ERAS = [
@@ -32,6 +34,17 @@ def format_date(day: datetime.date | None) -> str:
     except ValueError:  # before 昭和: shown in 西暦 rather than failing the page
         return f"{day.year}年{day.month}月{day.day}日"
     return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
+
+
+def format_datetime(moment: datetime.datetime | None) -> str:
+    """An instant in the city's time zone: 令和7年4月11日 14:05."""
+    if moment is None:
+        return ""
+    from django.utils import timezone
+
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{format_date(moment.date())} {moment:%H:%M}"
 
 
 def format_fiscal_year(fiscal_year: int | None, *, fy2019: str | None = None) -> str:
@@ -70,3 +83,51 @@ def format_variance(budget: int | None, actual: int | None) -> str:
     if diff == 0:
         return "－"
     return f"{diff:+,}"
+
+
+# -- reading dates typed by people (forms) or found in Excel cells ---------------------------------
+
+_ERA_NAMES = {"令和": "令和", "平成": "平成", "昭和": "昭和", "R": "令和", "H": "平成", "S": "昭和"}
+_ERA_START = {name: start for start, name in ERAS}
+_ERA_END = {"昭和": datetime.date(1989, 1, 7), "平成": datetime.date(2019, 4, 30), "令和": None}
+_WAREKI_TEXT = re.compile(
+    r"(令和|平成|昭和|R|H|S)\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?", re.IGNORECASE
+)
+_SEIREKI_TEXT = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
+
+
+class DateParseError(ValueError):
+    """A date that cannot be read, with the reason in Japanese (shown to the user as is)."""
+
+
+def parse_date(text: str) -> datetime.date:
+    """The one reader of typed dates: 2025-04-01, 2025/4/1, 2025年4月1日, 令和7年4月1日, 令和元年5月1日,
+    R7.4.1, H31.4.30 (full-width digits too). The era is checked: 平成35年 and 令和1年4月1日 (still 平成)
+    are refused, as is a day that does not exist."""
+    value = unicodedata.normalize("NFKC", str(text)).strip()
+    if m := _SEIREKI_TEXT.fullmatch(value):
+        try:
+            return datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise DateParseError(f"存在しない日付です（{text}）。") from None
+    m = _WAREKI_TEXT.fullmatch(value)
+    if m is None:
+        raise DateParseError(
+            f"日付として読めません（{text}）。令和7年4月1日、R7.4.1、2025-04-01 の形で入力してください。"
+        )
+    era = _ERA_NAMES[m[1].upper() if len(m[1]) == 1 else m[1]]
+    year = 1 if m[2] == "元" else int(m[2])
+    if year < 1:
+        raise DateParseError(f"{era}0年はありません（{text}）。")
+    start = _ERA_START[era]
+    try:
+        day = datetime.date(start.year + year - 1, int(m[3]), int(m[4]))
+    except ValueError:
+        raise DateParseError(f"存在しない日付です（{text}）。") from None
+    end = _ERA_END[era]
+    if day < start or (end is not None and day > end):
+        last = f"{format_date(end)}まで" if end else ""
+        raise DateParseError(
+            f"{era}{_year_label(year)}年{day.month}月{day.day}日はありません（{era}は{format_date(start)}から{last}）。"
+        )
+    return day

@@ -30,10 +30,18 @@ class ReportState(models.TextChoices):
     DRAFT = "draft", "作成中"
     SUBMITTED = "submitted", "課長承認済・審査待ち"
     RETURNED = "returned", "差戻し"
+    # 課内差戻し: an approver handed the draft back to the 担当 with a comment instead of editing it
+    REVISING = "revising", "課内差戻し・修正中"
     ACCEPTED = "accepted", "受理"
 
 
-OPEN_REPORT_STATES = (ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED)
+OPEN_REPORT_STATES = (ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED, ReportState.REVISING)
+# The states a section may still write in (draft, evidence)
+EDITABLE_REPORT_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING)
+
+# The section's approvers: every 課長 and the deputies a section names (課長補佐, 代理). Not a role
+# of its own: a deputy keeps the 担当 role and gains this one (auditreg.access.roles_of).
+SECTION_APPROVER = "section_approver"
 
 
 class Action(models.TextChoices):
@@ -41,17 +49,21 @@ class Action(models.TextChoices):
     SUBMIT = "submit", "承認して提出"
     ACCEPT = "accept", "受理"
     RETURN = "return", "差戻し"
+    SECTION_RETURN = "section_return", "課内差戻し"
 
 
 # The one table of allowed transitions: action -> (states it may start from, state it leads to,
-# roles that may take it). `None` as a start means "no open report yet". Services enforce it.
+# roles that may take it; SECTION_APPROVER = a 課長 or a named deputy). `None` as a start means
+# "no open report yet". Services enforce it.
 TRANSITIONS = {
     Action.SAVE_DRAFT: (
-        {None, ReportState.DRAFT, ReportState.RETURNED},
+        {None, *EDITABLE_REPORT_STATES},
         ReportState.DRAFT,
         {"section_staff", "section_head"},
     ),
-    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {"section_head"}),
+    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {"section_head", SECTION_APPROVER}),
+    # an approver hands a draft back to the 担当 with a comment, instead of editing it himself
+    Action.SECTION_RETURN: ({ReportState.DRAFT}, ReportState.REVISING, {"section_head", SECTION_APPROVER}),
     Action.ACCEPT: ({ReportState.SUBMITTED}, ReportState.ACCEPTED, {"auditor"}),
     Action.RETURN: ({ReportState.SUBMITTED}, ReportState.RETURNED, {"auditor"}),
 }

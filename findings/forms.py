@@ -2,14 +2,23 @@ import datetime
 
 from django import forms
 
+from auditreg import wareki
 from auditreg.models import Section
 
 from .choices import StatusCode
 from .models import MeasureStatus
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class DateInput(forms.TextInput):
+    """A date typed as people write it (令和7年4月1日, R7.4.1 or 2025-04-01) and shown back in 和暦."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "placeholder": "例: 令和7年4月1日", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, datetime.date):
+            return wareki.format_date(value)
+        return super().format_value(value)
 
 
 EARLIEST = datetime.date(1926, 12, 25)  # 昭和 onwards (dates are shown in 和暦)
@@ -17,16 +26,53 @@ LATEST = datetime.date(2200, 12, 31)
 
 
 class BoundedDateField(forms.DateField):
-    """A date within the range the register can store and show."""
+    """A date within the range the register can store and show, read by the one era-checked parser
+    (auditreg.wareki.parse_date): 令和7年4月1日, R7.4.1, ISO; 平成35年 or 令和1年4月1日 are refused."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", DateInput)
+        kwargs.setdefault("help_text", "令和7年4月1日・R7.4.1・2025-04-01 のどの形でも入力できます。")
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return wareki.parse_date(value)
+        except wareki.DateParseError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def prepare_value(self, value):
+        """Echo what was typed in 和暦 once it reads as a date (R7.4.1 comes back as 令和7年4月1日);
+        text that does not read stays as typed, beside its error."""
+        if isinstance(value, str) and value.strip():
+            try:
+                return wareki.parse_date(value)
+            except wareki.DateParseError:
+                return value
+        return value
 
     def validate(self, value):
         super().validate(value)
         if value and not EARLIEST <= value <= LATEST:
             raise forms.ValidationError(f"{EARLIEST.year}年〜{LATEST.year}年の日付を入力してください。")
+
+
+class LimitedText(forms.CharField):
+    """A text with a length limit the page shows with a counter (static/js/app.js). No `maxlength`
+    attribute: a browser cuts pasted text at it without a word; here an over-long text is refused
+    with a message and stays in the form, so the writer decides what to shorten."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        if self.max_length is not None:
+            attrs["data-maxlength"] = str(self.max_length)
+        return attrs
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -44,13 +90,50 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class AssignForm(forms.Form):
+    """所管課 as checkboxes grouped by 局 (templates/findings/includes/section_picker.html), a common
+    回答期限 and, per section, an optional date of its own (reply_by_<section id>)."""
+
     sections = IdMultipleChoiceField(
         label="所管課",
         queryset=Section.objects.select_related("bureau").order_by("bureau__order", "order"),
-        widget=forms.SelectMultiple(attrs={"size": 12}),
-        help_text="複数選べます（Ctrl / ⌘ を押しながらクリック）。課ごとに措置を一つずつ管理します。",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="課ごとに措置を一つずつ管理します。局の見出しのチェックで、その局の課をまとめて選べます。",
     )
-    reply_by = BoundedDateField(label="回答期限", required=False)
+    reply_by = BoundedDateField(label="回答期限（共通）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        per_section = {}
+        for section in data.get("sections") or []:
+            raw = self.data.get(f"reply_by_{section.pk}", "")
+            if not str(raw).strip():
+                continue
+            try:
+                per_section[section.pk] = BoundedDateField(required=False).clean(raw)
+            except forms.ValidationError as exc:
+                self.add_error(None, f"{section.bureau.name} {section.name} の回答期限: {' '.join(exc.messages)}")
+        data["reply_by_per_section"] = per_section
+        return data
+
+    def picker_groups(self, *, current_reply_by: dict[int, datetime.date] | None = None):
+        """[(bureau, [(section, checked, its own reply-by text)])] in the organisation's order."""
+        if self.is_bound:
+            chosen = {str(v) for v in self.data.getlist("sections")} if hasattr(self.data, "getlist") else set()
+        else:
+            chosen = {str(getattr(s, "pk", s)) for s in self.initial.get("sections") or []}
+        common = self.initial.get("reply_by")
+        groups, index = [], {}
+        for section in self.fields["sections"].queryset:
+            if section.bureau_id not in index:
+                index[section.bureau_id] = len(groups)
+                groups.append((section.bureau, []))
+            if self.is_bound:
+                own = self.data.get(f"reply_by_{section.pk}", "")
+            else:
+                day = (current_reply_by or {}).get(section.pk)
+                own = wareki.format_date(day) if day and day != common else ""
+            groups[index[section.bureau_id]][1].append((section, str(section.pk) in chosen, own))
+        return groups
 
 
 class ReportForm(forms.Form):
@@ -58,22 +141,37 @@ class ReportForm(forms.Form):
         label="措置状況", queryset=MeasureStatus.objects.exclude(code=StatusCode.NOT_STARTED), empty_label=None
     )
     reported_on = BoundedDateField(label="報告日（この内容の時点）")
-    text = forms.CharField(
+    text = LimitedText(
         label="措置（対応）の内容", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 8})
     )
     planned_completion_on = BoundedDateField(label="完了予定日", required=False)
     completed_on = BoundedDateField(label="措置年月日（措置済の場合）", required=False)
-    reason = forms.CharField(
+    reason = LimitedText(
         label="措置しない理由（措置しない場合）",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # evidence in the same save as the text: one form, one button, nothing typed is lost to a second form
+    evidence = forms.FileField(
+        label="根拠資料（任意・PDF・Excel・Word・画像など、10MB まで）",
+        required=False,
+        help_text="選んだファイルは、この下書きの保存と同時に登録します。",
+    )
+
+
+class SectionReturnForm(forms.Form):
+    comment = LimitedText(
+        label="担当への修正依頼（課内差戻し・必須）",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="自分で編集すると、その報告を承認できなくなります。直してほしい点を書いて担当に戻してください。",
+    )
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(
+    comment = LimitedText(
         label="コメント（差戻しの場合は必須。所管課に表示されます）",
         required=False,
         max_length=5000,

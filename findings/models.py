@@ -469,7 +469,7 @@ class MeasureReport(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["measure"],
-                condition=Q(state__in=["draft", "submitted", "returned"]),
+                condition=Q(state__in=["draft", "submitted", "returned", "revising"]),
                 name="report_one_open_per_measure",
             ),
             # 指摘01 of the very report: creator and approver must be different people.
@@ -479,7 +479,8 @@ class MeasureReport(models.Model):
                 name="report_approver_is_not_drafter",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "submitted", "returned", "accepted"]), name="report_state_valid"
+                condition=Q(state__in=["draft", "submitted", "returned", "revising", "accepted"]),
+                name="report_state_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=["submitted", "accepted"]) | Q(approved_by__isnull=False),
@@ -494,7 +495,9 @@ class MeasureReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.measure} {self.reported_on} {self.get_state_display()}"
+        from auditreg.wareki import format_date
+
+        return f"{self.measure} {format_date(self.reported_on)} {self.get_state_display()}"
 
 
 def evidence_storage():

@@ -4,9 +4,10 @@ from django.db.models import OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from auditreg import access
 from auditreg.access import visible_findings
 
-from .models import Finding, FindingSection, FindingSubject, MeasureStatus, TextRepair
+from .models import Finding, FindingSection, FindingSubject, Measure, MeasureStatus, TextRepair
 from .status import UNASSIGNED
 
 # The verbatim texts (kilobytes per finding) and the report's JSON columns: no list or table shows
@@ -75,8 +76,15 @@ def finding_detail(*, user, pk) -> Finding:
         ),
         pk=pk,
     )
-    finding.repairs = list(
-        TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by("order")
+    # how the text was extracted and repaired: for the audit office and admins only (出典と修復)
+    finding.repairs = (
+        list(
+            TextRepair.objects.filter(report=finding.report, file="findings.yaml", record=finding.code).order_by(
+                "order"
+            )
+        )
+        if access.is_office(user)
+        else []
     )
     return finding
 
@@ -119,3 +127,63 @@ def core_city_tables(report):
         (name, t["cities"], [(item, [values.get(c, "") for c in t["cities"]]) for item, values in t["rows"].items()])
         for name, t in tables.items()
     ]
+
+
+def published_status_labels(report_ids) -> dict[tuple[int, str], tuple[str, int]]:
+    """(report id, finding code) -> (status label, publication number) as last published (公表). A
+    publication by section gives one row per section: the finding's status is then its least advanced.
+    Snapshots hold status codes (a label renamed since still shows the status published); older
+    snapshots that hold only the label are read through the current labels."""
+    from .models import Publication
+
+    statuses = list(MeasureStatus.objects.all())
+    order = {s.code: s.order for s in statuses}
+    label_of = {s.code: s.label for s in statuses}
+    code_of = {s.label: s.code for s in statuses}
+    found: dict[tuple[int, str], tuple[str, int]] = {}
+    publications = (
+        Publication.objects.filter(reports__in=list(report_ids))
+        .distinct()
+        .order_by("-published_on", "-number")
+        .prefetch_related("reports")
+    )
+    for publication in publications:
+        codes = {r.code: r.pk for r in publication.reports.all()}
+        this: dict[tuple[int, str], str] = {}
+        for row in publication.snapshot.get("rows", []):
+            report_id = codes.get(row.get("report_code"))
+            if report_id is None:
+                continue
+            key = (report_id, row.get("code"))
+            code = row["status_code"] if "status_code" in row else code_of.get(row.get("status") or "", "")
+            if key not in this or order.get(code, 0) < order.get(this[key], 0):
+                this[key] = code
+        for key, code in this.items():
+            found.setdefault(key, (label_of.get(code, UNASSIGNED) if code else UNASSIGNED, publication.number))
+    return found
+
+
+def scope_statuses(*, user, findings) -> None:
+    """What a section user may know of each finding's status: the current one for findings assigned to
+    their section, for the others the last published one (never progress not yet published). Sets
+    f.status_label and f.status_published_in (the publication number, or None for the current status)
+    on the rows given; the audit office sees every current status."""
+    findings = list(findings)
+    for f in findings:
+        f.status_published_in = None
+    if not findings or access.is_office(user):
+        return
+    own = set()
+    if access.is_section_user(user):
+        own = set(
+            Measure.objects.filter(section_id=user.section_id, finding_id__in=[f.pk for f in findings]).values_list(
+                "finding_id", flat=True
+            )
+        )
+    others = [f for f in findings if f.pk not in own]
+    if not others:
+        return
+    published = published_status_labels({f.report_id for f in others})
+    for f in others:
+        label, number = published.get((f.report_id, f.code), ("未公表", None))
+        f.status_label, f.status_published_in = label, number

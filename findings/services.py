@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from auditreg import access
-from auditreg.changelog import diff, record
+from auditreg.changelog import diff, filesize, record
 from auditreg.choices import Role
 from auditreg.models import ChangeLog
 
@@ -54,7 +55,7 @@ class StaleEdit(Exception):
 
 def _check_transition(action: Action, *, user, state):
     starts, target, roles = TRANSITIONS[action]
-    if user.role not in roles:
+    if not access.roles_of(user) & roles:
         raise PermissionDenied(f"「{action.label}」はこの役割では行えません。")
     if state not in starts:
         raise WorkflowError(
@@ -71,9 +72,17 @@ def _status(code) -> MeasureStatus:
 
 
 @transaction.atomic
-def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None, by) -> list[Measure]:
+def finding_assign(
+    *,
+    finding: Finding,
+    sections,
+    reply_by: datetime.date | None,
+    by,
+    reply_by_per_section: dict[int, datetime.date] | None = None,
+) -> list[Measure]:
     """The audit office assigns a finding to sections: one measure per section. Sections no longer
-    listed lose their measure only if it has no report yet (history is never deleted)."""
+    listed lose their measure only if it has no report yet (history is never deleted). Each section's
+    reply-by date is `reply_by_per_section[section id]` when given, else the common `reply_by`."""
     if not access.is_auditor(by):
         raise PermissionDenied("割当は監査事務局が行います。")
     if not sections:
@@ -99,7 +108,9 @@ def finding_assign(*, finding: Finding, sections, reply_by: datetime.date | None
             removed.append(section_id)
     not_started = _status(StatusCode.NOT_STARTED)
     result = []
+    common_reply_by = reply_by
     for section_id, section in wanted.items():
+        reply_by = (reply_by_per_section or {}).get(section_id) or common_reply_by
         measure = existing.get(section_id)
         if measure is None:
             measure = Measure.objects.create(
@@ -186,6 +197,10 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
         )
         return report
     before = {k: getattr(report, k) for k in REPORT_FIELDS} | {"state": report.state}
+    if not diff(before, values | {"state": ReportState.DRAFT}):
+        # nothing changed (e.g. only a file was added in the same save): not an edit, so a 課長 who
+        # only attaches evidence stays free to approve
+        return report
     for key, value in values.items():
         setattr(report, key, value)
     report.state = ReportState.DRAFT
@@ -199,25 +214,52 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
 
 
 def _has_edited(report: MeasureReport, user) -> bool:
-    """Anyone who ever wrote this report (not only its creator and last editor), from the change log."""
-    return ChangeLog.objects.filter(
-        object_type=MeasureReport._meta.label_lower,
-        object_id=report.pk,
-        actor=user,
-        action__in=["report.created", "report.edited"],
-    ).exists()
+    """Whether `user` wrote this report (not only as its creator or last editor: anyone who saved it,
+    from the change log) since it was last handed back within the section (課内差戻し). After a hand-back
+    the 担当's own save makes the text theirs: what the approver wrote before is, from then on, a
+    suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment.
+    One query: the user's writes and every hand-back of the report, newest first."""
+    entries = (
+        ChangeLog.objects.filter(object_type=MeasureReport._meta.label_lower, object_id=report.pk)
+        .filter(Q(actor=user, action__in=["report.created", "report.edited"]) | Q(action="report.section_returned"))
+        .order_by("-pk")
+        .values_list("action", flat=True)
+    )
+    for action in entries:
+        if action == "report.section_returned":
+            return False  # only hand-backs after the user's last write: those writes no longer count
+        return True
+    return False
+
+
+def approval_bar(report: MeasureReport, user, *, in_section: bool | None = None) -> str:
+    """Why `user` may not approve this report ("" when they may). The drafter never approves
+    (指摘01; a database constraint also refuses it), nor the last editor, nor anyone who edited it
+    since the last 課内差戻し. `in_section`: whether the measure is the user's section's, if known."""
+    if report.state != ReportState.DRAFT:
+        return f"この報告は「{report.get_state_display()}」のため承認できません。"
+    if in_section is None:
+        in_section = access.editable_measures(user).filter(pk=report.measure_id).exists()
+    if not access.is_section_approver(user) or not in_section:
+        return "この課の承認者（課長・課長補佐・代理）のみ承認できます。"
+    if user.pk == report.drafted_by_id:
+        return (
+            "作成・編集した人は、同じ報告を承認できません（指摘01）。この報告はあなたが作成しました。"
+            "別の課長または課長補佐・代理が承認します。"
+        )
+    if user.pk == report.last_edited_by_id or _has_edited(report, user):
+        return (
+            "作成・編集した人は、同じ報告を承認できません（指摘01）。あなたはこの報告を編集しています。"
+            "担当に「課内差戻し」で修正を依頼し、"
+            "担当が保存し直せば承認できます。別の課長または課長補佐・代理が承認することもできます。"
+        )
+    return ""
 
 
 def may_approve(report: MeasureReport, user) -> bool:
-    """Whether `user` may approve this draft: a head of its section who never wrote it (the page
+    """Whether `user` may approve this draft: an approver of its section who did not write it (the page
     uses this to offer the button; report_submit enforces the same rule)."""
-    return (
-        report.state == ReportState.DRAFT
-        and is_section_head(user)
-        and access.editable_measures(user).filter(pk=report.measure_id).exists()
-        and user.pk not in (report.drafted_by_id, report.last_edited_by_id)
-        and not _has_edited(report, user)
-    )
+    return report.state == ReportState.DRAFT and access.is_section_approver(user) and not approval_bar(report, user)
 
 
 def _open_report_for_update(report: MeasureReport) -> MeasureReport:
@@ -232,8 +274,9 @@ def report_submit(*, report: MeasureReport, by) -> MeasureReport:
     if not access.editable_measures(by).filter(pk=report.measure_id).exists():
         raise PermissionDenied("自課の措置のみ承認できます。")
     target = _check_transition(Action.SUBMIT, user=by, state=report.state)
-    if by.pk in (report.drafted_by_id, report.last_edited_by_id) or _has_edited(report, by):
-        raise WorkflowError("作成・編集した人は、同じ報告を承認できません。別の課長が承認してください。")
+    bar = approval_bar(report, by)
+    if bar:
+        raise WorkflowError(bar)
     report.state, report.approved_by, report.approved_at = target, by, timezone.now()
     report.save(update_fields=["state", "approved_by", "approved_at"])
     record(
@@ -241,6 +284,30 @@ def report_submit(*, report: MeasureReport, by) -> MeasureReport:
         action="report.submitted",
         obj=report,
         finding_id=report.measure.finding_id,
+        changes={"state": [ReportState.DRAFT, target]},
+    )
+    return report
+
+
+@transaction.atomic
+def report_section_return(*, report: MeasureReport, by, comment: str) -> MeasureReport:
+    """課内差戻し: an approver hands the draft back to the 担当 with a comment instead of editing it. The
+    担当 revises and saves (back to 作成中); the approver can then approve what the 担当 saved."""
+    report = _open_report_for_update(report)
+    if not access.editable_measures(by).filter(pk=report.measure_id).exists():
+        raise PermissionDenied("自課の措置のみ差し戻せます。")
+    target = _check_transition(Action.SECTION_RETURN, user=by, state=report.state)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": "担当に依頼する修正の内容をコメントに記入してください。"})
+    report.state = target
+    report.version += 1  # a form opened before the hand-back is stale
+    report.save(update_fields=["state", "version"])
+    record(
+        actor=by,
+        action="report.section_returned",
+        obj=report,
+        finding_id=report.measure.finding_id,
+        comment=comment,
         changes={"state": [ReportState.DRAFT, target]},
     )
     return report
@@ -348,7 +415,7 @@ def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
         action="evidence.added",
         obj=measure,
         finding_id=measure.finding_id,
-        changes={"evidence": [None, f"{name} ({evidence.size} bytes, sha256 {evidence.sha256[:12]}…)"]},
+        changes={"evidence": [None, f"{name}（{filesize(evidence.size)}・SHA-256 {evidence.sha256[:12]}…）"]},
     )
     return evidence
 

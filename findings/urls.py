@@ -12,6 +12,11 @@ urlpatterns = [
     path("measures/<int:pk>/", workflow_views.measure_detail_view, name="measure_detail"),
     path("measures/<int:pk>/save/", workflow_views.measure_save_view, name="measure_save"),
     path("measures/<int:pk>/reports/<int:report_pk>/submit/", workflow_views.report_submit_view, name="report_submit"),
+    path(
+        "measures/<int:pk>/reports/<int:report_pk>/section-return/",
+        workflow_views.report_section_return_view,
+        name="report_section_return",
+    ),
     path("measures/<int:pk>/reports/<int:report_pk>/review/", workflow_views.report_review_view, name="report_review"),
     path("measures/<int:pk>/evidence/", workflow_views.evidence_upload_view, name="evidence_upload"),
     path("evidence/<int:pk>/", workflow_views.evidence_download_view, name="evidence_download"),

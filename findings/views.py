@@ -13,7 +13,7 @@ from auditreg.wareki import format_date, format_fiscal_year
 from .choices import SubjectKind
 from .filtersets import FindingFilterSet
 from .models import FindingSection, FindingSubject
-from .selectors import finding_detail, finding_list, report_detail, report_list
+from .selectors import finding_detail, finding_list, report_detail, report_list, scope_statuses
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
@@ -23,7 +23,9 @@ def finding_list_view(request):
     filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
     # the page's subjects and sections come from _list_rows' two light queries, not the prefetches
     page = Paginator(filterset.qs.prefetch_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _list_rows(page.object_list)
+    rows = list(page.object_list)
+    scope_statuses(user=request.user, findings=rows)
+    page.object_list = _list_rows(rows)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -59,12 +61,14 @@ def _list_rows(findings) -> list:
         url = f"{head}{f.pk}{tail}"
         group = f'<div class="muted">{escape(f.group.title)}</div>' if f.group_id else ""
         named = "<br>".join(sections[f.pk]) or '<span class="muted">記載なし</span>'
+        number = getattr(f, "status_published_in", None)  # selectors.scope_statuses: a status as last published
+        published = f'<div class="muted">第{int(number)}号公表時</div>' if number else ""
         f.row_html = mark_safe(  # noqa: S308 - every value escaped
             f'<tr><td class="nowrap"><a href="{url}">{escape(f.code)}</a></td>'
             f'<td><span class="kind kind-{escape(f.kind)}">{escape(f.kind)}</span></td><td>{escape(f.area)}</td>'
             f'<td><a href="{url}">{escape(f.title)}</a>{group}</td><td>{escape("、".join(subjects[f.pk]))}</td>'
             f'<td>{named}</td><td class="num">{"" if f.page is None else f.page}</td>'
-            f'<td class="nowrap">{escape(f.status_label)}</td>'
+            f'<td class="nowrap">{escape(f.status_label)}{published}</td>'
             f'<td class="nowrap">{escape(format_fiscal_year(f.report.fiscal_year))}</td></tr>'
         )
     return rows
@@ -87,7 +91,7 @@ def finding_export_csv(request):
     ]
 
     def rows():
-        for f in filterset.qs:
+        for f in _scoped_chunks(request.user, filterset.qs):
             yield [
                 f.report.theme,
                 format_date(f.report.published_on),
@@ -103,6 +107,19 @@ def finding_export_csv(request):
             ]
 
     return csv_response("指摘意見一覧.csv", header, rows())
+
+
+def _scoped_chunks(user, queryset, size=2000):
+    """The rows in chunks, each with the statuses the user may know (selectors.scope_statuses)."""
+    chunk = []
+    for f in queryset:
+        chunk.append(f)
+        if len(chunk) == size:
+            scope_statuses(user=user, findings=chunk)
+            yield from chunk
+            chunk = []
+    scope_statuses(user=user, findings=chunk)
+    yield from chunk
 
 
 def finding_detail_view(request, pk):

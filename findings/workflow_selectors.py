@@ -52,6 +52,18 @@ def measure_detail(*, user, pk) -> Measure:
     return measure
 
 
+def section_return_note(report: MeasureReport):
+    """The latest 課内差戻し of a report (who, when, the comment), or None."""
+    return (
+        ChangeLog.objects.filter(
+            object_type=MeasureReport._meta.label_lower, object_id=report.pk, action="report.section_returned"
+        )
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+
+
 def finding_measures(*, user, finding: Finding):
     return list(
         access.visible_measures(user)
@@ -134,7 +146,8 @@ def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
     # of seven subplans per row crossed PostgreSQL's JIT threshold (180 ms compiling for 400 rows)
     state = Coalesce(F("open_report__state"), Value(""))
     by_state = Case(
-        When(open_state=ReportState.RETURNED, then=Value("returned")),
+        # returned by the audit office or handed back within the section (課内差戻し)
+        When(open_state__in=[ReportState.RETURNED, ReportState.REVISING], then=Value("returned")),
         When(open_state=ReportState.DRAFT, then=Value("awaiting_approval")),
         When(open_state=ReportState.SUBMITTED, then=Value("submitted")),
         default=Value(""),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,11 +12,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from auditreg import access
-from auditreg.wareki import format_date, format_fiscal_year
+from auditreg.middleware import pop_restored_post
+from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
 from . import services
-from .choices import ReportState
-from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm
+from .choices import EDITABLE_REPORT_STATES, ReportState
+from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
 from .models import AuditReport, MeasureReport
 from .workflow_selectors import (
     GROUP_LIMIT,
@@ -24,6 +26,7 @@ from .workflow_selectors import (
     dashboard,
     evidence_for_download,
     measure_detail,
+    section_return_note,
     worklist,
 )
 
@@ -51,6 +54,7 @@ def finding_assign_view(request, pk):
                 finding=finding,
                 sections=list(form.cleaned_data["sections"]),
                 reply_by=form.cleaned_data["reply_by"],
+                reply_by_per_section=form.cleaned_data["reply_by_per_section"],
                 by=request.user,
             )
         except services.WorkflowError as exc:
@@ -58,7 +62,12 @@ def finding_assign_view(request, pk):
         else:
             messages.success(request, f"{finding.code} の所管課を割り当てました。")
             return redirect("findings:finding_detail", pk=finding.pk)
-    return render(request, "findings/finding_assign.html", {"finding": finding, "form": form})
+    groups = form.picker_groups(current_reply_by={m.section_id: m.reply_by for m in current})
+    return render(
+        request,
+        "findings/finding_assign.html",
+        {"finding": finding, "form": form, "groups": groups, "n_sections": sum(len(g[1]) for g in groups)},
+    )
 
 
 def _report_initial(measure):
@@ -76,22 +85,53 @@ def _report_initial(measure):
     }
 
 
-def _measure_page(request, measure, *, report_form=None, review_form=None, evidence_form=None, stale=None, status=200):
-    can_edit = access.editable_measures(request.user).filter(pk=measure.pk).exists()
+def _measure_page(
+    request,
+    measure,
+    *,
+    report_form=None,
+    review_form=None,
+    evidence_form=None,
+    section_return_form=None,
+    stale=None,
+    status=200,
+):
+    user = request.user
+    can_edit = access.editable_measures(user).filter(pk=measure.pk).exists()
     open_report = measure.open_report
-    editable_state = open_report is None or open_report.state in (ReportState.DRAFT, ReportState.RETURNED)
+    editable_state = open_report is None or open_report.state in EDITABLE_REPORT_STATES
+    is_approver = can_edit and access.is_section_approver(user)
+    draft = open_report is not None and open_report.state == ReportState.DRAFT
+    bar = services.approval_bar(open_report, user, in_section=True) if is_approver and draft else ""
+    restored = False
+    if report_form is None and can_edit and editable_state and request.method == "GET":
+        data = pop_restored_post(request)
+        if data is not None:  # typed before the session expired: back in the form, not yet saved
+            report_form, restored = ReportForm(initial=data), True
     context = {
         "measure": measure,
         "open_report": open_report,
         "can_edit": can_edit and editable_state,
         # the head approved what was there: nothing is added while it awaits review
         "can_upload": can_edit and (open_report is None or open_report.state != ReportState.SUBMITTED),
-        "can_submit": open_report is not None and services.may_approve(open_report, request.user),
-        "can_review": access.is_auditor(request.user)
+        "can_submit": is_approver and draft and not bar,
+        # why this approver may not approve (shown beside the missing button)
+        "approval_bar": bar,
+        # a 課長 or deputy hands the draft back rather than editing it (課内差戻し)
+        "can_section_return": is_approver and draft,
+        # saving makes the approver an editor of the draft, who may no longer approve it: say so first
+        "save_bars_approval": is_approver and editable_state,
+        "approvers": list(access.section_approvers(measure.section_id)) if can_edit else [],
+        "section_return": section_return_note(open_report)
+        if open_report is not None and open_report.state == ReportState.REVISING
+        else None,
+        "can_review": access.is_auditor(user)
         and open_report is not None
         and open_report.state == ReportState.SUBMITTED,
         "report_form": report_form or (ReportForm(initial=_report_initial(measure)) if can_edit else None),
+        "restored": restored,
         "review_form": review_form or ReviewForm(),
+        "section_return_form": section_return_form or SectionReturnForm(),
         "evidence_form": evidence_form or EvidenceForm(),
         "stale": stale,
     }
@@ -102,16 +142,31 @@ def measure_detail_view(request, pk):
     return _measure_page(request, measure_detail(user=request.user, pk=pk))
 
 
+class _EvidenceRefused(Exception):
+    pass
+
+
 @require_POST
 def measure_save_view(request, pk):
+    """The draft and, when a file is chosen, its evidence in one save: both or neither."""
     measure = measure_detail(user=request.user, pk=pk)
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        values = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "evidence")}
+        upload = form.cleaned_data.get("evidence")
         try:
-            services.report_save_draft(
-                measure=measure, by=request.user, values=values, version=form.cleaned_data["version"]
-            )
+            with transaction.atomic():
+                services.report_save_draft(
+                    measure=measure, by=request.user, values=values, version=form.cleaned_data["version"]
+                )
+                if upload is not None:
+                    try:
+                        services.evidence_add(measure=measure, by=request.user, upload=upload)
+                    except ValidationError as exc:
+                        form.add_error("evidence", exc.message_dict.get("file", exc.messages))
+                        raise _EvidenceRefused from None
+        except _EvidenceRefused:
+            form.add_error(None, "根拠資料を登録できなかったため、下書きも保存していません（入力は残っています）。")
         except services.StaleEdit as exc:
             # nothing was written; keep what this user typed in the form and show the other change
             return _measure_page(
@@ -122,9 +177,32 @@ def measure_save_view(request, pk):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "下書きを保存しました。課長の承認を受けて提出してください。")
+            done = "下書きを保存しました。"
+            if upload is not None:
+                done += f"根拠資料を登録しました。（{upload.name}）"
+            messages.success(request, done + "課長の承認を受けて提出してください。")
             return redirect("findings:measure_detail", pk=pk)
+    if form.files.get("evidence") and "evidence" not in form.errors:
+        # a browser never keeps a chosen file across a page: ask for it again, plainly
+        form.add_error("evidence", "ファイルは保存されていません。もう一度選んでください。")
     return _measure_page(request, measure, report_form=form, status=400)
+
+
+@require_POST
+def report_section_return_view(request, pk, report_pk):
+    measure, report = _report_of(request, pk, report_pk)
+    form = SectionReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_section_return(report=report, by=request.user, comment=form.cleaned_data["comment"])
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "担当に差し戻しました（課内差戻し）。担当が修正して保存すると、承認できます。")
+            return redirect("findings:measure_detail", pk=pk)
+    return _measure_page(request, measure, section_return_form=form, status=400)
 
 
 def _report_of(request, measure_pk, report_pk) -> MeasureReport:
@@ -290,7 +368,7 @@ def _awaiting_rows(rows) -> str:
     head, _, tail = reverse("findings:measure_detail", args=[0]).rpartition("0")
     cells = []
     for r in rows:
-        at = timezone.localtime(r["approved_at"]).strftime("%Y-%m-%d %H:%M") if r["approved_at"] else ""
+        at = format_datetime(r["approved_at"])
         who = _name(r["approver_last"], r["approver_first"], r["approver_username"]) if r["approver_username"] else ""
         cells.append(
             f'<tr><td><a href="{head}{r["measure_id"]}{tail}">{escape(r["code"])}</a></td>'

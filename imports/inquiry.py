@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from auditreg import access
+from auditreg import access, wareki
 from auditreg.changelog import record
 from auditreg.models import ChangeLog, Section
 from auditreg.wareki import format_date
@@ -42,7 +41,7 @@ from .pipeline import Plan
 from .uploads import UploadRefused, WorkbookLimits, read_workbook_values
 
 APPROVED_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
-EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
+EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING)
 
 
 # -- rounds: the service ----------------------------------------------------------------------
@@ -609,11 +608,6 @@ def _as_int(value) -> int | None:
     return None
 
 
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
-_WAREKI = re.compile(r"^(令和|平成|昭和|R|H|S)\s*(元|\d{1,2})\s*[年.／/-]\s*(\d{1,2})\s*[月.／/-]\s*(\d{1,2})\s*日?$")
-_SEIREKI = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
 def parse_date(value) -> tuple[datetime.date | None, str | None]:
     """A date cell, or text such as 2025/6/30, 2025-06-30, 令和7年6月30日, R7.6.30; (date, error)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -623,17 +617,10 @@ def parse_date(value) -> tuple[datetime.date | None, str | None]:
     elif isinstance(value, datetime.date):
         day = value
     elif isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip()
-        try:
-            if m := _SEIREKI.match(text):
-                day = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-            elif m := _WAREKI.match(text):
-                year = 1 if m[2] == "元" else int(m[2])
-                day = datetime.date(_ERAS[m[1]] + year, int(m[3]), int(m[4]))
-            else:
-                return None, f"日付として読めません（「{value[:30]}」）。2025/6/30 の形で入力してください。"
-        except ValueError:
-            return None, f"存在しない日付です（「{value[:30]}」）。"
+        try:  # the one era-checked reader (平成35年, 令和1年4月1日 are refused)
+            day = wareki.parse_date(value[:60])
+        except wareki.DateParseError as exc:
+            return None, str(exc)
     else:
         return None, f"日付として読めません（{value!r:.30}）。2025/6/30 の形で入力してください。"
     if not EARLIEST <= day <= LATEST:

@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from auditreg import wareki
 from findings.bundle.reader import Bundle, Located, Problem, read_items, read_table
 from findings.bundle.schema import CSV_FILES, FILE_ORDER, REQUIRED_FILES, YAML_FILES, Col
 
@@ -781,6 +782,11 @@ def _from_excel(value, kind: str):
         value = int(value)
     if isinstance(value, datetime.datetime) and value.time() == datetime.time(0) and value.tzinfo is None:
         value = value.date()
+    if kind == "date" and isinstance(value, str) and value.strip():
+        try:  # a date typed as text (令和7年4月1日, R7.4.1): the one era-checked reader
+            return wareki.parse_date(value[:60])
+        except wareki.DateParseError:
+            return value  # the bundle reader reports it with the row and column
     if kind in ("str", "text") and not isinstance(value, (str, bool)) and value is not None:
         if isinstance(value, datetime.datetime):
             return value.isoformat(sep=" ")

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from auditreg import access
 from auditreg.exports import csv_response
 
 from .filtersets import InformationSystemFilterSet
@@ -49,4 +50,9 @@ def system_detail_view(request, pk):
         years.setdefault(b.fiscal_year, {})["budget"] = b
     for e in system.expenditures.all():
         years.setdefault(e.fiscal_year, {}).setdefault("expenditures", []).append(e)
-    return render(request, "systems/system_detail.html", {"system": system, "years": sorted(years.items())})
+    return render(
+        request,
+        "systems/system_detail.html",
+        # extraction notes (出典と修復) are for the audit office and admins, not for the city's sections
+        {"system": system, "years": sorted(years.items()), "show_provenance": access.is_office(request.user)},
+    )

@@ -52,9 +52,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "auditreg.middleware.FormKeepingLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "auditreg.middleware.IdleTimeoutMiddleware",
+    "auditreg.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -166,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "auditreg.views.city_settings",
+                "auditreg.context_processors.session",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },
@@ -185,7 +187,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "auditreg.User"
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/login/"
-LOGIN_REDIRECT_URL = "findings:report_list"
+LOGIN_REDIRECT_URL = "home"  # each role's start page (auditreg.views.home_view)
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,6 +1,7 @@
 from django import template
 
 from auditreg import wareki as w
+from auditreg.changelog import filesize
 
 register = template.Library()
 
@@ -9,6 +10,18 @@ register = template.Library()
 def wareki(day):
     """{{ report.published_on|wareki }} -> 令和7年4月11日"""
     return w.format_date(day)
+
+
+@register.filter
+def wareki_dt(moment):
+    """{{ report.updated_at|wareki_dt }} -> 令和7年4月11日 14:05 (in the city's time zone)"""
+    return w.format_datetime(moment)
+
+
+@register.filter
+def filesize_ja(n):
+    """{{ evidence.size|filesize_ja }} -> 12.1 KB"""
+    return filesize(n)
 
 
 @register.filter

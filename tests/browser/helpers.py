@@ -31,9 +31,14 @@ def assign(page, finding_pk: int, section_label: str = SECTION, reply_by: str = 
     """The audit office assigns a finding to one section through 所管課の割当・回答期限."""
     page.goto(f"/findings/{finding_pk}/")
     page.get_by_role("link", name="所管課の割当・回答期限").click()
-    page.get_by_label("所管課").select_option(label=section_label)
+    # only this section, as a fresh choice: the picker's checkboxes, grouped by 局
+    page.locator("input[data-section]:checked").evaluate_all("boxes => boxes.forEach(b => { b.checked = false; })")
+    bureau, section = section_label.split(" ", 1)
+    page.locator("fieldset[data-bureau]", has=page.get_by_text(f"{bureau}（すべて）", exact=True)).get_by_label(
+        section, exact=True
+    ).check()
     if reply_by:
-        page.get_by_label("回答期限").fill(reply_by)
+        page.get_by_label("回答期限（共通）").fill(reply_by)
     page.get_by_role("button", name="割り当てる").click()
     expect(messages(page)).to_contain_text("の所管課を割り当てました。")
 
@@ -60,7 +65,8 @@ def upload(page, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_label(re.compile("^根拠資料")).click()
     chooser.value.set_files(str(path))
-    page.get_by_role("button", name="登録する").click()
+    # the file goes with the draft in one save (issue 13: nothing typed is lost to a second form)
+    page.get_by_role("button", name="下書きを保存").click()
     expect(messages(page)).to_contain_text("根拠資料を登録しました。")
 
 

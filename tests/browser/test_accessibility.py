@@ -86,8 +86,15 @@ def test_tab_reaches_skip_link_first_then_main_menu(people, live_app, name, user
     skip = page.locator("a.skip")
     assert skip.bounding_box()["x"] < 0, "the skip link is off-screen until focused"
 
-    # the skip link is the first thing Tab reaches, and it shows when focused
-    page.keyboard.press("Tab")
+    if name == "login":
+        # the login page puts the caret in ユーザー名 (autofocus, issue 13): the skip link is then two
+        # Shift+Tabs back, before the site name, and the order from there on is the same
+        expect(page.locator("#id_username")).to_be_focused()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+    else:
+        # the skip link is the first thing Tab reaches, and it shows when focused
+        page.keyboard.press("Tab")
     first = active(page)
     assert (first["tag"], first["href"], first["text"]) == ("a", "#main", "本文へ移動")
     assert_on_screen(page, skip)

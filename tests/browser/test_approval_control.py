@@ -28,7 +28,9 @@ def test_head_who_edited_the_draft_cannot_approve_it(people, live_app):
     save_draft(head2, status="措置中", text="担当の下書き（課長二が加筆）")
     expect(head2.locator("main")).to_contain_text("最終編集 広報 課長二")
     expect(head2.get_by_role("button", name=APPROVE)).to_have_count(0)
-    expect(head2.get_by_text("この報告を作成・編集した人は承認できません。別の課長が承認します。")).to_be_visible()
+    # … and the way out (課内差戻し, or another approver)
+    reason = head2.get_by_role("note").filter(has_text="作成・編集した人は、同じ報告を承認できません")
+    expect(reason).to_contain_text("課内差戻し")
 
     # head1, who neither wrote nor edited it, gets the button
     head1 = people.as_user("b-head1")

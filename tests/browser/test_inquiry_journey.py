@@ -200,7 +200,8 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
         auditor.get_by_role("button", name="照会を作成する").click()
     assert refused.value.status == 400
     error = auditor.locator(".field.has-error").filter(has=auditor.get_by_label("回答期限"))
-    expect(error.get_by_role("alert")).to_have_text("1926年〜2200年の日付を入力してください。")
+    # the field's own message (the summary at the top of the form is the one alert)
+    expect(error.locator(".error")).to_have_text("1926年〜2200年の日付を入力してください。")
     expect(auditor.locator(".field.has-error")).to_have_count(1)
     assert auditor.get_by_label("回答期限").evaluate(DANGLING_DESCRIBEDBY) == []
     check_page(auditor, "round form with an error (auditor)", a11y)
@@ -278,7 +279,8 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     with staff.expect_response(lambda r: r.url.endswith(f"{round_url}upload/")) as refused:
         staff.get_by_role("button", name="アップロードして内容を確認する").click()
     assert refused.value.status == 400
-    expect(staff.locator(".field.has-error [role=alert]")).to_be_visible()
+    expect(staff.locator(".field.has-error .error")).to_be_visible()
+    expect(staff.locator(".error-summary[role=alert]")).to_be_visible()  # the form's one alert, on top
     assert staff.get_by_label(UPLOAD_LABEL).evaluate(DANGLING_DESCRIBEDBY) == []
     check_page(staff, "round detail with upload error (staff)", a11y)
     staff.goto(round_url)
@@ -341,9 +343,9 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
         expect(staff.locator("dl.meta dt").filter(has_text=re.compile(f"^{absent}$"))).to_have_count(0)
     expect(meta_value(staff, "作成・編集")).to_contain_text("広報 担当（最終編集 広報 担当")
     expect(staff.get_by_label("措置状況").locator("option:checked")).to_have_text(WANTED_STATUS)
-    expect(staff.get_by_label("報告日（この内容の時点）")).to_have_value(today_tokyo.isoformat())
+    expect(staff.get_by_label("報告日（この内容の時点）")).to_have_value(wareki(today_tokyo))
     expect(staff.get_by_label("措置（対応）の内容")).to_have_value(ANSWER_TEXT)
-    expect(staff.get_by_label("完了予定日")).to_have_value(planned.isoformat())
+    expect(staff.get_by_label("完了予定日")).to_have_value(wareki(planned))
     expect(staff.get_by_label("措置年月日（措置済の場合）")).to_have_value("")
     expect(staff.get_by_label("措置しない理由（措置しない場合）")).to_have_value("")
     history = staff.locator("table.list").last.locator("tbody tr")

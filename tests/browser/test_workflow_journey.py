@@ -68,9 +68,11 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     auditor.get_by_role("link", name="指摘01", exact=True).click()
     expect(auditor.get_by_role("heading", level=1)).to_contain_text("指摘01")
     auditor.get_by_role("link", name="所管課の割当・回答期限").click()
-    selected = auditor.locator("#id_sections").evaluate("s => [...s.selectedOptions].map(o => o.textContent)")
+    selected = auditor.locator("input[data-section]:checked").evaluate_all(
+        "boxes => boxes.map(b => b.closest('fieldset').dataset.bureau + ' ' + b.labels[0].textContent)"
+    )
     assert selected == [SECTION]
-    auditor.get_by_label("回答期限").fill(reply_by.isoformat())
+    auditor.get_by_label("回答期限（共通）").fill(reply_by.isoformat())
     auditor.get_by_role("button", name="割り当てる").click()
     expect(messages(auditor)).to_contain_text("指摘01 の所管課を割り当てました。")
     measures = auditor.locator("table.list").first
@@ -94,7 +96,7 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     with staff.expect_file_chooser() as chooser:
         staff.get_by_label(re.compile("^根拠資料")).click()
     chooser.value.set_files(str(small_pdf))
-    staff.get_by_role("button", name="登録する").click()
+    staff.get_by_role("button", name="下書きを保存").click()  # the file goes with the draft, in one save
     expect(messages(staff)).to_contain_text("根拠資料を登録しました。")
     expect(staff.get_by_role("link", name="確認表.pdf")).to_be_visible()
     # 担当 cannot approve their own draft: no button for a staff member
@@ -148,8 +150,9 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     # --- 措置状況・公表: the page, the Excel and PDF downloads
     nav(auditor, "措置状況・公表")
     expect(auditor.get_by_role("heading", level=1)).to_have_text("措置状況（公表資料）")
-    as_of = auditor.get_by_label("時点（この日までに受理した報告）").input_value()
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of)
+    # the date field shows 和暦 (issue 13); the downloads are named with the ISO date
+    assert auditor.get_by_label("時点（この日までに受理した報告）").input_value() == wareki(today_tokyo)
+    as_of = today_tokyo.isoformat()
     status_row = (
         auditor.locator("table.list")
         .first.locator("tbody tr")
@@ -181,7 +184,7 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     number = int(number_field.input_value() or "0")
     assert number >= 1  # the next free number is proposed
     published_on = auditor.get_by_label(re.compile("^公表日"))
-    expect(published_on).to_have_value(today_tokyo.isoformat())
+    expect(published_on).to_have_value(wareki(today_tokyo))  # date fields echo 和暦 (issue 13)
     number_field.fill(str(number))
     published_on.fill(today_tokyo.isoformat())
     auditor.get_by_role("button", name="この内容で公表する（取り消せません）").click()

@@ -28,6 +28,7 @@ from findings.services import (
     report_accept,
     report_return,
     report_save_draft,
+    report_section_return,
     report_submit,
 )
 
@@ -133,6 +134,8 @@ def report_in_state(state, measure, p: People) -> MeasureReport | None:
     report = draft(measure, p.staff1)
     if state == ReportState.DRAFT:
         return report
+    if state == ReportState.REVISING:
+        return report_section_return(report=report, by=p.head1, comment="語句を直してください。")
     report = report_submit(report=report, by=p.head1)
     if state == ReportState.SUBMITTED:
         return report
@@ -253,7 +256,14 @@ def test_empty_section_list_is_refused(people, finding, measure, sections):
 
 # -- 2. the transition table -------------------------------------------------------------------
 
-STATES = [None, ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED, ReportState.ACCEPTED]
+STATES = [
+    None,
+    ReportState.DRAFT,
+    ReportState.SUBMITTED,
+    ReportState.RETURNED,
+    ReportState.REVISING,
+    ReportState.ACCEPTED,
+]
 ROLE_USERS = {"section_staff": "staff1", "section_head": "head1", "auditor": "auditor", "admin": "admin"}
 CASES = [
     (action, state, role)
@@ -277,6 +287,8 @@ def run(action, *, measure, report, by):
         return report_submit(report=report, by=by)
     if action == Action.ACCEPT:
         return report_accept(report=report, by=by, comment="受理します。")
+    if action == Action.SECTION_RETURN:
+        return report_section_return(report=report, by=by, comment="表現を直してください。")
     return report_return(report=report, by=by, comment="措置の時期を記入してください。")
 
 

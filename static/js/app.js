@@ -1,0 +1,133 @@
+/* auditreg: the few behaviours the pages need, served by the app (strict CSP: no inline script).
+   Every page works without it; this only adds counters, the idle-timeout warning and the pickers. */
+(function () {
+  "use strict";
+
+  // 1. Length counters under limited texts: "123 / 10,000 文字"; over the limit it says so (the save
+  //    refuses with a message and keeps the text; nothing is ever cut).
+  function counters() {
+    document.querySelectorAll("[data-counter-for]").forEach(function (out) {
+      var field = document.getElementById(out.getAttribute("data-counter-for"));
+      var max = parseInt(out.getAttribute("data-max"), 10);
+      if (!field || !max) return;
+      var update = function () {
+        var n = Array.from(field.value).length;
+        var over = n - max;
+        out.textContent = n.toLocaleString("ja-JP") + " / " + max.toLocaleString("ja-JP") + " 文字" +
+          (over > 0 ? "（" + over.toLocaleString("ja-JP") + " 文字多すぎます。保存の前に短くしてください）" : "");
+        out.classList.toggle("over", over > 0);
+      };
+      field.addEventListener("input", update);
+      update();
+    });
+  }
+
+  // 2. Idle timeout: a dialog two minutes before the server ends the session; 延長する keeps it.
+  function idleWarning() {
+    var idle = parseInt(document.body.getAttribute("data-idle-seconds"), 10);
+    var dialog = document.getElementById("idle-warning");
+    if (!idle || !dialog || typeof dialog.showModal !== "function") return;
+    var lead = Math.min(120, Math.floor(idle / 2));
+    var left = dialog.querySelector("[data-idle-left]");
+    var text = document.getElementById("idle-warning-text");
+    var form = document.getElementById("idle-extend");
+    var deadline, warnTimer, tick;
+    function schedule() {
+      deadline = Date.now() + idle * 1000;
+      clearTimeout(warnTimer);
+      clearInterval(tick);
+      warnTimer = setTimeout(warn, (idle - lead) * 1000);
+    }
+    function show() {
+      var s = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      if (s === 0) {
+        clearInterval(tick);
+        text.textContent = "ログアウトしました。入力中の内容は、保存するとログインの後に元の画面のフォームへ戻ります。";
+        form.hidden = true;
+        return;
+      }
+      left.textContent = s >= 60 ? Math.floor(s / 60) + "分" + (s % 60) + "秒" : s + "秒";
+    }
+    function warn() {
+      form.hidden = false;
+      if (!dialog.open) dialog.showModal();
+      show();
+      tick = setInterval(show, 1000);
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.json();
+        })
+        .then(function (data) {
+          idle = data.idle_seconds || idle;
+          dialog.close();
+          schedule();
+        })
+        .catch(function () {
+          text.textContent = "延長できませんでした（ログアウト済みの可能性があります）。入力中の内容は保存すると、ログインの後に戻ります。";
+        });
+    });
+    schedule();
+  }
+
+  // 3. Section pickers: a search box filters the checkboxes; a checkbox per 局 selects all its sections.
+  function pickers() {
+    document.querySelectorAll("[data-picker]").forEach(function (picker) {
+      var search = picker.querySelector("[data-picker-search]");
+      var status = picker.querySelector("[data-picker-count]");
+      var boxes = Array.from(picker.querySelectorAll("input[type=checkbox][data-section]"));
+      function count() {
+        if (status) status.textContent = boxes.filter(function (b) { return b.checked; }).length + " 課を選択中";
+      }
+      picker.querySelectorAll("fieldset[data-bureau]").forEach(function (group) {
+        var all = group.querySelector("input[data-select-all]");
+        var mine = Array.from(group.querySelectorAll("input[data-section]"));
+        if (!all) return;
+        var sync = function () {
+          var n = mine.filter(function (b) { return b.checked; }).length;
+          all.checked = n === mine.length && n > 0;
+          all.indeterminate = n > 0 && n < mine.length;
+        };
+        all.addEventListener("change", function () {
+          mine.forEach(function (b) { if (!b.closest("[hidden]")) b.checked = all.checked; });
+          sync();
+          count();
+        });
+        mine.forEach(function (b) { b.addEventListener("change", function () { sync(); count(); }); });
+        sync();
+      });
+      if (search) {
+        search.addEventListener("input", function () {
+          var q = search.value.trim().normalize("NFKC").toLowerCase();
+          picker.querySelectorAll("fieldset[data-bureau]").forEach(function (group) {
+            var bureau = (group.getAttribute("data-bureau") || "").normalize("NFKC").toLowerCase();
+            var shown = 0;
+            group.querySelectorAll("[data-section-row]").forEach(function (row) {
+              var hit = !q || bureau.indexOf(q) >= 0 || row.textContent.normalize("NFKC").toLowerCase().indexOf(q) >= 0;
+              row.hidden = !hit;
+              if (hit) shown += 1;
+            });
+            group.hidden = shown === 0;
+          });
+        });
+      }
+      count();
+    });
+  }
+
+  // 4. A failed form: move to its error summary so the reader starts with what to fix.
+  function errorSummary() {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    counters();
+    idleWarning();
+    pickers();
+    errorSummary();
+  });
+})();
