@@ -43,6 +43,8 @@ def city_settings(request):
     from .models import CitySettings
 
     return {"city": SimpleLazyObject(CitySettings.current)}
+
+
 @require_POST
 def session_extend_view(request):
     """The idle-timeout warning's 延長する button: counts as activity and answers the new idle limit."""

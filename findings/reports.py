@@ -6,7 +6,6 @@ import datetime
 import io
 import logging
 import re
-from copy import copy
 from pathlib import Path
 
 from django.conf import settings

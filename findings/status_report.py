@@ -91,14 +91,13 @@ class StatusReport:
     n_stated: int = 0
     status_labels: dict = field(default_factory=dict)  # status code -> label, as published
     kind_labels: dict = field(default_factory=dict)  # finding kind code -> label, as published
+    order: str = "organisation"  # "organisation" (局・課の順) or "number" (報告書の番号順)
+    preamble: dict | None = None  # the publication's 前文, see findings.reports.preamble
 
     @property
     def n_basis(self) -> int:
         """The 措置済率's denominator: the stated number of findings where it exceeds those loaded."""
         return max(self.n_findings, self.n_stated)
-
-    order: str = "organisation"  # "organisation" (局・課の順) or "number" (報告書の番号順)
-    preamble: dict | None = None  # the publication's 前文, see findings.reports.preamble
 
     @property
     def done_rate(self) -> float | None:
@@ -121,6 +120,21 @@ def _derive(measure_statuses: list[MeasureStatus], statuses: list[MeasureStatus]
         min_open_order=min(open_orders) if open_orders else None,
         statuses=statuses,
     )
+
+
+def _filtered(rows: list[Row], *, bureau, section, kind, status, finding_status, statuses) -> list[Row]:
+    """The filters, applied to rows so that summary and table always agree: on unit ids and status codes."""
+    if bureau is not None:
+        rows = [r for r in rows if any(u["bureau_id"] == bureau.pk for u in r.units)]
+    if section is not None:
+        rows = [r for r in rows if any(u["section_id"] == section.pk for u in r.units)]
+    if kind:
+        rows = [r for r in rows if r.kind == kind]
+    if status:
+        wanted = _status_code(status, statuses)
+        # by the finding's overall status, the one the summary counts (also when rows are per section)
+        rows = [r for r in rows if finding_status[r.finding_id] == wanted]
+    return rows
 
 
 def _sort(rows: list[Row], reports: list[AuditReport], order: str) -> None:
@@ -213,6 +227,10 @@ def build(
             "section": m.section__name,
         }
 
+    def planned_of(m):  # the planned date matters only while the measure is open
+        r = latest.get(m.pk)
+        return r[3].isoformat() if r and r[3] and not by_pk[r[0]].is_closed else ""
+
     done_codes = {s.code for s in statuses if s.is_done}
     rows: list[Row] = []
     finding_status: dict[int, str] = {}
@@ -269,19 +287,9 @@ def build(
                     section_order=first.section__order,
                 )
             )
-    # filters (applied to rows so that summary and table always agree), on unit ids and status codes
-    if bureau is not None:
-        rows = [r for r in rows if any(u["bureau_id"] == bureau.pk for u in r.units)]
-    if section is not None:
-        rows = [r for r in rows if any(u["section_id"] == section.pk for u in r.units)]
-    if kind:
-        rows = [r for r in rows if r.kind == kind]
-    if status:
-        wanted = _status_code(status, statuses)
-        # by the finding's overall status, the one the summary counts (also when rows are per section)
-        rows = [r for r in rows if finding_status[r.finding_id] == wanted]
-    rows.sort(key=lambda r: (r.bureau_order, r.section_order, r.report_code != reports[0].code, r.finding_order))
-        rows = [r for r in rows if finding_status[r.finding_id] == status]
+    rows = _filtered(
+        rows, bureau=bureau, section=section, kind=kind, status=status, finding_status=finding_status, statuses=statuses
+    )
     _sort(rows, reports, order)
 
     codes = [""] + [s.code for s in statuses]
@@ -334,6 +342,10 @@ def build(
         n_findings=sum(s["total"] for s in summary),
         n_done=sum(counted[(k, x)] for k in kinds for x in done_codes),
         done_label=done_label,
+        n_stated=sum(_stated_findings(r) for r in reports),
+        status_labels=labels_by_code,
+        kind_labels=kind_label,
+        order=order,
     )
 
 
