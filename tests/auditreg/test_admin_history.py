@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from auditreg.admin import LoggedAdmin
 from auditreg.choices import Role
-from auditreg.models import Bureau, ChangeLog, Section, User
-from findings.models import MeasureStatus
+from auditreg.models import Bureau, ChangeLog, CitySettings, Section, User
+from findings.models import FindingKindLabel, MeasureStatus, SubjectType
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,9 @@ def disposable(model):
         ),
         Group: lambda: Group.objects.create(name="試験グループ"),
         MeasureStatus: lambda: MeasureStatus.objects.get(code="done"),  # fixed rows: change only
+        CitySettings: lambda: CitySettings.objects.get_or_create(pk=1)[0],
+        FindingKindLabel: lambda: FindingKindLabel.objects.order_by("order").first(),
+        SubjectType: lambda: SubjectType.objects.order_by("order").first(),
         AccessAttempt: lambda: AccessAttempt.objects.create(
             username="someone", ip_address="10.0.0.1", user_agent="x", failures_since_start=5, attempt_time=now
         ),
