@@ -208,8 +208,11 @@ class CitySettings(models.Model):
         """The settings row (an unsaved default before the admin saves one); cached per process."""
         import time
 
+        from django.conf import settings
+
+        ttl = getattr(settings, "CITY_SETTINGS_TTL_SECONDS", SETTINGS_TTL_SECONDS)
         cached = _settings_cache.get("value")
-        if cached is not None and time.monotonic() - _settings_cache["at"] < SETTINGS_TTL_SECONDS:
+        if cached is not None and time.monotonic() - _settings_cache["at"] < ttl:
             return cached
         value = cls.objects.filter(pk=1).first() or cls(pk=1)
         _settings_cache.update(value=value, at=time.monotonic())

@@ -49,3 +49,13 @@ def make_user(db):
 def auditor_client(client, make_user):
     client.force_login(make_user())
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_city_settings():
+    """Each test reads the city's settings afresh (they are cached per process, see CitySettings.current)."""
+    from auditreg.models import CitySettings
+
+    CitySettings.forget()
+    yield
+    CitySettings.forget()

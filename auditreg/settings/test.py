@@ -14,3 +14,6 @@ STORAGES = {
 }
 # jobs run inside the request that starts them (the browser journeys use the database backend and a worker)
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# the city's settings are read once per test (tests/conftest.py forgets them before each), never again
+# by the clock: a query count must not depend on how slow the machine is
+CITY_SETTINGS_TTL_SECONDS = 10**9

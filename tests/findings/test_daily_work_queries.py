@@ -23,7 +23,7 @@ def _two_sizes(client, people, url, user):
 
 # a section user: 3 more than the office (their measures among the rows, the status labels, the last
 # publications), and 1 for their section in the header
-@pytest.mark.parametrize(("user", "bound"), [("staff", 13), ("auditor", 9)])
+@pytest.mark.parametrize(("user", "bound"), [("staff", 14), ("auditor", 10)])
 def test_finding_list_with_scoped_statuses(client, people, report, user, bound):
     perf.assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
     small, large, response = _two_sizes(client, people, reverse("findings:finding_list"), user)

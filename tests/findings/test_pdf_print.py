@@ -24,6 +24,7 @@ from findings import reports as renderers
 from findings.models import Finding, Publication
 from findings.services import report_accept, report_save_draft, report_submit
 from findings.status_report import build
+from jobs.models import Job
 from tests.findings.test_exports import embedded_fonts, pdf_pages
 from tests.findings.test_status_report import at, build_history, jst, status
 
@@ -195,18 +196,20 @@ def test_status_report_pdf_with_preamble_and_the_planned_date(client, long_histo
         "commissioners": ["既定の監査委員"],
     }
     client.force_login(long_history.auditor)
-    response = client.get(
-        status_url(
-            report,
-            kind="指摘",
-            order="number",
-            preamble="on",
-            notifier="◯◯市長 山田 太郎",
-            notified_on="2026-02-02",
-            commissioners="◯◯市監査委員 加藤 一郎\n◯◯市監査委員 中村 二郎",
-            format="pdf",
-        )
-    )
+    # a PDF is always a background job (jobs/; the test settings run it at once): start it, then download
+    query = status_url(
+        report,
+        kind="指摘",
+        order="number",
+        preamble="on",
+        notifier="◯◯市長 山田 太郎",
+        notified_on="2026-02-02",
+        commissioners="◯◯市監査委員 加藤 一郎\n◯◯市監査委員 中村 二郎",
+    ).partition("?")[2]
+    started = client.post(f"{reverse('findings:status_export')}?{query}", {"format": "pdf"})
+    assert started.status_code == 302
+    job = Job.objects.get()
+    response = client.get(reverse("jobs:job_download", args=[job.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = squash("".join(pdf_pages(response.content)))
     preamble = (

@@ -139,8 +139,8 @@ def test_csv_export_does_not_load_the_filter_options(client, people):
     """The export validates the filters but renders no select box: no option queries."""
     url = reverse("findings:finding_export_csv") + "?kind=意見"
     small, large, _ = two_sizes(client, people, url)
-    # session, user, rows, 2 prefetches
-    assert small == large == 5
+    # session, user, the kind checked against the city's kinds, rows, 2 prefetches
+    assert small == large == 6
 
 
 def test_worklist_query_bound(client, people, report):
@@ -175,7 +175,7 @@ def test_status_report_build_query_count_is_fixed(people, report):
 
     small = queries()
     grow(people)
-    assert queries() == small <= 4  # statuses, findings, measures, latest accepted reports
+    assert queries() == small <= 5  # statuses, findings, measures, latest accepted reports, the kinds' labels
 
 
 # -- what the faster code shows, against an independent computation -----------------------------
