@@ -281,6 +281,12 @@ def test_status_report_page_never_fails(client, world, data):
         "bureau": pks(Bureau),
         "section": pks(Section),
         "format": st.one_of(st.sampled_from(["csv", "xlsx", "html", ""]), text),
+        "order": st.one_of(st.sampled_from(["number", "organisation", ""]), text),
+        "preamble": st.one_of(st.sampled_from(["on", ""]), text),
+        "notifier": text,
+        "legal_basis": text,
+        "notified_on": date_text,
+        "commissioners": text,
     }
     pairs = []
     for key in data.draw(st.lists(st.sampled_from(sorted(value_of)), max_size=8)):

@@ -11,6 +11,7 @@ import datetime
 import io
 import logging
 import re
+from unittest.mock import patch
 from urllib.parse import urlencode
 
 import pytest
@@ -338,3 +339,29 @@ def test_paginate_cuts_a_tall_row_and_labels_its_rest():
             print_pages.row_height(max(c.count("\n") + 1 for c in p.cells)) for p in page.rows
         )
         assert used <= print_pages.BODY_HEIGHT - (100 if page is pages[0] else 0)
+
+
+def test_publishing_from_the_page_keeps_the_preamble_chosen_there(client, long_history, report):
+    client.force_login(long_history.auditor)
+    query = urlencode(
+        {
+            "reports": report.pk,
+            "as_of": AS_OF.isoformat(),
+            "order": "number",
+            "preamble": "on",
+            "notifier": "◯◯市長",
+            "notified_on": "2026-01-20",
+            "commissioners": "委員 甲\n委員 乙",
+        }
+    )
+    url = f"{reverse('findings:publication_create')}?{query}"
+    with patch("findings.reports.render_pdf", return_value=b"%PDF-1.7\n%%EOF\n") as stub:
+        response = client.post(url, {"number": 5, "published_on": "2026-02-01"})
+    assert response.status_code == 302
+    publication = Publication.objects.get(number=5)
+    assert publication.with_preamble and publication.row_order == "number"
+    assert publication.preamble_notifier == "◯◯市長" and publication.preamble_commissioners == ["委員 甲", "委員 乙"]
+    assert publication.preamble_notified_on == datetime.date(2026, 1, 20)
+    rendered = stub.call_args.args[0]
+    assert rendered.preamble["notifier"] == "◯◯市長" and rendered.order == "number"
+    assert publication.snapshot["preamble"] == rendered.preamble
