@@ -306,3 +306,30 @@ def test_failed_publication_job_links_back_to_the_confirmation_page(office, hist
     back = f"{reverse('findings:publication_create')}?reports={report.pk}&amp;as_of=2025-12-31&amp;per=finding"
     assert f'href="{back}"' in html and "公表番号 第3号 はすでに使われています。" in html
     assert office.get(back.replace("&amp;", "&")).status_code == 200
+
+
+def test_purge_jobs_deletes_old_downloads_and_their_files_only(office, history, report, small_threshold):
+    from django.core.management import call_command
+
+    start_export(office, report, "csv")
+    start_export(office, report, "csv", kind="指摘")
+    old, recent = Job.objects.order_by("pk")
+    storage = old.result.storage
+    assert storage.exists(old.result.name)
+    Job.objects.filter(pk=old.pk).update(finished_at=old.finished_at - datetime.timedelta(days=8))
+    with patch("findings.reports.render_pdf", return_value=b"%PDF-stub"):
+        office.post(
+            f"{reverse('findings:publication_create')}?{status_query(report)}",
+            {"number": 1, "published_on": "2026-01-20"},
+        )
+    publication_job = Job.objects.get(kind=JobKind.PUBLICATION)
+    assert publication_job.state == JobState.DONE
+    Job.objects.filter(pk=publication_job.pk).update(
+        finished_at=publication_job.finished_at - datetime.timedelta(days=30)
+    )
+    out = io.StringIO()
+    call_command("purge_jobs", "--older-than", "7", stdout=out)
+    assert out.getvalue().strip() == "1 件の書き出しを削除しました。"
+    assert not storage.exists(old.result.name)
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, publication_job.pk}
+    assert storage.exists(recent.result.name)
