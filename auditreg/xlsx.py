@@ -79,7 +79,7 @@ HEAD = Style(font=BOLD_FONT, fill=HEADER_FILL)
 STRONG = Style(font=BOLD_FONT)
 TITLE = Style(font=TITLE_FONT, border=False, align=PLAIN)
 LINE = Style(border=False, align=PLAIN)  # a heading line above a table
-NOTE = Style(border=False, align=TOP)
+NOTE = Style(border=False)  # a wrapped line of text above a table, no border
 MONEY = Style(number_format=MONEY_FORMAT)
 STRONG_MONEY = Style(font=BOLD_FONT, number_format=MONEY_FORMAT)
 PERCENT = Style(number_format="0.0%")
