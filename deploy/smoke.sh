@@ -12,7 +12,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 db_url=${SMOKE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/auditreg_smoke}
 db=${db_url##*/}
 admin_url=${db_url%/*}/postgres
-work=$(mktemp -d /tmp/auditreg-smoke.XXXXXX)
+# in memory when /dev/shm is there (a venv is thousands of small files: removing it from a busy disk took a minute)
+tmp_base=${SMOKE_TMP:-/dev/shm}
+[ -d "$tmp_base" ] && [ -w "$tmp_base" ] || tmp_base=/tmp
+work=$(mktemp -d "$tmp_base/auditreg-smoke.XXXXXX")
 chmod 755 "$work"  # nginx's worker (not root) reads the static files below it
 pids=()
 started=$(date +%s)
