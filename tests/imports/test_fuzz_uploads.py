@@ -48,6 +48,11 @@ NOT_A_NUMBER = st.text(alphabet="一二三あいうabc-＋.", min_size=1, max_si
     lambda s: not s.strip().lstrip("-").isdigit()
 )
 NOT_A_DATE = st.sampled_from(["令和7年4月11日", "2025/04/11", "2025-02-30", "昨日", "2025-13-01", "R7.4.11"])
+# a workbook cell is read as people type dates (令和7年4月11日, R7.4.11, 2025/04/11: auditreg.wareki.parse_date,
+# issue 13), so a bad date there is one no era has or no calendar has
+NOT_A_DATE_IN_A_SHEET = st.sampled_from(
+    ["2025-02-30", "昨日", "2025-13-01", "平成35年1月1日", "令和1年4月1日", "R7.2.30"]
+)
 REQUIRED = ["reports.yaml", "organisation/bureaus.csv", "organisation/sections.csv", "findings.yaml"]
 # (file, column index of an integer column) for CSV files, and CSV files keyed by their first column
 INT_COLUMNS = [
@@ -226,7 +231,7 @@ def sheet_mutation(draw):
             (draw(st.integers(2, 3)), draw(st.integers(1, 3)), draw(st.sampled_from(["=1+1", "=A2", '="x"&"y"']))),
         )
     if kind == "bad_date":
-        return (kind, "reports", draw(NOT_A_DATE))
+        return (kind, "reports", draw(NOT_A_DATE_IN_A_SHEET))
     return (kind, "findings", None)
 
 
