@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 # Query bounds per page (fail in --short mode when exceeded); equal at every scale by construction.
 BOUNDS = {
-    # session, user, 3 filter option lists, count, rows (status label inside), 2 prefetches
-    "findings_list": 9,
-    "findings_filtered": 10,  # + the submitted 局 checked by its form field
-    "findings_search": 9,
+    # session, user, 4 filter option lists (the 4th: kinds and areas, data tables), count, rows, 2 prefetches
+    "findings_list": 10,
+    "findings_filtered": 11,  # + the submitted 局 checked by its form field
+    "findings_search": 10,
     "finding_detail": 9,
     "worklist": 6,  # session, user, statuses, measures, their sections, open reports
     "dashboard": 10,

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import F, Value
 from django.utils.choices import BaseChoiceIterator
 
 from auditreg.models import Bureau, Section
@@ -9,27 +10,14 @@ from systems.models import InformationSystem
 from .models import AuditReport, Finding, FindingGroup, FindingKindLabel, FindingSection, FindingSubject, ReportArea
 
 
-def kind_choices():
-    """The city's kinds of finding (data, not code)."""
-    return list(FindingKindLabel.objects.order_by("order", "code").values_list("code", "label"))
-
-
-def area_choices():
-    """Every report's areas, one choice per code (the first report's label)."""
-    out = {}
-    for code, label in ReportArea.objects.order_by("-report__fiscal_year", "order").values_list("code", "label"):
-        out.setdefault(code, label)
-    return list(out.items())
-
-
 class FindingFilterSet(django_filters.FilterSet):
     report = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
     )
-    kind = django_filters.ChoiceFilter(
-        widget=FastSelect, label="区分", choices=kind_choices, empty_label="すべての区分"
-    )
-    area = django_filters.ChoiceFilter(widget=FastSelect, label="分野", choices=area_choices, empty_label="すべて")
+    # codes of data tables (the city's kinds, the reports' areas): any value filters, an unknown one finds
+    # nothing; the options are read with the other option lists, only when the select box is shown
+    kind = django_filters.CharFilter(widget=FastSelect, label="区分", max_length=20)
+    area = django_filters.CharFilter(widget=FastSelect, label="分野", max_length=40)
     group = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )
@@ -148,7 +136,27 @@ class _FilterOptions:
             .values_list("pk", "number", "name")
             .distinct()
         ]
+        # the city's kinds of finding and every report's areas, in one query (kinds first, in their order)
+        kinds, areas = [], {}
+        vocabulary = (
+            FindingKindLabel.objects.order_by()
+            .annotate(src=Value(0), pos=F("order"))
+            .values_list("src", "code", "label", "pos")
+            .union(
+                ReportArea.objects.order_by()
+                .annotate(src=Value(1), pos=F("order"))
+                .values_list("src", "code", "label", "pos")
+            )
+            .order_by("src", "pos", "code")
+        )
+        for src, code, label, _ in vocabulary:
+            if src == 0:
+                kinds.append((code, label))
+            else:
+                areas.setdefault(code, label)
         return {
+            "kind": kinds,
+            "area": list(areas.items()),
             "report": reports,
             "group": groups,
             "bureau": bureaus,
@@ -174,3 +182,5 @@ def _fill_choices(form) -> None:
     for name in ("report", "group", "bureau", "section", "system"):
         field = form.fields[name]
         field.widget.choices = _LazyChoices(options, name, field.empty_label)
+    for name, empty_label in (("kind", "すべての区分"), ("area", "すべて")):
+        form.fields[name].widget.choices = _LazyChoices(options, name, empty_label)
