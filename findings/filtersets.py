@@ -9,6 +9,44 @@ from systems.models import InformationSystem
 
 from .models import AuditReport, Finding, FindingGroup, FindingKindLabel, FindingSection, FindingSubject, ReportArea
 
+CODES_TTL_SECONDS = 60
+_codes_cache: dict = {}
+
+
+def known_codes(vocabulary: str) -> set[str]:
+    """The codes a kind / area filter accepts, cached for a minute per process (as the city's settings);
+    an import forgets them at once (forget_codes)."""
+    import time
+
+    cached = _codes_cache.get(vocabulary)
+    if cached is not None and time.monotonic() - cached[0] < CODES_TTL_SECONDS:
+        return cached[1]
+    model = FindingKindLabel if vocabulary == "kind" else ReportArea
+    codes = set(model.objects.values_list("code", flat=True))
+    _codes_cache[vocabulary] = (time.monotonic(), codes)
+    return codes
+
+
+def forget_codes() -> None:
+    _codes_cache.clear()
+
+
+class CodeField(forms.CharField):
+    """A code of a data table (the city's kinds, the reports' areas), checked against the known codes."""
+
+    def __init__(self, *args, vocabulary: str, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value not in known_codes(self.vocabulary):
+            raise forms.ValidationError(f"正しく選択してください。「{value[:40]}」は選択肢にありません。")
+
+
+class CodeFilter(django_filters.CharFilter):
+    field_class = CodeField
+
 
 class FindingFilterSet(django_filters.FilterSet):
     report = django_filters.ModelChoiceFilter(
@@ -16,8 +54,8 @@ class FindingFilterSet(django_filters.FilterSet):
     )
     # codes of data tables (the city's kinds, the reports' areas): any value filters, an unknown one finds
     # nothing; the options are read with the other option lists, only when the select box is shown
-    kind = django_filters.CharFilter(widget=FastSelect, label="区分", max_length=20)
-    area = django_filters.CharFilter(widget=FastSelect, label="分野", max_length=40)
+    kind = CodeFilter(widget=FastSelect, label="区分", max_length=20, vocabulary="kind")
+    area = CodeFilter(widget=FastSelect, label="分野", max_length=40, vocabulary="area")
     group = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )
