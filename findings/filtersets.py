@@ -1,6 +1,6 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.utils.choices import BaseChoiceIterator
 
 from auditreg.models import Bureau, Section
@@ -9,28 +9,56 @@ from systems.models import InformationSystem
 
 from .models import AuditReport, Finding, FindingGroup, FindingKindLabel, FindingSection, FindingSubject, ReportArea
 
-
-def kind_choices():
-    """The city's kinds of finding (data, not code)."""
-    return list(FindingKindLabel.objects.order_by("order", "code").values_list("code", "label"))
+CODES_TTL_SECONDS = 60
+_codes_cache: dict = {}
 
 
-def area_choices():
-    """Every report's areas, one choice per code (the first report's label)."""
-    out = {}
-    for code, label in ReportArea.objects.order_by("-report__fiscal_year", "order").values_list("code", "label"):
-        out.setdefault(code, label)
-    return list(out.items())
+def known_codes(vocabulary: str) -> set[str]:
+    """The codes a kind / area filter accepts, cached for a minute per process (as the city's settings);
+    an import forgets them at once (forget_codes)."""
+    import time
+
+    from django.conf import settings
+
+    ttl = getattr(settings, "CITY_SETTINGS_TTL_SECONDS", CODES_TTL_SECONDS)
+    cached = _codes_cache.get(vocabulary)
+    if cached is not None and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    model = FindingKindLabel if vocabulary == "kind" else ReportArea
+    codes = set(model.objects.values_list("code", flat=True))
+    _codes_cache[vocabulary] = (time.monotonic(), codes)
+    return codes
+
+
+def forget_codes() -> None:
+    _codes_cache.clear()
+
+
+class CodeField(forms.CharField):
+    """A code of a data table (the city's kinds, the reports' areas), checked against the known codes."""
+
+    def __init__(self, *args, vocabulary: str, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value not in known_codes(self.vocabulary):
+            raise forms.ValidationError(f"正しく選択してください。「{value[:40]}」は選択肢にありません。")
+
+
+class CodeFilter(django_filters.CharFilter):
+    field_class = CodeField
 
 
 class FindingFilterSet(django_filters.FilterSet):
     report = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
     )
-    kind = django_filters.ChoiceFilter(
-        widget=FastSelect, label="区分", choices=kind_choices, empty_label="すべての区分"
-    )
-    area = django_filters.ChoiceFilter(widget=FastSelect, label="分野", choices=area_choices, empty_label="すべて")
+    # codes of data tables (the city's kinds, the reports' areas): any value filters, an unknown one finds
+    # nothing; the options are read with the other option lists, only when the select box is shown
+    kind = CodeFilter(widget=FastSelect, label="区分", max_length=20, vocabulary="kind")
+    area = CodeFilter(widget=FastSelect, label="分野", max_length=40, vocabulary="area")
     group = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )
@@ -161,7 +189,33 @@ class _FilterOptions:
                 .values_list("pk", "number", "name")
                 .distinct()
             ]
-        return {"report": reports, "group": groups, "bureau": bureaus, "section": sections, "system": systems}
+        # the city's kinds of finding and every report's areas, in one query (kinds first, in their order)
+        kinds, areas = [], {}
+        vocabulary = (
+            FindingKindLabel.objects.order_by()
+            .annotate(src=Value(0), pos=F("order"))
+            .values_list("src", "code", "label", "pos")
+            .union(
+                ReportArea.objects.order_by()
+                .annotate(src=Value(1), pos=F("order"))
+                .values_list("src", "code", "label", "pos")
+            )
+            .order_by("src", "pos", "code")
+        )
+        for src, code, label, _ in vocabulary:
+            if src == 0:
+                kinds.append((code, label))
+            else:
+                areas.setdefault(code, label)
+        return {
+            "kind": kinds,
+            "area": list(areas.items()),
+            "report": reports,
+            "group": groups,
+            "bureau": bureaus,
+            "section": sections,
+            "system": systems,
+        }
 
 
 # the empty option of a box whose options follow another one, until that one is chosen
@@ -192,3 +246,5 @@ def _fill_choices(form) -> None:
         if name in FOLLOWS and getattr(options, FOLLOWS[name][0]) is None:
             empty = f"{empty}（{FOLLOWS[name][1]}）"
         field.widget.choices = _LazyChoices(options, name, empty)
+    for name, empty_label in (("kind", "すべての区分"), ("area", "すべて")):
+        form.fields[name].widget.choices = _LazyChoices(options, name, empty_label)

@@ -55,7 +55,10 @@ def auditor_client(client, make_user):
 def _fresh_city_settings():
     """Each test reads the city's settings afresh (they are cached per process, see CitySettings.current)."""
     from auditreg.models import CitySettings
+    from findings.filtersets import forget_codes
 
     CitySettings.forget()
+    forget_codes()
     yield
     CitySettings.forget()
+    forget_codes()

@@ -159,6 +159,7 @@ class Loader:
                         except ProtectedError as exc:
                             raise LoadRefused([_protected_problem(label, obj, exc)]) from None
                 load_history(self)
+                transaction.on_commit(_forget_codes)
                 if dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
@@ -702,6 +703,12 @@ def _full(value, limit=5000) -> str:
 def _short(value, limit=40):
     text = "空" if value in (None, "") else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _forget_codes():
+    from ..filtersets import forget_codes  # the list filters' cached kinds and areas: new ones count at once
+
+    forget_codes()
 
 
 def load_bundle(bundle: Bundle, *, dry_run=False) -> LoadResult:
