@@ -32,10 +32,8 @@ import os
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-import yaml
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
@@ -603,14 +601,15 @@ def memoised_yaml():
     parser is most of an import's time; `safe_load` is deterministic, so a (deep-copied) earlier
     result is what it would return again, and texts it refuses are not cached (the error recurs)."""
     parsed = {}
+    original = reader._safe_load  # the reader's safe_load (libyaml, refusing aliases)
 
     def safe_load(text):
         if text not in parsed:
-            parsed[text] = yaml.safe_load(text)
+            parsed[text] = original(text)
         return copy.deepcopy(parsed[text])
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(reader, "yaml", SimpleNamespace(safe_load=safe_load, YAMLError=yaml.YAMLError))
+        mp.setattr(reader, "_safe_load", safe_load)
         yield
     parsed.clear()
 
