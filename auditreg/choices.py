@@ -18,6 +18,8 @@ class DeputyTitle(models.TextChoices):
 
 # What the change log's action codes mean, for people (the codes stay stable in the data).
 ACTION_LABELS = {
+    "admin.added": "管理画面で追加",
+    "admin.changed": "管理画面で変更",
     "admin.deleted": "管理画面で削除",
     "admin.password_changed": "管理画面でパスワードを変更",
     "evidence.added": "根拠資料の登録",

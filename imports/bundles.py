@@ -54,6 +54,8 @@ class ReportDataHandler:
         the data an import touches changes this digest."""
         digest = hashlib.sha256()
         bundle = self.bundle(batch)  # UploadRefused (an unsafe zip, say) propagates: nothing is stored
+        if bundle.problems:  # unreadable: the batch is INVALID and never confirmed, so no export is needed
+            return hashlib.sha256(b"unreadable").hexdigest()
         codes = [r.get("code") for r in bundle.rows("reports.yaml") if r.get("code")]
         for code in codes:
             report = AuditReport.objects.filter(code=code).first()

@@ -243,3 +243,21 @@ def test_a_groups_permissions_changed_in_the_admin_are_logged(client, root):
     assert response.status_code == 302, response.content.decode()[:3000]
     entry = entries(group, "admin.changed").exclude(changes={}).get()
     assert entry.changes["permissions"] == ["", str(permission)]
+
+
+def test_a_section_and_a_user_added_in_the_admin_are_logged(client, root):
+    bureau = Bureau.objects.get(name="都市政策局")
+    response = client.post(_url(Section, "add"), {"bureau": bureau.pk, "name": "新設課", "order": 99, "_save": "保存"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    section = Section.objects.get(bureau=bureau, name="新設課")
+    assert entries(section, "admin.added").get().actor == root
+    page = form_of(client.get(_url(User, "add")))
+    secret = "Kanazawa-new-Pass-2025"
+    data = {**page, "username": "newcomer", "password1": secret, "password2": secret, "usable_password": "true"}
+    data |= {"last_name": "新人", "role": Role.AUDITOR, "_save": "保存"}
+    response = client.post(_url(User, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user = User.objects.get(username="newcomer")
+    entry = entries(user, "admin.added").get()
+    logged = json.dumps(entry.changes, ensure_ascii=False)
+    assert entry.actor == root and secret not in logged and user.password not in logged

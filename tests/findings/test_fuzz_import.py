@@ -601,11 +601,11 @@ def memoised_yaml():
     parser is most of an import's time; `safe_load` is deterministic, so a (deep-copied) earlier
     result is what it would return again, and texts it refuses are not cached (the error recurs)."""
     parsed = {}
-    real = reader._safe_load  # the reader's own loader (it refuses aliases): memoised, never replaced
+    original = reader._safe_load  # the reader's safe_load (libyaml, refusing aliases)
 
     def safe_load(text):
         if text not in parsed:
-            parsed[text] = real(text)
+            parsed[text] = original(text)
         return copy.deepcopy(parsed[text])
 
     with pytest.MonkeyPatch.context() as mp:
