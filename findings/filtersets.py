@@ -133,10 +133,12 @@ class FindingFilterSet(django_filters.FilterSet):
 
 
 def _submitted_pk(data, name):
-    try:
-        return int((data or {}).get(name) or "")
-    except (TypeError, ValueError):
+    """A submitted id as an int, or None for anything that cannot be a row's id (text, full-width
+    digits, a number too large for the database's integer)."""
+    value = (data or {}).get(name)
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 18:
         return None
+    return int(value)
 
 
 class _FilterOptions:

@@ -149,11 +149,13 @@ class _BigramsMatch(models.Func):
 class FindingQuerySet(models.QuerySet):
     def search(self, text: str):
         """Every whitespace-separated term must occur in the NFKC-folded search key. On PostgreSQL
-        the terms' bigrams narrow through the bigram GIN index first (2-character terms, which the
-        trigram index cannot serve); the LIKE stays, so the result is the same on every database."""
+        2-character terms (most Japanese nouns, which the trigram index cannot serve) go through the
+        bigram GIN index first; the LIKE stays, so the result is the same on every database."""
         qs = self
         terms = search_key(text).split()
-        tsquery = bigram_tsquery(terms)
+        # only 2-character terms, which the trigram index cannot serve: a longer term's trigrams are
+        # more selective than its bigrams, and the extra condition made PostgreSQL read every match
+        tsquery = bigram_tsquery([t for t in terms if len(t) == 2])
         if tsquery and connections[self.db].vendor == "postgresql":
             qs = qs.filter(_BigramsMatch(models.F("search_text"), tsquery))
         for term in terms:

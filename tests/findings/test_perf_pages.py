@@ -231,6 +231,10 @@ def test_filter_options_follow_the_chosen_report_and_bureau(people, report):
     # garbage in the query string: no options, no error
     fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"report": "x", "group": "y"})
     assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
+    for garbage in ("9" * 30, "１", "-1", " 1"):  # too large for the database, full-width, signed, spaced
+        data = {"report": garbage, "group": garbage, "section": garbage}
+        fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data=data)
+        assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
 
 
 def test_bureau_and_section_filters_match_the_plain_join(people, report):
