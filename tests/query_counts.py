@@ -3,7 +3,13 @@ from django.test.utils import CaptureQueriesContext
 
 
 def count_queries(client, url) -> tuple[int, object]:
-    """Queries a full request makes, the streamed body included."""
+    """Queries a full request makes, the streamed body included, with the per-process caches warm (the
+    city's settings and the kinds' and areas' codes are read once per process, then every minute)."""
+    from auditreg.models import CitySettings
+    from findings.filtersets import known_codes
+
+    CitySettings.current()
+    known_codes("kind"), known_codes("area")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
         if getattr(response, "streaming", False):
