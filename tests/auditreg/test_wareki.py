@@ -24,6 +24,7 @@ def test_format_date(day, expected):
     ("fiscal_year", "expected"),
     [(2023, "令和5年度"), (2019, "令和元年度"), (2018, "平成30年度"), (1989, "平成元年度"), (1988, "昭和63年度")],
 )
+@pytest.mark.django_db  # FY2019 reads the city's setting (令和元年度 unless it says 平成31年度)
 def test_format_fiscal_year(fiscal_year, expected):
     assert format_fiscal_year(fiscal_year) == expected
 

@@ -56,7 +56,16 @@ def findings(db):
     )
     made = []
     for i, body in enumerate(TEXTS):
-        f = Finding(report=report, code=f"意見{i + 1}", kind="意見", number=i + 1, order=i + 1, area="DX", title="表題")
+        f = Finding(
+            report=report,
+            code=f"意見{i + 1}",
+            key=f"意見{i + 1}",
+            kind="意見",
+            number=i + 1,
+            order=i + 1,
+            area="DX",
+            title="表題",
+        )
         f.detected = body
         f.search_text = f.build_search_text()
         f.save()
