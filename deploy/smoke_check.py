@@ -133,7 +133,7 @@ def page_and_css(args):
             break
         location = response.getheader("Location")
     check(
-        response.status == 200 and 'lang="ja"'.encode() in page and "監査".encode() in page,
+        response.status == 200 and b'lang="ja"' in page and "監査".encode() in page,
         f"the start page after login ({location}): 200, in Japanese",
     )
     css_path = re.search(rb'href="(/static/css/[^"]+\.css)"', page)
