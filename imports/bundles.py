@@ -18,7 +18,7 @@ from findings.bundle.schema import FILE_ORDER
 from findings.models import AuditReport, Finding
 
 from .choices import BatchKind
-from .pipeline import Plan
+from .plan import Plan
 from .uploads import UploadRefused, safe_unzip
 
 KNOWN_FILES = set(FILE_ORDER) | {"FORMAT.md", "NOTES.md", "README.md"}

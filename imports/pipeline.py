@@ -6,7 +6,7 @@ transaction that is always rolled back: the preview is what the real code did, n
 was checked against is unchanged (the handler's fingerprint) and (2) the change it made is the change
 the preview showed (the plan digest); otherwise it rolls back and the batch is refused.
 
-A handler (see BundleHandler, WorkbookHandler, imports.inquiry.InquiryHandler) has:
+A handler (registered by kind in imports.handlers: BundleHandler, WorkbookHandler, InquiryHandler) has:
     kind: BatchKind value
     accepts: tuple of sniffed types ('zip', 'xlsx')
     fingerprint(batch) -> str   # digest of the data the upload may change, read before running
@@ -14,9 +14,7 @@ A handler (see BundleHandler, WorkbookHandler, imports.inquiry.InquiryHandler) h
 """
 
 import hashlib
-import json
 import time
-from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -25,25 +23,10 @@ from django.utils import timezone
 from auditreg.changelog import record
 
 from .choices import BatchKind, BatchState
+from .handlers import HANDLERS
 from .models import ImportBatch
+from .plan import Plan
 from .uploads import UploadRefused, expect, read_upload
-
-
-@dataclass
-class Plan:
-    summary: dict[str, dict[str, int]] = field(default_factory=dict)  # label -> created/updated/unchanged/deleted
-    changes: list[list[str]] = field(default_factory=list)  # [label, key, field, old, new]
-    problems: list[list[str]] = field(default_factory=list)  # [place, field, message]
-    warnings: list[list[str]] = field(default_factory=list)  # [place, field, message]
-    notices: list[str] = field(default_factory=list)
-
-    def digest(self) -> str:
-        payload = json.dumps([self.summary, self.changes], ensure_ascii=False, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-    @property
-    def changed(self) -> bool:
-        return any(s.get("created") or s.get("updated") or s.get("deleted") for s in self.summary.values())
 
 
 class _Rollback(Exception):
@@ -55,13 +38,7 @@ class ConfirmRefused(Exception):
 
 
 def handler_for(kind: str):
-    if kind == BatchKind.INQUIRY:
-        from .inquiry import InquiryHandler
-
-        return InquiryHandler()
-    from .bundles import BundleHandler, WorkbookHandler
-
-    return {BatchKind.BUNDLE: BundleHandler, BatchKind.WORKBOOK: WorkbookHandler}[kind]()
+    return HANDLERS[kind]()
 
 
 def _run_rolled_back(handler, batch, by) -> Plan:

@@ -8,7 +8,10 @@ Hand-written rather than a schema library: the rules are few, and the error mess
 file, record and field in Japanese.
 """
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+
+from .meanings import LABELS, MEANINGS
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,9 @@ class Col:
     type: str  # str | text | int | optint | date | bool | list | dict | any
     children: tuple["Col", ...] = field(default=())
     optional: bool = False  # the column may be absent from a file or sheet
+    # what the column holds, in Japanese (the Excel template's 説明 sheet prints both); set from meanings.py
+    label: str = field(default="", compare=False)
+    meaning: str = field(default="", compare=False)
 
 
 def cols(spec: str) -> tuple[Col, ...]:
@@ -135,6 +141,49 @@ YAML_FILES: dict[str, tuple[Col, ...]] = {
     # 措置状況 publications made before the register: their number, date and as-of date, so that
     # "what changed since the last publication" works from the first one made here.
 }
+
+# The sheet a nested list (or dict) of a YAML file becomes in the Excel template, and the columns of a dict
+# kept as (key, value) rows.
+CHILD_TITLES = {
+    ("reports.yaml", "assistants"): "report_assistants",
+    ("reports.yaml", "stated_counts"): "report_stated_counts",
+    ("reports.yaml", "areas"): "report_areas",
+    ("reports.yaml", "kinds"): "report_kinds",
+    ("findings.yaml", "blocks"): "finding_blocks",
+    ("systems/audited_systems.yaml", "budgets"): "audited_system_budgets",
+    ("budgets/projects.yaml", "funding"): "project_funding",
+    ("budgets/projects.yaml", "contracts"): "project_contracts",
+    ("findings.yaml", "subjects"): "finding_subjects",
+    ("findings.yaml", "sections"): "finding_sections",
+}
+COUNT_COLUMNS = (Col("key", "str"), Col("value", "int"))
+
+
+def sheet_title(name: str) -> str:
+    """A file's sheet in the Excel template: its stem (organisation/bureaus.csv -> bureaus)."""
+    return name.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def described(title: str, col: Col) -> Col:
+    """`col` of the sheet `title` with its Japanese label and meaning (meanings.py), children included."""
+    meaning = MEANINGS.get(f"{title}.{col.name}") or MEANINGS.get(col.name, "")
+    label = LABELS.get(f"{title}.{col.name}") or LABELS.get(col.name) or re.split(r"[（。:：]", meaning, maxsplit=1)[0]
+    return replace(col, label=label.strip(), meaning=meaning)
+
+
+def _described_file(name: str, columns: tuple[Col, ...]) -> tuple[Col, ...]:
+    out = []
+    for col in columns:
+        child_title = CHILD_TITLES.get((name, col.name))
+        if child_title and col.type == "list":
+            col = replace(col, children=tuple(described(child_title, c) for c in col.children))
+        out.append(col if child_title else described(sheet_title(name), col))
+    return tuple(out)
+
+
+CSV_FILES = {name: _described_file(name, columns) for name, columns in CSV_FILES.items()}
+YAML_FILES = {name: _described_file(name, columns) for name, columns in YAML_FILES.items()}
+COUNT_COLUMNS = tuple(described("report_stated_counts", c) for c in COUNT_COLUMNS)
 
 # Load order (a file may refer only to files before it).
 FILE_ORDER = [
