@@ -92,66 +92,111 @@ def compare_sum(result: CheckResult, where: Problem, stated, parts: list, what: 
     )
 
 
-def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list of checks
-    result = CheckResult()
-    err = result.errors
+@dataclass
+class _Context:
+    """What the per-file checks share: the bundle, the result and the keys earlier files define (a file may
+    refer only to files before it, so the checks run in schema.FILE_ORDER)."""
 
-    def problem(file, record, fld, message):
-        err.append(Problem(file, record, fld, message))
+    bundle: Bundle
+    result: CheckResult
+    main_report: dict
+    report_codes: set = field(default_factory=set)
+    stated: dict = field(default_factory=dict)
+    bureau_names: set = field(default_factory=set)
+    section_keys: set = field(default_factory=set)
+    system_numbers: set = field(default_factory=set)
+    field_names: set = field(default_factory=set)
+    line_keys: set = field(default_factory=set)
+    project_names: set = field(default_factory=set)
+    kinds: set = field(default_factory=set)
 
-    reports = bundle.rows("reports.yaml")
-    if not reports:
-        problem("reports.yaml", "", "", "報告書が 1 件もありません")
-        return result
-    report_codes = {r["code"] for r in reports}
-    for code in _dupes(reports, lambda r: r["code"]):
-        problem("reports.yaml", code, "code", "同じ識別子の報告書が複数あります")
-    main_report = reports[0]
+    @property
+    def day(self):
+        """Organisation references resolve among the units in force on the report's publication date."""
+        return self.main_report.get("published_on")
 
-    # Organisation: references resolve among the units in force on the report's publication date
-    day = main_report.get("published_on")
+    def problem(self, file, record, fld, message) -> None:
+        self.result.errors.append(Problem(file, record, fld, message))
 
-    def current(unit):
+    def current(self, unit) -> bool:
+        day = self.day
         return day is None or (
             (unit["valid_from"] is None or unit["valid_from"] <= day)
             and (unit["valid_to"] is None or unit["valid_to"] > day)
         )
 
-    bureaus = bundle.rows("organisation/bureaus.csv")
-    sections = bundle.rows("organisation/sections.csv")
+    def check_section(self, file, record, bureau, section) -> None:
+        if (bureau, section) not in self.section_keys:
+            self.problem(file, record.where, "section", f"課「{bureau} {section}」が sections.csv にありません")
+
+    def check_bureau(self, file, record, fld, bureau) -> None:
+        if bureau not in self.bureau_names:
+            self.problem(file, record.where, fld, f"局「{bureau}」が bureaus.csv にありません")
+
+
+def check_bundle(bundle: Bundle) -> CheckResult:
+    result = CheckResult()
+    reports = bundle.rows("reports.yaml")
+    if not reports:
+        result.errors.append(Problem("reports.yaml", "", "", "報告書が 1 件もありません"))
+        return result
+    ctx = _Context(bundle, result, reports[0], report_codes={r["code"] for r in reports})
+    for code in _dupes(reports, lambda r: r["code"]):
+        ctx.problem("reports.yaml", code, "code", "同じ識別子の報告書が複数あります")
+    for check in CHECKS:
+        check(ctx)
+    return result
+
+
+# -- organisation ---------------------------------------------------------------------------------------------
+
+
+def _check_units(ctx: _Context) -> None:
+    bureaus = ctx.bundle.rows("organisation/bureaus.csv")
+    sections = ctx.bundle.rows("organisation/sections.csv")
     for file, units in (("organisation/bureaus.csv", bureaus), ("organisation/sections.csv", sections)):
         for unit in units:
             if isinstance(unit.get("name"), str) and CONTROL_CHARACTERS.search(unit["name"]):
-                problem(file, unit.where, "name", CONTROL_MESSAGE.removesuffix("。"))
-    bureau_names = {b["name"] for b in bureaus if current(b)}
+                ctx.problem(file, unit.where, "name", CONTROL_MESSAGE.removesuffix("。"))
+    ctx.bureau_names = {b["name"] for b in bureaus if ctx.current(b)}
     for name in _dupes(bureaus, lambda b: (b["name"], b["valid_from"])):
-        problem("organisation/bureaus.csv", name[0], "name", "同じ局が重複しています")
-    section_keys = set()
+        ctx.problem("organisation/bureaus.csv", name[0], "name", "同じ局が重複しています")
     for s in sections:
-        if s["bureau"] not in bureau_names:
-            problem("organisation/sections.csv", s.where, "bureau", f"局「{s['bureau']}」が bureaus.csv にありません")
-        if current(s):
-            section_keys.add((s["bureau"], s["name"]))
+        if s["bureau"] not in ctx.bureau_names:
+            ctx.problem(
+                "organisation/sections.csv", s.where, "bureau", f"局「{s['bureau']}」が bureaus.csv にありません"
+            )
+        if ctx.current(s):
+            ctx.section_keys.add((s["bureau"], s["name"]))
     for key in _dupes(sections, lambda s: (s["bureau"], s["name"], s["valid_from"])):
-        problem("organisation/sections.csv", f"{key[0]} {key[1]}", "name", "同じ課が重複しています")
+        ctx.problem("organisation/sections.csv", f"{key[0]} {key[1]}", "name", "同じ課が重複しています")
     # one order per bureau, whatever the depth: two units in force cannot share a place
-    for key in _dupes([s for s in sections if current(s)], lambda s: (s["bureau"], s["order"])):
-        problem("organisation/sections.csv", f"{key[0]} 順 {key[1]}", "order", "同じ局の中で表示順が重複しています")
-    for key in _dupes([b for b in bureaus if current(b)], lambda b: b["order"]):
-        problem("organisation/bureaus.csv", f"順 {key}", "order", "局の表示順が重複しています")
+    for key in _dupes([s for s in sections if ctx.current(s)], lambda s: (s["bureau"], s["order"])):
+        ctx.problem("organisation/sections.csv", f"{key[0]} 順 {key[1]}", "order", "同じ局の中で表示順が重複しています")
+    for key in _dupes([b for b in bureaus if ctx.current(b)], lambda b: b["order"]):
+        ctx.problem("organisation/bureaus.csv", f"順 {key}", "order", "局の表示順が重複しています")
+    _check_parents(ctx, sections)
+
+
+def _check_parents(ctx: _Context, sections) -> None:
     names_in_bureau = {(s["bureau"], s["name"]) for s in sections}
     for s in sections:
         if s.get("parent") and (s["bureau"], s["parent"]) not in names_in_bureau:
-            problem(
+            ctx.problem(
                 "organisation/sections.csv", s.where, "parent", f"上位の組織「{s['parent']}」が同じ局の中にありません"
             )
         if s.get("parent") == s["name"]:
-            problem("organisation/sections.csv", s.where, "parent", "自分自身を上位の組織にはできません")
+            ctx.problem("organisation/sections.csv", s.where, "parent", "自分自身を上位の組織にはできません")
 
-    # a unit that exists in the master but not on the publication day is named in its own file
+
+def _check_units_in_force(ctx: _Context) -> None:
+    """A unit that exists in the master but not on the publication day is named in its own file."""
+    bundle, day = ctx.bundle, ctx.day
+    bureaus = bundle.rows("organisation/bureaus.csv")
+    sections = bundle.rows("organisation/sections.csv")
     for b in bureaus:
-        if not current(b) and any(s["bureau"] == b["name"] for s in sections if current(s)):
-            problem(
+        if not ctx.current(b) and any(s["bureau"] == b["name"] for s in sections if ctx.current(s)):
+            ctx.problem(
                 "organisation/bureaus.csv",
                 b.where,
                 "valid_to" if b["valid_to"] else "valid_from",
@@ -164,292 +209,383 @@ def check_bundle(bundle: Bundle) -> CheckResult:  # noqa: C901 - one linear list
     }
     referenced |= {(x["bureau"], x["section"]) for f in bundle.rows("findings.yaml") for x in f["sections"]}
     for s_row in sections:
-        if not current(s_row) and (s_row["bureau"], s_row["name"]) in referenced:
-            problem(
+        if not ctx.current(s_row) and (s_row["bureau"], s_row["name"]) in referenced:
+            ctx.problem(
                 "organisation/sections.csv",
                 s_row.where,
                 "valid_to" if s_row["valid_to"] else "valid_from",
                 f"課「{s_row['bureau']} {s_row['name']}」は公表日（{day}）に存在しない期間ですが参照されています",
             )
 
-    def check_section(file, record, bureau, section):
-        if (bureau, section) not in section_keys:
-            problem(file, record.where, "section", f"課「{bureau} {section}」が sections.csv にありません")
 
-    def check_bureau(file, record, fld, bureau):
-        if bureau not in bureau_names:
-            problem(file, record.where, fld, f"局「{bureau}」が bureaus.csv にありません")
+# -- systems --------------------------------------------------------------------------------------------------
 
-    # Systems
-    systems = bundle.rows("systems/systems.csv")
-    system_numbers = {s["number"] for s in systems}
+
+def _check_systems(ctx: _Context) -> None:
+    systems = ctx.bundle.rows("systems/systems.csv")
+    ctx.system_numbers = {s["number"] for s in systems}
     for number in _dupes(systems, lambda s: s["number"]):
-        problem("systems/systems.csv", f"No.{number}", "number", "同じ番号のシステムが複数あります")
+        ctx.problem("systems/systems.csv", f"No.{number}", "number", "同じ番号のシステムが複数あります")
     for s in systems:
-        check_section("systems/systems.csv", s, s["bureau"], s["section"])
+        ctx.check_section("systems/systems.csv", s, s["bureau"], s["section"])
+    main_report = ctx.main_report
     stated = main_report["stated_counts"] if main_report.get("stated_counts") else {}
     if any(not isinstance(k, str) or not isinstance(v, int) or isinstance(v, bool) for k, v in stated.items()):
-        problem("reports.yaml", main_report.where, "stated_counts", "件数は「名前: 整数」で書いてください")
+        ctx.problem("reports.yaml", main_report.where, "stated_counts", "件数は「名前: 整数」で書いてください")
         stated = {}
+    ctx.stated = stated
     if systems and "systems" in stated and len(systems) != stated["systems"]:
-        problem("systems/systems.csv", "", "", f"システム数が {len(systems)} です（報告書では {stated['systems']}）")
-    per_bureau = Counter(s["bureau"] for s in systems)
-    for c in bundle.rows("systems/bureau_counts.csv"):
-        check_bureau("systems/bureau_counts.csv", c, "bureau", c["bureau"])
+        ctx.problem(
+            "systems/systems.csv", "", "", f"システム数が {len(systems)} です（報告書では {stated['systems']}）"
+        )
+
+
+def _check_bureau_counts(ctx: _Context) -> None:
+    per_bureau = Counter(s["bureau"] for s in ctx.bundle.rows("systems/systems.csv"))
+    counts = ctx.bundle.rows("systems/bureau_counts.csv")
+    for c in counts:
+        ctx.check_bureau("systems/bureau_counts.csv", c, "bureau", c["bureau"])
         if per_bureau.get(c["bureau"], 0) != c["stated_count"]:
-            problem(
+            ctx.problem(
                 "systems/bureau_counts.csv",
                 c.where,
                 "stated_count",
                 f"{c['bureau']} のシステムは {per_bureau.get(c['bureau'], 0)} 件です（報告書では {c['stated_count']}）",
             )
-    counted = {c["bureau"] for c in bundle.rows("systems/bureau_counts.csv")}
-    if bundle.rows("systems/bureau_counts.csv"):
+    counted = {c["bureau"] for c in counts}
+    if counts:
         for b in per_bureau:
             if b not in counted:
-                problem("systems/bureau_counts.csv", "", "bureau", f"{b} の記載件数がありません")
-    audited = bundle.rows("systems/audited_systems.yaml")
+                ctx.problem("systems/bureau_counts.csv", "", "bureau", f"{b} の記載件数がありません")
+
+
+def _check_audited_systems(ctx: _Context) -> None:
+    file = "systems/audited_systems.yaml"
+    audited = ctx.bundle.rows(file)
     for a in audited:
-        if a["number"] not in system_numbers:
-            problem("systems/audited_systems.yaml", a.where, "number", f"No.{a['number']} が systems.csv にありません")
-        check_section("systems/audited_systems.yaml", a, a["bureau"], a["section"])
+        if a["number"] not in ctx.system_numbers:
+            ctx.problem(file, a.where, "number", f"No.{a['number']} が systems.csv にありません")
+        ctx.check_section(file, a, a["bureau"], a["section"])
         if a["importance"] not in ("", "A", "B", "C"):
-            problem("systems/audited_systems.yaml", a.where, "importance", "重要度は A, B, C のいずれかです")
+            ctx.problem(file, a.where, "importance", "重要度は A, B, C のいずれかです")
         for fy in _dupes(a["budgets"], lambda b: b["fiscal_year"]):
-            problem("systems/audited_systems.yaml", a.where, "budgets", f"{fy} 年度が重複しています")
+            ctx.problem(file, a.where, "budgets", f"{fy} 年度が重複しています")
     for number in _dupes(audited, lambda a: a["number"]):
-        problem("systems/audited_systems.yaml", f"No.{number}", "number", "同じシステムが複数あります")
+        ctx.problem(file, f"No.{number}", "number", "同じシステムが複数あります")
 
-    for e in bundle.rows("systems/expenditure_by_bureau.csv"):
-        check_bureau("systems/expenditure_by_bureau.csv", e, "bureau", e["bureau"])
-    for key in _dupes(bundle.rows("systems/expenditure_by_bureau.csv"), lambda e: (e["bureau"], e["fiscal_year"])):
-        problem("systems/expenditure_by_bureau.csv", f"{key[0]} {key[1]}", "", "同じ局・年度が重複しています")
-    for e in bundle.rows("systems/expenditure_by_system.csv"):
-        check_bureau("systems/expenditure_by_system.csv", e, "table_bureau", e["table_bureau"])
-        if e["number"] not in system_numbers:
-            problem(
-                "systems/expenditure_by_system.csv", e.where, "number", f"No.{e['number']} が systems.csv にありません"
-            )
-    for key in _dupes(
-        bundle.rows("systems/expenditure_by_system.csv"), lambda e: (e["table_bureau"], e["number"], e["fiscal_year"])
-    ):
-        problem("systems/expenditure_by_system.csv", f"{key[0]} No.{key[1]} {key[2]}", "", "重複しています")
 
-    # DX budget
-    fields = bundle.rows("budgets/fields.csv")
-    field_names = {f["name"] for f in fields}
+def _check_expenditure_by_bureau(ctx: _Context) -> None:
+    file = "systems/expenditure_by_bureau.csv"
+    for e in ctx.bundle.rows(file):
+        ctx.check_bureau(file, e, "bureau", e["bureau"])
+    for key in _dupes(ctx.bundle.rows(file), lambda e: (e["bureau"], e["fiscal_year"])):
+        ctx.problem(file, f"{key[0]} {key[1]}", "", "同じ局・年度が重複しています")
+
+
+def _check_expenditure_by_system(ctx: _Context) -> None:
+    file = "systems/expenditure_by_system.csv"
+    for e in ctx.bundle.rows(file):
+        ctx.check_bureau(file, e, "table_bureau", e["table_bureau"])
+        if e["number"] not in ctx.system_numbers:
+            ctx.problem(file, e.where, "number", f"No.{e['number']} が systems.csv にありません")
+    for key in _dupes(ctx.bundle.rows(file), lambda e: (e["table_bureau"], e["number"], e["fiscal_year"])):
+        ctx.problem(file, f"{key[0]} No.{key[1]} {key[2]}", "", "重複しています")
+
+
+# -- DX budget ------------------------------------------------------------------------------------------------
+
+
+def _check_fields(ctx: _Context) -> None:
+    fields = ctx.bundle.rows("budgets/fields.csv")
+    ctx.field_names = {f["name"] for f in fields}
     for name in _dupes(fields, lambda f: f["name"]):
-        problem("budgets/fields.csv", name, "name", "同じ分野が重複しています")
-    for f in bundle.rows("budgets/field_funding.csv"):
-        if f["field"] not in field_names:
-            problem("budgets/field_funding.csv", f.where, "field", f"分野「{f['field']}」が fields.csv にありません")
+        ctx.problem("budgets/fields.csv", name, "name", "同じ分野が重複しています")
+
+
+def _check_field_funding(ctx: _Context) -> None:
+    file = "budgets/field_funding.csv"
+    fields = ctx.bundle.rows("budgets/fields.csv")
+    for f in ctx.bundle.rows(file):
+        if f["field"] not in ctx.field_names:
+            ctx.problem(file, f.where, "field", f"分野「{f['field']}」が fields.csv にありません")
         if f["basis"] not in ("budget", "actual"):
-            problem("budgets/field_funding.csv", f.where, "basis", "basis は budget か actual です")
+            ctx.problem(file, f.where, "basis", "basis は budget か actual です")
             continue
         compare_sum(
-            result,
-            Problem("budgets/field_funding.csv", f.where, "total_thousand_yen", ""),
+            ctx.result,
+            Problem(file, f.where, "total_thousand_yen", ""),
             f["total_thousand_yen"],
             [f["general_thousand_yen"], f["national_thousand_yen"], f["prefectural_thousand_yen"]],
             f"{f['field']} {f['basis']} の財源内訳",
         )
         field_row = next((x for x in fields if x["name"] == f["field"]), None)
         if field_row and field_row[f"{f['basis']}_thousand_yen"] != f["total_thousand_yen"]:
-            problem(
-                "budgets/field_funding.csv",
+            ctx.problem(
+                file,
                 f.where,
                 "total_thousand_yen",
                 f"分野表の{'予算額' if f['basis'] == 'budget' else '決算額'}と一致しません",
             )
-    for key in _dupes(bundle.rows("budgets/field_funding.csv"), lambda f: (f["field"], f["basis"])):
-        problem("budgets/field_funding.csv", f"{key[0]} {key[1]}", "", "重複しています")
+    for key in _dupes(ctx.bundle.rows(file), lambda f: (f["field"], f["basis"])):
+        ctx.problem(file, f"{key[0]} {key[1]}", "", "重複しています")
 
-    lines = bundle.rows("budgets/lines.csv")
-    line_keys = set()
+
+def _check_lines(ctx: _Context) -> None:
+    lines = ctx.bundle.rows("budgets/lines.csv")
     for ln in lines:
-        if ln["field"] not in field_names:
-            problem("budgets/lines.csv", ln.where, "field", f"分野「{ln['field']}」が fields.csv にありません")
+        if ln["field"] not in ctx.field_names:
+            ctx.problem("budgets/lines.csv", ln.where, "field", f"分野「{ln['field']}」が fields.csv にありません")
         key = (ln["field"], ln["major_no"], ln["minor_no"])
-        if key in line_keys:
-            problem("budgets/lines.csv", ln.where, "minor_no", "同じ番号の取組が重複しています")
-        line_keys.add(key)
+        if key in ctx.line_keys:
+            ctx.problem("budgets/lines.csv", ln.where, "minor_no", "同じ番号の取組が重複しています")
+        ctx.line_keys.add(key)
     for ln in lines:
-        if ln["minor_no"] is not None and (ln["field"], ln["major_no"], None) not in line_keys:
-            problem("budgets/lines.csv", ln.where, "major_no", "この小項目の大項目がありません")
+        if ln["minor_no"] is not None and (ln["field"], ln["major_no"], None) not in ctx.line_keys:
+            ctx.problem("budgets/lines.csv", ln.where, "major_no", "この小項目の大項目がありません")
     for column in ("budget_thousand_yen", "actual_thousand_yen"):
-        for major in (ln for ln in lines if ln["minor_no"] is None):
-            minors = [
-                ln[column]
-                for ln in lines
-                if ln["field"] == major["field"] and ln["major_no"] == major["major_no"] and ln["minor_no"] is not None
-            ]
-            if minors:
-                compare_sum(
-                    result,
-                    Problem("budgets/lines.csv", major.where, column, ""),
-                    major[column],
-                    minors,
-                    f"{major['field']} {major['major_no']} の小項目計",
-                )
-        for f in fields:
-            majors = [ln[column] for ln in lines if ln["field"] == f["name"] and ln["minor_no"] is None]
-            if majors:
-                compare_sum(
-                    result,
-                    Problem("budgets/fields.csv", f.where, column, ""),
-                    f[column],
-                    majors,
-                    f"{f['name']} の大項目計",
-                )
+        _check_line_sums(ctx, lines, column)
 
-    projects = bundle.rows("budgets/projects.yaml")
-    project_names = {p["name"] for p in projects}
+
+def _check_line_sums(ctx: _Context, lines, column: str) -> None:
+    """Each major line is the sum of its minor lines, each field the sum of its major lines."""
+    for major in (ln for ln in lines if ln["minor_no"] is None):
+        minors = [
+            ln[column]
+            for ln in lines
+            if ln["field"] == major["field"] and ln["major_no"] == major["major_no"] and ln["minor_no"] is not None
+        ]
+        if minors:
+            compare_sum(
+                ctx.result,
+                Problem("budgets/lines.csv", major.where, column, ""),
+                major[column],
+                minors,
+                f"{major['field']} {major['major_no']} の小項目計",
+            )
+    for f in ctx.bundle.rows("budgets/fields.csv"):
+        majors = [ln[column] for ln in lines if ln["field"] == f["name"] and ln["minor_no"] is None]
+        if majors:
+            compare_sum(
+                ctx.result,
+                Problem("budgets/fields.csv", f.where, column, ""),
+                f[column],
+                majors,
+                f"{f['name']} の大項目計",
+            )
+
+
+def _check_projects(ctx: _Context) -> None:
+    file = "budgets/projects.yaml"
+    projects = ctx.bundle.rows(file)
+    ctx.project_names = {p["name"] for p in projects}
     for name in _dupes(projects, lambda p: p["name"]):
-        problem("budgets/projects.yaml", name, "name", "同じ事業名が複数あります")
+        ctx.problem(file, name, "name", "同じ事業名が複数あります")
     for p in projects:
-        check_section("budgets/projects.yaml", p, p["bureau"], p["section"])
-        if p["field"] and (p["field"], p["major_no"], p["minor_no"]) not in line_keys:
-            problem(
-                "budgets/projects.yaml",
+        ctx.check_section(file, p, p["bureau"], p["section"])
+        if p["field"] and (p["field"], p["major_no"], p["minor_no"]) not in ctx.line_keys:
+            ctx.problem(
+                file,
                 p.where,
                 "minor_no",
                 f"分類 {p['field']} {p['major_no']}-{p['minor_no']} が lines.csv にありません",
             )
         for fund in p["funding"]:
             if fund["basis"] not in ("budget", "actual"):
-                problem("budgets/projects.yaml", fund.where, "basis", "basis は budget か actual です")
+                ctx.problem(file, fund.where, "basis", "basis は budget か actual です")
             compare_sum(
-                result,
-                Problem("budgets/projects.yaml", fund.where, "total_thousand_yen", ""),
+                ctx.result,
+                Problem(file, fund.where, "total_thousand_yen", ""),
                 fund["total_thousand_yen"],
                 [fund["national_thousand_yen"], fund["prefectural_thousand_yen"], fund["general_thousand_yen"]],
                 f"{p['name']} の財源内訳",
             )
         for basis in _dupes(p["funding"], lambda f: f["basis"]):
-            problem("budgets/projects.yaml", p.where, "funding", f"{basis} が重複しています")
+            ctx.problem(file, p.where, "funding", f"{basis} が重複しています")
         for c in p["contracts"]:
             if c["contract_amount_thousand_yen"] is not None and c["contract_amount_yen"] is not None:
-                problem("budgets/projects.yaml", c.where, "contract_amount_yen", "契約金額は一つの単位で書いてください")
+                ctx.problem(file, c.where, "contract_amount_yen", "契約金額は一つの単位で書いてください")
 
-    # Findings: kinds, areas and subject types are data (the city's tables and the report's own lists)
-    findings = bundle.rows("findings.yaml")
-    kinds = known_kinds(bundle)
-    areas_of = report_areas(bundle)
+
+# -- findings: kinds, areas and subject types are data (the city's tables and the report's own lists) ----------
+
+
+def _check_findings(ctx: _Context) -> None:
+    ctx.kinds = known_kinds(ctx.bundle)
+    areas_of = report_areas(ctx.bundle)
     subject_types = known_subject_types()
     groups_by_report = defaultdict(dict)
-    for r in reports:
+    for r in ctx.bundle.rows("reports.yaml"):
         for code in _dupes(r.get("areas") or [], lambda a: a["code"]):
-            problem("reports.yaml", r.where, "areas", f"分野「{code}」が重複しています")
+            ctx.problem("reports.yaml", r.where, "areas", f"分野「{code}」が重複しています")
         for code in _dupes(r.get("kinds") or [], lambda k: k["code"]):
-            problem("reports.yaml", r.where, "kinds", f"区分「{code}」が重複しています")
+            ctx.problem("reports.yaml", r.where, "kinds", f"区分「{code}」が重複しています")
+    findings = ctx.bundle.rows("findings.yaml")
     for f in findings:
-        for name, limit in FINDING_LIMITS.items():
-            if len(f.get(name) or "") > limit:
-                problem("findings.yaml", f.where, name, f"{limit} 文字以内で書いてください（{len(f[name])} 文字）")
-        if f["report"] not in report_codes:
-            problem("findings.yaml", f.where, "report", f"報告書「{f['report']}」が reports.yaml にありません")
-        if f["kind"] and f["kind"] not in kinds:
-            problem(
-                "findings.yaml",
-                f.where,
-                "kind",
-                f"区分「{f['kind']}」は登録されていません（reports.yaml の kinds に書くか、管理画面で登録してください。"
-                f"登録済み: {'、'.join(sorted(kinds))}）",
-            )
-        declared = areas_of.get(f["report"], [])
-        if f["area"] and declared and f["area"] not in declared:
-            problem(
-                "findings.yaml",
-                f.where,
-                "area",
-                f"分野「{f['area']}」は報告書の areas にありません（{'、'.join(declared)}）",
-            )
+        _check_finding(ctx, f, areas_of.get(f["report"], []))
         if f["group"]:
             seen_area = groups_by_report[f["report"]].setdefault(f["group"], f["area"])
             if seen_area != f["area"]:
-                problem("findings.yaml", f.where, "group", "同じ見出しが二つの分野にあります")
+                ctx.problem("findings.yaml", f.where, "group", "同じ見出しが二つの分野にあります")
         for s in f["subjects"]:
-            if s["kind"] not in subject_types:
-                problem(
-                    "findings.yaml",
-                    s.where,
-                    "kind",
-                    f"対象の種類「{s['kind']}」は登録されていません（{'、'.join(sorted(subject_types))}）",
-                )
-            if s["kind"] == SubjectKind.PROJECT and s["project"] not in project_names:
-                problem("findings.yaml", s.where, "project", f"事業「{s['project']}」が projects.yaml にありません")
-            if s["kind"] == SubjectKind.SYSTEM and s["system"] not in system_numbers:
-                problem("findings.yaml", s.where, "system", f"No.{s['system']} が systems.csv にありません")
-            if s["kind"] != SubjectKind.SYSTEM and s["system"] is not None:
-                problem("findings.yaml", s.where, "system", "システム番号は kind が system の対象にだけ書けます")
-            if s["kind"] != SubjectKind.PROJECT and s["project"]:
-                problem("findings.yaml", s.where, "project", "事業名は kind が project の対象にだけ書けます")
+            _check_subject(ctx, s, subject_types)
         for sec in f["sections"]:
-            check_section("findings.yaml", sec, sec["bureau"], sec["section"])
+            ctx.check_section("findings.yaml", sec, sec["bureau"], sec["section"])
     for key in _dupes(findings, lambda f: (f["report"], finding_key(f))):
-        problem(
+        ctx.problem(
             "findings.yaml",
             f"{key[0]} {key[1]}",
             "key",
             "同じ内部キーの指摘・意見が複数あります（番号が重なるときは key 列で区別してください）",
         )
 
-    main_findings = [f for f in findings if f["report"] == main_report["code"]]
+
+def _check_finding(ctx: _Context, f, declared: list[str]) -> None:
+    for name, limit in FINDING_LIMITS.items():
+        if len(f.get(name) or "") > limit:
+            ctx.problem("findings.yaml", f.where, name, f"{limit} 文字以内で書いてください（{len(f[name])} 文字）")
+    if f["report"] not in ctx.report_codes:
+        ctx.problem("findings.yaml", f.where, "report", f"報告書「{f['report']}」が reports.yaml にありません")
+    if f["kind"] and f["kind"] not in ctx.kinds:
+        ctx.problem(
+            "findings.yaml",
+            f.where,
+            "kind",
+            f"区分「{f['kind']}」は登録されていません（reports.yaml の kinds に書くか、管理画面で登録してください。"
+            f"登録済み: {'、'.join(sorted(ctx.kinds))}）",
+        )
+    if f["area"] and declared and f["area"] not in declared:
+        ctx.problem(
+            "findings.yaml",
+            f.where,
+            "area",
+            f"分野「{f['area']}」は報告書の areas にありません（{'、'.join(declared)}）",
+        )
+
+
+def _check_subject(ctx: _Context, s, subject_types: set[str]) -> None:
+    if s["kind"] not in subject_types:
+        ctx.problem(
+            "findings.yaml",
+            s.where,
+            "kind",
+            f"対象の種類「{s['kind']}」は登録されていません（{'、'.join(sorted(subject_types))}）",
+        )
+    if s["kind"] == SubjectKind.PROJECT and s["project"] not in ctx.project_names:
+        ctx.problem("findings.yaml", s.where, "project", f"事業「{s['project']}」が projects.yaml にありません")
+    if s["kind"] == SubjectKind.SYSTEM and s["system"] not in ctx.system_numbers:
+        ctx.problem("findings.yaml", s.where, "system", f"No.{s['system']} が systems.csv にありません")
+    if s["kind"] != SubjectKind.SYSTEM and s["system"] is not None:
+        ctx.problem("findings.yaml", s.where, "system", "システム番号は kind が system の対象にだけ書けます")
+    if s["kind"] != SubjectKind.PROJECT and s["project"]:
+        ctx.problem("findings.yaml", s.where, "project", "事業名は kind が project の対象にだけ書けます")
+
+
+def _check_finding_counts(ctx: _Context) -> None:
+    """The counts the report states (stated_counts) against the findings of the main report."""
+    main_report = ctx.main_report
+    main_findings = [f for f in ctx.bundle.rows("findings.yaml") if f["report"] == main_report["code"]]
     kind_counts = Counter(f["kind"] for f in main_findings)
     area_counts = Counter((f["kind"], f["area"]) for f in main_findings)
-    for key, expected in stated.items():
+    for key, expected in ctx.stated.items():
         actual = None
         if key == STATED_FINDINGS:  # the report's own total where only some findings are loaded
             if expected < len(main_findings):
-                problem("reports.yaml", main_report.where, "stated_counts", f"{key} が取り込む件数より少ないです")
+                ctx.problem("reports.yaml", main_report.where, "stated_counts", f"{key} が取り込む件数より少ないです")
             continue
-        if key in kinds:
+        if key in ctx.kinds:
             actual = kind_counts.get(key, 0)
-        elif "_" in key and key.split("_", 1)[0] in kinds:
+        elif "_" in key and key.split("_", 1)[0] in ctx.kinds:
             actual = area_counts.get(tuple(key.split("_", 1)), 0)
         if actual is not None and actual != expected:
-            problem("findings.yaml", "", "", f"{key} は {actual} 件です（報告書では {expected} 件）")
+            ctx.problem("findings.yaml", "", "", f"{key} は {actual} 件です（報告書では {expected} 件）")
 
-    check_history(bundle, {(f["report"], finding_key(f)) for f in findings}, section_keys, problem)
 
-    # Stated totals: the IT-expenditure tables (the DX ones are checked above against fields.csv)
-    totals = bundle.rows("stated_totals.csv")
+def _check_history(ctx: _Context) -> None:
+    finding_keys = {(f["report"], finding_key(f)) for f in ctx.bundle.rows("findings.yaml")}
+    check_history(ctx.bundle, finding_keys, ctx.section_keys, ctx.problem)
+
+
+# -- stated totals: the IT-expenditure tables (the DX ones are checked above against fields.csv) ---------------
+
+
+def _check_stated_totals(ctx: _Context) -> None:
+    totals = ctx.bundle.rows("stated_totals.csv")
     for key in _dupes(totals, lambda t: (t["table"], t["label"], t["column"])):
-        problem("stated_totals.csv", " ".join(key), "", "重複しています")
-    exp_bureau = bundle.rows("systems/expenditure_by_bureau.csv")
-    exp_system = bundle.rows("systems/expenditure_by_system.csv")
+        ctx.problem("stated_totals.csv", " ".join(key), "", "重複しています")
     for t in totals:
-        where = Problem("stated_totals.csv", t.where, "value", "")
         if not t["column"].endswith("_yen"):
-            problem("stated_totals.csv", t.where, "column", "列は金額の列（…_yen）を指定してください")
+            ctx.problem("stated_totals.csv", t.where, "column", "列は金額の列（…_yen）を指定してください")
             continue
-        if t["table"] == "dx_fields":
-            compare_sum(
-                result, where, t["value"], [f[t["column"]] for f in fields if t["column"] in f], f"分野計 {t['column']}"
-            )
-        elif t["table"].startswith("dx_funding_"):
-            basis = t["table"].removeprefix("dx_funding_")
-            rows = [f for f in bundle.rows("budgets/field_funding.csv") if f["basis"] == basis]
-            compare_sum(result, where, t["value"], [r.get(t["column"]) for r in rows], f"財源計 {basis} {t['column']}")
-        elif t["table"].startswith("dx_lines_"):
-            name = t["table"].removeprefix("dx_lines_")
-            f = next((x for x in fields if x["name"] == name), None)
-            if f is None:
-                problem("stated_totals.csv", t.where, "table", f"分野「{name}」がありません")
-            elif t["column"] in f and f[t["column"]] != t["value"]:
-                problem("stated_totals.csv", t.where, "value", f"{name}合計が分野表と一致しません")
-        elif t["table"] in ("it_by_bureau",) or t["table"].startswith("it_by_system_"):
-            m = re.match(r"^(\d{4})_(budget|actual)_million_yen$", t["column"])
-            if not m:
-                problem("stated_totals.csv", t.where, "column", "列は 2023_budget_million_yen の形で書いてください")
-                continue
-            fy, basis = int(m.group(1)), m.group(2)
-            if t["table"] == "it_by_bureau":
-                rows = [e for e in exp_bureau if e["fiscal_year"] == fy]
-            else:
-                table_bureau = t["table"].removeprefix("it_by_system_")
-                rows = [e for e in exp_system if e["fiscal_year"] == fy and e["table_bureau"] == table_bureau]
-            compare_sum(
-                result, where, t["value"], [e[f"{basis}_million_yen"] for e in rows], f"{t['table']} {t['column']}"
-            )
-    return result
+        table = t["table"]
+        if table == "dx_fields":
+            _total_of_fields(ctx, t)
+        elif table.startswith("dx_funding_"):
+            _total_of_funding(ctx, t)
+        elif table.startswith("dx_lines_"):
+            _total_of_lines(ctx, t)
+        elif table == "it_by_bureau" or table.startswith("it_by_system_"):
+            _total_of_expenditure(ctx, t)
+
+
+def _total_of_fields(ctx: _Context, t) -> None:
+    fields = ctx.bundle.rows("budgets/fields.csv")
+    where = Problem("stated_totals.csv", t.where, "value", "")
+    compare_sum(
+        ctx.result, where, t["value"], [f[t["column"]] for f in fields if t["column"] in f], f"分野計 {t['column']}"
+    )
+
+
+def _total_of_funding(ctx: _Context, t) -> None:
+    basis = t["table"].removeprefix("dx_funding_")
+    rows = [f for f in ctx.bundle.rows("budgets/field_funding.csv") if f["basis"] == basis]
+    where = Problem("stated_totals.csv", t.where, "value", "")
+    compare_sum(ctx.result, where, t["value"], [r.get(t["column"]) for r in rows], f"財源計 {basis} {t['column']}")
+
+
+def _total_of_lines(ctx: _Context, t) -> None:
+    name = t["table"].removeprefix("dx_lines_")
+    f = next((x for x in ctx.bundle.rows("budgets/fields.csv") if x["name"] == name), None)
+    if f is None:
+        ctx.problem("stated_totals.csv", t.where, "table", f"分野「{name}」がありません")
+    elif t["column"] in f and f[t["column"]] != t["value"]:
+        ctx.problem("stated_totals.csv", t.where, "value", f"{name}合計が分野表と一致しません")
+
+
+def _total_of_expenditure(ctx: _Context, t) -> None:
+    m = re.match(r"^(\d{4})_(budget|actual)_million_yen$", t["column"])
+    if not m:
+        ctx.problem("stated_totals.csv", t.where, "column", "列は 2023_budget_million_yen の形で書いてください")
+        return
+    fy, basis = int(m.group(1)), m.group(2)
+    if t["table"] == "it_by_bureau":
+        rows = [e for e in ctx.bundle.rows("systems/expenditure_by_bureau.csv") if e["fiscal_year"] == fy]
+    else:
+        table_bureau = t["table"].removeprefix("it_by_system_")
+        rows = [
+            e
+            for e in ctx.bundle.rows("systems/expenditure_by_system.csv")
+            if e["fiscal_year"] == fy and e["table_bureau"] == table_bureau
+        ]
+    where = Problem("stated_totals.csv", t.where, "value", "")
+    compare_sum(ctx.result, where, t["value"], [e[f"{basis}_million_yen"] for e in rows], f"{t['table']} {t['column']}")
+
+
+# One check per file (or entity), in the order the errors have always been listed: a check may use the keys an
+# earlier one defined (ctx.section_keys, ctx.system_numbers …), as a file may refer only to files before it.
+CHECKS = (
+    _check_units,  # organisation/bureaus.csv, organisation/sections.csv
+    _check_units_in_force,
+    _check_systems,  # systems/systems.csv (and reports.yaml stated_counts)
+    _check_bureau_counts,
+    _check_audited_systems,
+    _check_expenditure_by_bureau,
+    _check_expenditure_by_system,
+    _check_fields,
+    _check_field_funding,
+    _check_lines,
+    _check_projects,
+    _check_findings,
+    _check_finding_counts,
+    _check_history,  # history/measures.yaml, history/publications.csv
+    _check_stated_totals,
+)

@@ -7,28 +7,13 @@ and rolls back, so what it prints is exactly what a real run would do.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 
 from auditreg.models import Bureau, Section
-from budgets.models import (
-    Contract,
-    CoreCityComparison,
-    DxField,
-    DxFieldFunding,
-    DxLine,
-    DxProject,
-    ProjectFunding,
-)
-from systems.models import (
-    BureauExpenditure,
-    BureauSystemCount,
-    InformationSystem,
-    SystemBudget,
-    SystemExpenditure,
-)
+from budgets.models import Contract, CoreCityComparison, DxField, DxFieldFunding, DxLine, DxProject, ProjectFunding
+from systems.models import BureauExpenditure, BureauSystemCount, InformationSystem, SystemBudget, SystemExpenditure
 
 from ..models import (
     AuditReport,
@@ -44,107 +29,39 @@ from ..models import (
 from .checks import finding_key, report_areas
 from .history import load_history
 from .reader import Bundle, Problem
+from .sync import (
+    LoadRefused,
+    LoadResult,
+    ModelStats,
+    Syncer,
+    _current,
+    _current_by_name,
+    _field_change,
+    _key_text,
+    _pairs,
+    _plain,
+    _protected_problem,
+)
+
+__all__ = ["LoadRefused", "LoadResult", "Loader", "ModelStats", "load_bundle"]  # the results live in sync.py
 
 REPORT_LISTS = ("areas", "kinds")  # reports.yaml lists kept in their own tables
-
-
-@dataclass
-class ModelStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    changes: list[str] = field(default_factory=list)  # "key: field old → new"
-    # the same, structured for a preview: (key, field, old, new) as display text; and the keys made / removed
-    details: list[tuple[str, str, str, str]] = field(default_factory=list)
-    created_keys: list[str] = field(default_factory=list)
-    deleted_keys: list[str] = field(default_factory=list)
-
-    @property
-    def touched(self):
-        return self.created + self.updated + self.deleted
-
-
-@dataclass
-class LoadResult:
-    stats: dict[str, ModelStats] = field(default_factory=lambda: defaultdict(ModelStats))
-
-    @property
-    def changed(self) -> bool:
-        return any(s.touched for s in self.stats.values())
 
 
 class _DryRunRollback(Exception):
     pass
 
 
-class LoadRefused(Exception):
-    """A rule the loader can only check against the database (the master's order, a finding with
-    measures that the bundle drops): nothing is written, the problems say why in Japanese."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+# the findings.yaml columns a Finding takes as they are
+FINDING_COLUMNS = (
+    "code kind number area title body_title summary page source_publication source_url detected problem"
+    " recommendation recorded_measure source_line"
+).split()
 
 
-def _protected_problem(label, obj, exc) -> Problem:
-    if isinstance(obj, Finding):
-        return Problem(
-            "findings.yaml",
-            f"{obj.report.code} / {obj.code}",
-            "key",
-            f"指摘・意見「{obj.code}」（内部キー {obj.key}）には措置が登録されているため削除できません。"
-            "番号を付け直すときは key を変えずに code だけを変えてください。",
-        )
-    return Problem("", str(obj), "", f"{label}「{obj}」はほかのデータから参照されているため削除できません。")
-
-
-class Loader:
-    def __init__(self, bundle: Bundle):
-        self.bundle = bundle
-        self.result = LoadResult()
-        self._deletions: list[tuple[str, list]] = []
-
-    # -- generic sync ---------------------------------------------------------------------
-    def sync(self, model, existing_qs, key_of, rows, *, delete=True):
-        """rows: list of (key, values) where values use attnames (`section_id`) for FKs.
-        Returns {key: instance} for every row."""
-        label = model._meta.verbose_name
-        stats = self.result.stats[label]
-        existing = {key_of(obj): obj for obj in existing_qs}
-        out, to_create, to_update, update_fields = {}, [], [], set()
-        for key, values in rows:
-            obj = existing.pop(key, None)
-            if obj is None:
-                obj = model(**values)
-                to_create.append(obj)
-                stats.created += 1
-                stats.created_keys.append(_key_text(key))
-            else:
-                diffs = {
-                    name: (getattr(obj, name), value) for name, value in values.items() if getattr(obj, name) != value
-                }
-                if diffs:
-                    for name, (old, new) in diffs.items():
-                        setattr(obj, name, new)
-                        update_fields.add(name)
-                        stats.changes.append(f"{key}: {name} {_short(old)} → {_short(new)}")
-                        if _shown(model, name):
-                            stats.details.append((_key_text(key), *_field_change(model, name, old, new)))
-                    to_update.append(obj)
-                    stats.updated += 1
-                else:
-                    stats.unchanged += 1
-            out[key] = obj
-        if to_create:
-            model.objects.bulk_create(to_create)
-        if to_update:
-            model.objects.bulk_update(to_update, sorted(update_fields))
-        if delete and existing:
-            stats.deleted += len(existing)
-            stats.deleted_keys.extend(_key_text(k) for k in existing)
-            self._deletions.append((label, list(existing.values())))
-        return out
+class Loader(Syncer):
+    """Loads a checked bundle: one method per file or entity, in schema.FILE_ORDER (a file refers only to
+    files before it), each syncing its model(s) by natural key."""
 
     # -- entities -----------------------------------------------------------------------
     def load(self, *, dry_run=False) -> LoadResult:
@@ -167,30 +84,49 @@ class Loader:
         return self.result
 
     def _load_all(self):
-        b = self.bundle
-        main_existed = AuditReport.objects.filter(code=b.rows("reports.yaml")[0]["code"]).exists()
+        for step in (
+            self._load_reports,
+            self._load_organisation,
+            self._load_systems,
+            self._load_system_tables,
+            self._load_dx_budget,
+            self._load_projects,
+            self._load_findings,
+            self._load_finding_children,
+            self._load_report_tables,
+        ):
+            step()
+
+    def _sec(self, r) -> int:
+        return self.section_by_name[(r["bureau"], r["section"])].pk
+
+    # -- reports.yaml ---------------------------------------------------------------------------
+    def _load_reports(self):
+        rows = self.bundle.rows("reports.yaml")
+        main_existed = AuditReport.objects.filter(code=rows[0]["code"]).exists()
         reports = self.sync(
             AuditReport,
-            AuditReport.objects.filter(code__in=[r["code"] for r in b.rows("reports.yaml")]),
+            AuditReport.objects.filter(code__in=[r["code"] for r in rows]),
             lambda o: o.code,
-            [
-                (r["code"], {k: v for k, v in _plain(r).items() if k not in REPORT_LISTS})
-                for r in b.rows("reports.yaml")
-            ],
+            [(r["code"], {k: v for k, v in _plain(r).items() if k not in REPORT_LISTS}) for r in rows],
             delete=False,
         )
         self._sync_vocabulary(reports)
-        report = reports[b.rows("reports.yaml")[0]["code"]]
-        earlier = {reports[r["code"]].pk for r in b.rows("reports.yaml")[1:]}
+        report = reports[rows[0]["code"]]
+        earlier = {reports[r["code"]].pk for r in rows[1:]}
         if set(report.earlier_reports.values_list("pk", flat=True)) != earlier:
             report.earlier_reports.set(earlier)
             stats = self.result.stats[AuditReport._meta.verbose_name]
             if main_existed:
                 stats.updated += 1
             stats.changes.append(f"{report.code}: earlier_reports → {sorted(earlier)}")
-            codes = sorted(r["code"] for r in b.rows("reports.yaml")[1:])
+            codes = sorted(r["code"] for r in rows[1:])
             stats.details.append((report.code, "earlier_reports", "", "、".join(codes)))
+        self.reports, self.report = reports, report
 
+    # -- organisation (the shared master: never deleted by an import) -----------------------------
+    def _load_organisation(self):
+        b, report = self.bundle, self.report
         bureaus = self.sync(
             Bureau,
             Bureau.objects.all(),
@@ -198,7 +134,7 @@ class Loader:
             [((r["name"], r["valid_from"]), dict(r)) for r in b.rows("organisation/bureaus.csv")],
             delete=False,
         )
-        bureau_by_name = _current_by_name(bureaus.values(), report)
+        self.bureau_by_name = bureau_by_name = _current_by_name(bureaus.values(), report)
         sections = self.sync(
             Section,
             Section.objects.select_related("bureau"),
@@ -221,55 +157,19 @@ class Loader:
         )
         for obj in sections.values():  # keep bureau names resolvable for keys of new rows
             obj.bureau = next(x for x in bureaus.values() if x.pk == obj.bureau_id)
-        section_by_name = {(s.bureau.name, s.name): s for s in _current(sections.values(), report)}
-        self._link_parents(sections, section_by_name)
+        self.section_by_name = {(s.bureau.name, s.name): s for s in _current(sections.values(), report)}
+        self.sections = self.section_by_name
+        self._link_parents(sections, self.section_by_name)
         self._check_master_order(report)
 
-        def sec(r):
-            return section_by_name[(r["bureau"], r["section"])].pk
-
-        # Systems
+    # -- systems --------------------------------------------------------------------------------
+    def _load_systems(self):
+        b, report = self.bundle, self.report
         audited = {a["number"]: a for a in b.rows("systems/audited_systems.yaml")}
-        system_rows = []
-        for r in b.rows("systems/systems.csv"):
-            a = audited.get(r["number"])
-            values = {
-                "report_id": report.pk,
-                "number": r["number"],
-                "section_id": sec(r),
-                "name": r["name"],
-                "source_line": r["source_line"],
-                "audited": a is not None,
-            }
-            detail = {
-                "audited_name": "",
-                "purpose": "",
-                "introduced_fiscal_year": None,
-                "introduced_text": "",
-                "network": "",
-                "cloud": None,
-                "cloud_text": "",
-                "importance": "",
-                "page": None,
-                "audited_source_line": None,
-            }
-            if a:
-                detail = {
-                    "audited_name": a["name"],
-                    "purpose": a["purpose"],
-                    "introduced_fiscal_year": a["introduced_fiscal_year"],
-                    "introduced_text": a["introduced_text"],
-                    "network": a["network"],
-                    "cloud": a["cloud"] if a["cloud_text"] else None,
-                    "cloud_text": a["cloud_text"],
-                    "importance": a["importance"],
-                    "page": a["page"],
-                    "audited_source_line": a["source_line"],
-                }
-            values |= detail
-            values["search_text"] = InformationSystem(**values).build_search_text(r["section"])
-            system_rows.append((r["number"], values))
-        systems = self.sync(InformationSystem, report.systems.all(), lambda o: o.number, system_rows)
+        system_rows = [
+            (r["number"], self._system_values(r, audited.get(r["number"]))) for r in b.rows("systems/systems.csv")
+        ]
+        self.systems = systems = self.sync(InformationSystem, report.systems.all(), lambda o: o.number, system_rows)
         self.sync(
             SystemBudget,
             SystemBudget.objects.filter(system__report=report).select_related("system"),
@@ -289,6 +189,48 @@ class Loader:
                 for x in a["budgets"]
             ],
         )
+
+    def _system_values(self, r, a) -> dict:
+        """A systems.csv row, with its audited_systems.yaml entry `a` (or None: not audited)."""
+        values = {
+            "report_id": self.report.pk,
+            "number": r["number"],
+            "section_id": self._sec(r),
+            "name": r["name"],
+            "source_line": r["source_line"],
+            "audited": a is not None,
+        }
+        detail = {
+            "audited_name": "",
+            "purpose": "",
+            "introduced_fiscal_year": None,
+            "introduced_text": "",
+            "network": "",
+            "cloud": None,
+            "cloud_text": "",
+            "importance": "",
+            "page": None,
+            "audited_source_line": None,
+        }
+        if a:
+            detail = {
+                "audited_name": a["name"],
+                "purpose": a["purpose"],
+                "introduced_fiscal_year": a["introduced_fiscal_year"],
+                "introduced_text": a["introduced_text"],
+                "network": a["network"],
+                "cloud": a["cloud"] if a["cloud_text"] else None,
+                "cloud_text": a["cloud_text"],
+                "importance": a["importance"],
+                "page": a["page"],
+                "audited_source_line": a["source_line"],
+            }
+        values |= detail
+        values["search_text"] = InformationSystem(**values).build_search_text(r["section"])
+        return values
+
+    def _load_system_tables(self):
+        b, report, bureau_by_name, systems = self.bundle, self.report, self.bureau_by_name, self.systems
         self.sync(
             BureauSystemCount,
             report.bureau_system_counts.select_related("bureau"),
@@ -347,7 +289,9 @@ class Loader:
             ],
         )
 
-        # DX budget
+    # -- DX budget ------------------------------------------------------------------------------
+    def _load_dx_budget(self):
+        b, report = self.bundle, self.report
         fields = self.sync(
             DxField,
             report.dx_fields.all(),
@@ -377,13 +321,16 @@ class Loader:
                     | {k: v for k, v in r.items() if k != "field"},
                 )
             )
-        lines = self.sync(
+        self.lines = self.sync(
             DxLine,
             DxLine.objects.filter(field__report=report).select_related("field"),
             lambda o: (o.field.name, o.major_no, o.minor_no),
             line_rows,
         )
-        projects = self.sync(
+
+    def _load_projects(self):
+        b, report, lines = self.bundle, self.report, self.lines
+        self.projects = projects = self.sync(
             DxProject,
             report.dx_projects.all(),
             lambda o: o.name,
@@ -394,7 +341,7 @@ class Loader:
                         "report_id": report.pk,
                         "order": i,
                         "name": p["name"],
-                        "section_id": sec(p),
+                        "section_id": self._sec(p),
                         "line_id": lines[(p["field"], p["major_no"], p["minor_no"])].pk if p["field"] else None,
                         "content": p["content"],
                         "results": p["results"],
@@ -439,7 +386,9 @@ class Loader:
             ],
         )
 
-        # Findings (of every report in the bundle)
+    # -- findings (of every report in the bundle) --------------------------------------------------
+    def _load_findings(self):
+        b, reports = self.bundle, self.reports
         group_rows, seen = [], set()
         order_in_report = defaultdict(int)
         for f in b.rows("findings.yaml"):
@@ -457,56 +406,42 @@ class Loader:
                         },
                     )
                 )
-        bundle_reports = [reports[code] for code in reports]
+        self.bundle_reports = bundle_reports = [reports[code] for code in reports]
         groups = self.sync(
             FindingGroup,
             FindingGroup.objects.filter(report__in=bundle_reports).select_related("report"),
             lambda o: (o.report.code, o.title),
             group_rows,
         )
-        finding_rows = []
         position = defaultdict(int)
+        finding_rows = []
         for f in b.rows("findings.yaml"):
             position[f["report"]] += 1
-            values = {
-                "report_id": reports[f["report"]].pk,
-                "order": position[f["report"]],
-                "group_id": groups[(f["report"], f["group"])].pk if f["group"] else None,
-            }
-            values |= {
-                k: f[k]
-                for k in (
-                    "code",
-                    "kind",
-                    "number",
-                    "area",
-                    "title",
-                    "body_title",
-                    "summary",
-                    "page",
-                    "source_publication",
-                    "source_url",
-                    "detected",
-                    "problem",
-                    "recommendation",
-                    "recorded_measure",
-                    "source_line",
-                )
-            }
-            values["key"] = finding_key(f)
-            values["blocks"] = [{"label": x["label"], "text": x["text"]} for x in f["blocks"]]
-            probe = Finding(**{k: v for k, v in values.items() if not k.endswith("_id")})
-            values["search_text"] = probe.build_search_text()
-            finding_rows.append(((f["report"], finding_key(f)), values))
+            finding_rows.append(((f["report"], finding_key(f)), self._finding_values(f, position[f["report"]], groups)))
         # keyed by the internal key: a renumbered finding (new code, same key) keeps its measures
-        findings = self.sync(
+        self.findings = self.sync(
             Finding,
             Finding.objects.filter(report__in=bundle_reports).select_related("report"),
             lambda o: (o.report.code, o.key),
             finding_rows,
         )
-        self.findings = findings
-        project_by_name = {name: obj.pk for name, obj in projects.items()}
+
+    def _finding_values(self, f, order: int, groups) -> dict:
+        values = {
+            "report_id": self.reports[f["report"]].pk,
+            "order": order,
+            "group_id": groups[(f["report"], f["group"])].pk if f["group"] else None,
+        }
+        values |= {k: f[k] for k in FINDING_COLUMNS}
+        values["key"] = finding_key(f)
+        values["blocks"] = [{"label": x["label"], "text": x["text"]} for x in f["blocks"]]
+        probe = Finding(**{k: v for k, v in values.items() if not k.endswith("_id")})
+        values["search_text"] = probe.build_search_text()
+        return values
+
+    def _load_finding_children(self):
+        b, findings, systems, bundle_reports = self.bundle, self.findings, self.systems, self.bundle_reports
+        project_by_name = {name: obj.pk for name, obj in self.projects.items()}
         self.sync(
             FindingSubject,
             FindingSubject.objects.filter(finding__report__in=bundle_reports).select_related("finding__report"),
@@ -540,12 +475,16 @@ class Loader:
             [
                 (
                     (f["report"], finding_key(f), s["bureau"], s["section"]),
-                    {"finding_id": findings[(f["report"], finding_key(f))].pk, "section_id": sec(s)},
+                    {"finding_id": findings[(f["report"], finding_key(f))].pk, "section_id": self._sec(s)},
                 )
                 for f in b.rows("findings.yaml")
                 for s in f["sections"]
             ],
         )
+
+    # -- what the report states, and the repairs of its extracted text ------------------------------
+    def _load_report_tables(self):
+        b, report = self.bundle, self.report
         self.sync(
             StatedTotal,
             report.stated_totals.all(),
@@ -561,8 +500,6 @@ class Loader:
             lambda o: o.order,
             [(i, {"report_id": report.pk, "order": i} | dict(r)) for i, r in enumerate(b.rows("repairs.csv"), start=1)],
         )
-        self.sections = section_by_name
-        self.reports = reports
 
     # -- vocabulary and organisation -------------------------------------------------------------
     def _sync_vocabulary(self, reports):
@@ -640,69 +577,6 @@ class Loader:
             seen[key] = u.name
         if problems:
             raise LoadRefused(problems)
-
-
-def _plain(value):
-    """Records (dict subclasses with `where`) to plain JSON-able values for JSONFields."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _pairs(mapping):
-    """Printed label → value rows, kept as [label, value] pairs: PostgreSQL's jsonb would reorder a dict."""
-    return [
-        [str(k), v if isinstance(v, (str, int, float, bool, type(None))) else str(v)]
-        for k, v in (mapping or {}).items()
-    ]
-
-
-def _current(units, report):
-    day = report.published_on
-    return [
-        u
-        for u in units
-        if day is None or ((u.valid_from is None or u.valid_from <= day) and (u.valid_to is None or u.valid_to > day))
-    ]
-
-
-def _current_by_name(units, report):
-    return {u.name: u for u in _current(units, report)}
-
-
-def _key_text(key) -> str:
-    parts = key if isinstance(key, tuple) else (key,)
-    return " / ".join(str(p) for p in parts if p is not None)
-
-
-def _shown(model, attname) -> bool:
-    """Derived columns (the search text) change with the fields they come from: not shown twice."""
-    return all(f.editable for f in model._meta.concrete_fields if f.attname == attname)
-
-
-def _field_change(model, attname, old, new) -> tuple[str, str, str]:
-    """(field label, old, new) for people: the verbose name, and a foreign key as the object it names."""
-    try:
-        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-    except StopIteration:
-        return attname, _full(old), _full(new)
-    label = str(field.verbose_name)
-    if field.is_relation:
-        names = {o.pk: str(o) for o in field.related_model._default_manager.filter(pk__in=[old, new])}
-        return label, names.get(old, _full(old)), names.get(new, _full(new))
-    return label, _full(old), _full(new)
-
-
-def _full(value, limit=5000) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _short(value, limit=40):
-    text = "空" if value in (None, "") else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _forget_codes():

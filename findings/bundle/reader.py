@@ -76,80 +76,104 @@ LATEST_DATE = datetime.date(2200, 12, 31)
 FALSE_WORDS = {"", "false", "no", "0"}
 
 
-def _convert(value, col: Col, where: str, add_problem):  # noqa: C901 - one branch per column type
-    """Convert one raw value (str from CSV, any from YAML) to the column's type."""
+def _convert(value, col: Col, where: str, add_problem):
+    """Convert one raw value (str from CSV, any from YAML) to the column's type (one converter per type)."""
     kind = col.type
     if isinstance(value, str):
         value = value.strip() if kind not in ("text", "str") else value
-    if kind in ("str", "text"):
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = str(value)
-            else:
-                add_problem(col.name, f"文字列が必要です（{type(value).__name__} が書かれています）")
-                return None
-        if kind == "str" and not value.strip():
+    converter = _CONVERTERS.get(kind)
+    if converter is None:
+        raise AssertionError(f"unknown column type {kind}")
+    return converter(value, col, add_problem)
+
+
+def _to_text(value, col: Col, add_problem):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            add_problem(col.name, f"文字列が必要です（{type(value).__name__} が書かれています）")
+            return None
+    if col.type == "str" and not value.strip():
+        add_problem(col.name, "必須項目が空です")
+    return value
+
+
+def _to_int(value, col: Col, add_problem):
+    if value is None or value == "":
+        if col.type == "int":
             add_problem(col.name, "必須項目が空です")
-        return value
-    if kind in ("int", "optint"):
-        if value is None or value == "":
-            if kind == "int":
-                add_problem(col.name, "必須項目が空です")
-            return None
-        if isinstance(value, bool):
-            add_problem(col.name, f"整数が必要です（{value!r}）")
-            return None
-        if not isinstance(value, int):
-            text = str(value).replace(",", "").strip()
-            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 19):
-                add_problem(col.name, f"整数が必要です（{str(value)[:40]!r}）")
-                return None
-            value = int(text)
-        if not -(2**63) <= value < 2**63:
-            add_problem(col.name, "整数が大きすぎます")
-            return None
-        if value < 0 and col.name in NON_NEGATIVE:
-            add_problem(col.name, f"0 以上の整数が必要です（{value}）")
-            return None
-        return value
-    if kind == "date":
-        if value is None or value == "":
-            return None
-        if not (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
-            try:
-                value = datetime.date.fromisoformat(str(value))
-            except ValueError:
-                add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{str(value)[:40]!r}）")
-                return None
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            add_problem(col.name, f"日付が範囲外です（{EARLIEST_DATE}〜{LATEST_DATE}）: {value}")
-            return None
-        return value
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if value is None:
-            return False
-        text = str(value).strip().lower()
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        add_problem(col.name, f"true か空欄で書いてください（{value!r}）")
         return None
-    if kind == "dict":
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            add_problem(col.name, "対応表（キー: 値）が必要です")
-            return {}
-        if any(not isinstance(v, (str, int, float, bool, type(None))) for v in value.values()):
-            add_problem(col.name, '値は文字列か数値で書いてください（日付は "2024-04-01" のように引用符で囲む）')
-            return {}
+    if isinstance(value, bool):
+        add_problem(col.name, f"整数が必要です（{value!r}）")
+        return None
+    if not isinstance(value, int):
+        text = str(value).replace(",", "").strip()
+        if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 19):
+            add_problem(col.name, f"整数が必要です（{str(value)[:40]!r}）")
+            return None
+        value = int(text)
+    if not -(2**63) <= value < 2**63:
+        add_problem(col.name, "整数が大きすぎます")
+        return None
+    if value < 0 and col.name in NON_NEGATIVE:
+        add_problem(col.name, f"0 以上の整数が必要です（{value}）")
+        return None
+    return value
+
+
+def _to_date(value, col: Col, add_problem):
+    if value is None or value == "":
+        return None
+    if not (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+        try:
+            value = datetime.date.fromisoformat(str(value))
+        except ValueError:
+            add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{str(value)[:40]!r}）")
+            return None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        add_problem(col.name, f"日付が範囲外です（{EARLIEST_DATE}〜{LATEST_DATE}）: {value}")
+        return None
+    return value
+
+
+def _to_bool(value, col: Col, add_problem):
+    if isinstance(value, bool):
         return value
-    raise AssertionError(f"unknown column type {kind}")
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    add_problem(col.name, f"true か空欄で書いてください（{value!r}）")
+    return None
+
+
+def _to_dict(value, col: Col, add_problem):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        add_problem(col.name, "対応表（キー: 値）が必要です")
+        return {}
+    if any(not isinstance(v, (str, int, float, bool, type(None))) for v in value.values()):
+        add_problem(col.name, '値は文字列か数値で書いてください（日付は "2024-04-01" のように引用符で囲む）')
+        return {}
+    return value
+
+
+_CONVERTERS = {
+    "str": _to_text,
+    "text": _to_text,
+    "int": _to_int,
+    "optint": _to_int,
+    "date": _to_date,
+    "bool": _to_bool,
+    "dict": _to_dict,
+}
 
 
 def _read_raw(bundle: Bundle, files: Mapping[str, bytes] | None, name: str) -> bytes | None:
@@ -223,19 +247,8 @@ def read_table(
     bundle: Bundle, name: str, columns: tuple[Col, ...], header: list[str], rows: Iterable[tuple[str, list]]
 ) -> None:
     """Type the rows of one table (a CSV file or an Excel sheet): `rows` yields (where, cells)."""
-    header = ["" if h is None else str(h).strip() for h in header]
-    while header and not header[-1]:
-        header.pop()
-    expected = [c.name for c in columns]
-    missing = [c.name for c in columns if c.name not in header and not c.optional]
-    if missing:
-        bundle.problems.append(Problem(name, "行 1", ", ".join(missing), "必要な列がありません"))
-        return
-    extra = [h for h in header if h not in expected]
-    if extra:
-        bundle.warnings.append(Problem(name, "行 1", ", ".join(extra), "知らない列は読み飛ばします"))
-    if len(set(header)) != len(header):
-        bundle.problems.append(Problem(name, "行 1", "", "同じ名前の列が複数あります"))
+    header = _table_header(bundle, name, columns, header)
+    if header is None:
         return
     index = {h: i for i, h in enumerate(header)}
     records = []
@@ -245,16 +258,7 @@ def read_table(
             return
         if not any(cell is not None and str(cell).strip() for cell in raw):
             continue
-        long = next((c for c in raw if isinstance(c, str) and len(c) > MAX_CELL_CHARS), None)
-        if long is not None:
-            message = f"長すぎる値があります（{len(long):,} 文字。上限は {MAX_CELL_CHARS:,} 文字です）"
-            bundle.problems.append(Problem(name, where, "", message))
-            continue
-        if len(raw) != len(header) and any(c is not None and str(c).strip() for c in raw[len(header) :]):
-            bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
-            continue
-        if len(raw) < len(header):
-            bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+        if not _row_fits(bundle, name, where, raw, header):
             continue
         record = Record(where=where)
         for col in columns:
@@ -265,6 +269,41 @@ def read_table(
             record[col.name] = _convert(raw[index[col.name]] if col.name in index else None, col, where, add)
         records.append(record)
     bundle.files[name] = records
+
+
+def _table_header(bundle: Bundle, name: str, columns: tuple[Col, ...], header: list) -> list[str] | None:
+    """The header row as column names, or None (a problem recorded) when the table cannot be read."""
+    header = ["" if h is None else str(h).strip() for h in header]
+    while header and not header[-1]:
+        header.pop()
+    expected = [c.name for c in columns]
+    missing = [c.name for c in columns if c.name not in header and not c.optional]
+    if missing:
+        bundle.problems.append(Problem(name, "行 1", ", ".join(missing), "必要な列がありません"))
+        return None
+    extra = [h for h in header if h not in expected]
+    if extra:
+        bundle.warnings.append(Problem(name, "行 1", ", ".join(extra), "知らない列は読み飛ばします"))
+    if len(set(header)) != len(header):
+        bundle.problems.append(Problem(name, "行 1", "", "同じ名前の列が複数あります"))
+        return None
+    return header
+
+
+def _row_fits(bundle: Bundle, name: str, where: str, raw: list, header: list[str]) -> bool:
+    """A row's cells against the limits and the header (a problem recorded when not)."""
+    long = next((c for c in raw if isinstance(c, str) and len(c) > MAX_CELL_CHARS), None)
+    if long is not None:
+        message = f"長すぎる値があります（{len(long):,} 文字。上限は {MAX_CELL_CHARS:,} 文字です）"
+        bundle.problems.append(Problem(name, where, "", message))
+        return False
+    if len(raw) != len(header) and any(c is not None and str(c).strip() for c in raw[len(header) :]):
+        bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+        return False
+    if len(raw) < len(header):
+        bundle.problems.append(Problem(name, where, "", f"列の数が {len(raw)} です（見出しは {len(header)}）"))
+        return False
+    return True
 
 
 def _typed_mapping(bundle, name, where, raw, columns: tuple[Col, ...]) -> Record:
