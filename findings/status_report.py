@@ -151,27 +151,41 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
 
-def build(
-    *,
-    reports: list[AuditReport],
-    as_of: datetime.date,
-    per: str = "finding",
-    bureau=None,
-    section=None,
-    kind: str | None = None,
-    status: str | None = None,
-    order: str = "organisation",
-) -> StatusReport:
-    """Rows for the given reports as of a date. A fixed number of queries whatever the size.
-    `status` filters by the finding's status: a code, "unassigned", or (as before) a label."""
-    assert per in ("finding", "section")
-    assert order in ORDERS
+@dataclass
+class _Facts:
+    """What the status report is made of, read in a fixed number of queries (plain tuples, not instances)."""
+
+    statuses: list[MeasureStatus]
+    findings: list  # (pk, report_id, code, key, kind, page, title, summary, order)
+    by_finding: dict[int, list]  # finding id -> its measures (section, bureau), in organisation order
+    latest: dict[int, tuple]  # measure id -> (status_id, text, completed_on, planned_completion_on)
+
+    def __post_init__(self):
+        self.by_pk = {s.pk: s for s in self.statuses}
+        self.not_started = next(s for s in self.statuses if s.code == "not_started")
+        self.labels_by_code = {"": UNASSIGNED} | {s.code: s.label for s in self.statuses}
+        self.done_codes = {s.code for s in self.statuses if s.is_done}
+
+    def state_of(self, m):
+        r = self.latest.get(m.pk)
+        return (self.by_pk[r[0]], r[1], r[2]) if r else (self.not_started, "", None)
+
+    def planned_of(self, m) -> str:  # the planned date matters only while the measure is open
+        r = self.latest.get(m.pk)
+        return r[3].isoformat() if r and r[3] and not self.by_pk[r[0]].is_closed else ""
+
+
+def _unit(m) -> dict:
+    return {
+        "bureau_id": m.section__bureau_id,
+        "section_id": m.section_id,
+        "bureau": m.section__bureau__name,
+        "section": m.section__name,
+    }
+
+
+def _facts(reports: list[AuditReport], cutoff: datetime.datetime) -> _Facts:
     statuses = list(MeasureStatus.objects.order_by("order"))
-    not_started = next(s for s in statuses if s.code == "not_started")
-    by_pk = {s.pk: s for s in statuses}
-    labels_by_code = {"": UNASSIGNED} | {s.code: s.label for s in statuses}
-    cutoff = end_of_day(as_of)
-    code_of = {r.pk: r.code for r in reports}
     # Plain tuples, not model instances: at 30,000 findings and 100,000 measures building instances
     # (and passing 100,000 of them back as query parameters) took most of the time.
     findings = list(
@@ -214,30 +228,18 @@ def build(
         by_finding.setdefault(m.finding_id, []).append(m)
     for ms in by_finding.values():
         ms.sort(key=lambda m: (m.section__bureau__order, m.section__order, m.section_id))
+    return _Facts(statuses=statuses, findings=findings, by_finding=by_finding, latest=latest)
 
-    def state_of(m):
-        r = latest.get(m.pk)
-        return (by_pk[r[0]], r[1], r[2]) if r else (not_started, "", None)
 
-    def unit(m):
-        return {
-            "bureau_id": m.section__bureau_id,
-            "section_id": m.section_id,
-            "bureau": m.section__bureau__name,
-            "section": m.section__name,
-        }
-
-    def planned_of(m):  # the planned date matters only while the measure is open
-        r = latest.get(m.pk)
-        return r[3].isoformat() if r and r[3] and not by_pk[r[0]].is_closed else ""
-
-    done_codes = {s.code for s in statuses if s.is_done}
+def _rows(facts: _Facts, reports: list[AuditReport], per: str) -> tuple[list[Row], dict[int, str]]:
+    """One row per finding (per="finding") or per finding × section; and each finding's derived status."""
+    code_of = {r.pk: r.code for r in reports}
     rows: list[Row] = []
     finding_status: dict[int, str] = {}
-    for f in findings:
-        ms = by_finding.get(f.pk, [])
-        states = [state_of(m) for m in ms]
-        finding_status[f.pk] = _derive([s for s, _, _ in states], statuses)
+    for f in facts.findings:
+        ms = facts.by_finding.get(f.pk, [])
+        states = [facts.state_of(m) for m in ms]
+        finding_status[f.pk] = _derive([s for s, _, _ in states], facts.statuses)
         base = dict(
             finding_id=f.pk,
             report_code=code_of[f.report_id],
@@ -247,52 +249,57 @@ def build(
             page=f.page,
             summary=f.summary or f.title,  # the audit office's 要旨, else the title
             finding_order=f.order,
-            labels=labels_by_code,
+            labels=facts.labels_by_code,
         )
         if not ms:
             rows.append(
                 Row(**base, text="", status_code="", completed_on="", units=[], bureau_order=10**6, section_order=0)
             )
         elif per == "section":
-            for m, (st, text, done_on) in zip(ms, states, strict=True):
-                rows.append(
-                    Row(
-                        **base,
-                        units=[unit(m)],
-                        text=text,
-                        status_code=st.code,
-                        completed_on=done_on.isoformat() if done_on else "",
-                        planned_on=planned_of(m),
-                        bureau_order=m.section__bureau__order,
-                        section_order=m.section__order,
-                    )
-                )
+            rows.extend(_section_rows(facts, base, ms, states))
         else:
-            first = ms[0]
-            texts = [
-                f"【{m.section__name}】{text}" if len(ms) > 1 and text else text
-                for m, (_, text, _) in zip(ms, states, strict=True)
-            ]
-            done_dates = [d for _, _, d in states if d]
-            is_done = finding_status[f.pk] in done_codes
-            rows.append(
-                Row(
-                    **base,
-                    units=[unit(m) for m in ms],
-                    text="\n".join(t for t in texts if t),
-                    status_code=finding_status[f.pk],
-                    completed_on=max(done_dates).isoformat() if is_done and done_dates else "",
-                    planned_on="\n".join(planned_of(m) for m in ms),
-                    bureau_order=first.section__bureau__order,
-                    section_order=first.section__order,
-                )
-            )
-    rows = _filtered(
-        rows, bureau=bureau, section=section, kind=kind, status=status, finding_status=finding_status, statuses=statuses
-    )
-    _sort(rows, reports, order)
+            rows.append(_finding_row(facts, base, ms, states, finding_status[f.pk]))
+    return rows, finding_status
 
-    codes = [""] + [s.code for s in statuses]
+
+def _section_rows(facts: _Facts, base: dict, ms: list, states: list) -> list[Row]:
+    return [
+        Row(
+            **base,
+            units=[_unit(m)],
+            text=text,
+            status_code=st.code,
+            completed_on=done_on.isoformat() if done_on else "",
+            planned_on=facts.planned_of(m),
+            bureau_order=m.section__bureau__order,
+            section_order=m.section__order,
+        )
+        for m, (st, text, done_on) in zip(ms, states, strict=True)
+    ]
+
+
+def _finding_row(facts: _Facts, base: dict, ms: list, states: list, status_code: str) -> Row:
+    first = ms[0]
+    texts = [
+        f"【{m.section__name}】{text}" if len(ms) > 1 and text else text
+        for m, (_, text, _) in zip(ms, states, strict=True)
+    ]
+    done_dates = [d for _, _, d in states if d]
+    is_done = status_code in facts.done_codes
+    return Row(
+        **base,
+        units=[_unit(m) for m in ms],
+        text="\n".join(t for t in texts if t),
+        status_code=status_code,
+        completed_on=max(done_dates).isoformat() if is_done and done_dates else "",
+        planned_on="\n".join(facts.planned_of(m) for m in ms),
+        bureau_order=first.section__bureau__order,
+        section_order=first.section__order,
+    )
+
+
+def _counts(rows: list[Row], finding_status: dict[int, str]) -> tuple[Counter, list[str], dict[str, str]]:
+    """Findings counted once each by (kind, status), the kinds the summary lists in order, and their labels."""
     counted = Counter()
     seen = set()
     for r in rows:
@@ -305,6 +312,46 @@ def build(
     kinds = [c for c, _, counted_in in kind_rows if counted_in]
     kinds += sorted({k for k, _ in counted} - {c for c, _, _ in kind_rows})  # a kind not in the table yet
     kind_label = {c: label for c, label, _ in kind_rows}
+    return counted, kinds, kind_label
+
+
+def _report_heading(r: AuditReport) -> dict:
+    return {
+        "code": r.code,
+        "fiscal_year": format_fiscal_year(r.fiscal_year),
+        "kind": r.kind,
+        "theme": r.theme,
+        "auditor": f"{r.auditor_title} {r.auditor}".strip(),
+        "published_on": format_date(r.published_on),
+        "publication_number": r.publication_number,
+        "gazette_number": r.gazette_number,
+    }
+
+
+def build(
+    *,
+    reports: list[AuditReport],
+    as_of: datetime.date,
+    per: str = "finding",
+    bureau=None,
+    section=None,
+    kind: str | None = None,
+    status: str | None = None,
+    order: str = "organisation",
+) -> StatusReport:
+    """Rows for the given reports as of a date. A fixed number of queries whatever the size.
+    `status` filters by the finding's status: a code, "unassigned", or (as before) a label."""
+    assert per in ("finding", "section")
+    assert order in ORDERS
+    facts = _facts(reports, end_of_day(as_of))
+    statuses, labels_by_code, done_codes = facts.statuses, facts.labels_by_code, facts.done_codes
+    rows, finding_status = _rows(facts, reports, per)
+    rows = _filtered(
+        rows, bureau=bureau, section=section, kind=kind, status=status, finding_status=finding_status, statuses=statuses
+    )
+    _sort(rows, reports, order)
+    codes = [""] + [s.code for s in statuses]
+    counted, kinds, kind_label = _counts(rows, finding_status)
     summary = [
         {
             "kind": kind_label.get(k, k),
@@ -314,26 +361,12 @@ def build(
         }
         for k in kinds
     ]
-    done_label = next(s.label for s in statuses if s.is_done)
-    main = reports[0]
     return StatusReport(
-        title=format_title(main, as_of),
+        title=format_title(reports[0], as_of),
         as_of=as_of.isoformat(),
         as_of_wareki=format_date(as_of),
         per=per,
-        reports=[
-            {
-                "code": r.code,
-                "fiscal_year": format_fiscal_year(r.fiscal_year),
-                "kind": r.kind,
-                "theme": r.theme,
-                "auditor": f"{r.auditor_title} {r.auditor}".strip(),
-                "published_on": format_date(r.published_on),
-                "publication_number": r.publication_number,
-                "gazette_number": r.gazette_number,
-            }
-            for r in reports
-        ],
+        reports=[_report_heading(r) for r in reports],
         rows=rows,
         labels=[labels_by_code[c] for c in codes],
         codes=codes,
@@ -341,7 +374,7 @@ def build(
         totals=[sum(counted[(k, x)] for k in kinds) for x in codes],
         n_findings=sum(s["total"] for s in summary),
         n_done=sum(counted[(k, x)] for k in kinds for x in done_codes),
-        done_label=done_label,
+        done_label=next(s.label for s in statuses if s.is_done),
         n_stated=sum(_stated_findings(r) for r in reports),
         status_labels=labels_by_code,
         kind_labels=kind_label,
