@@ -20,6 +20,7 @@ from findings.models import AuditReport, Finding
 from .choices import BatchKind
 from .plan import Plan
 from .uploads import UploadRefused, safe_unzip
+from .workbook import place, read_workbook
 
 KNOWN_FILES = set(FILE_ORDER) | {"FORMAT.md", "NOTES.md", "README.md"}
 
@@ -155,11 +156,7 @@ class WorkbookHandler(ReportDataHandler):
     accepts = ("xlsx",)
 
     def _read(self, batch) -> Bundle:
-        from .workbook import read_workbook
-
         return read_workbook(bytes(batch.content), label=batch.filename)
 
     def place(self, problem: Problem) -> str:
-        from .workbook import place
-
         return place(problem)

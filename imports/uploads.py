@@ -15,7 +15,9 @@ from xml.sax.handler import ContentHandler
 import defusedxml
 import defusedxml.ElementTree
 import defusedxml.sax
+import openpyxl
 from django.conf import settings
+from openpyxl.utils import get_column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -115,23 +117,7 @@ def safe_unzip(data: bytes) -> dict[str, bytes]:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > MAX_MEMBERS:
             raise UploadRefused(f"zip の中のファイルが多すぎます（{len(infos)} 個。上限 {MAX_MEMBERS} 個）。")
-        total = 0
-        names = []
-        for info in infos:
-            name = _member_name(info).replace("\\", "/")
-            parts = name.split("/")
-            if name.startswith("/") or ".." in parts or (parts and parts[0].endswith(":")):
-                raise UploadRefused(f"zip の中に安全でないパスがあります: {name[:100]}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise UploadRefused(f"zip の中にシンボリックリンクがあります: {name[:100]}")
-            if info.flag_bits & 0x1:
-                raise UploadRefused("パスワード付きの zip は読めません。")
-            total += info.file_size
-            if total > max_unpacked_bytes():
-                raise UploadRefused(f"zip を展開すると {max_unpacked_bytes() // 1024 // 1024}MB を超えます。")
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
-                raise UploadRefused(f"zip の圧縮率が異常です（zip 爆弾の疑い）: {name[:100]}")
-            names.append((posixpath.normpath(name), info))
+        names = _checked_members(infos)
         # the members that are junk from desktop archivers
         junk = (".DS_Store", "Thumbs.db", "desktop.ini")
         names = [(n, i) for n, i in names if not (n.startswith("__MACOSX/") or n.split("/")[-1] in junk)]
@@ -153,6 +139,29 @@ def safe_unzip(data: bytes) -> dict[str, bytes]:
                 raise UploadRefused(f"zip の中のファイルの大きさが記録と違います: {name[:100]}")
             files[name] = content
         return files
+
+
+def _checked_members(infos) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(normalised path, info) of each member, refusing unsafe paths, links, encryption and zip bombs from the
+    headers alone (nothing is inflated yet)."""
+    total = 0
+    names = []
+    for info in infos:
+        name = _member_name(info).replace("\\", "/")
+        parts = name.split("/")
+        if name.startswith("/") or ".." in parts or (parts and parts[0].endswith(":")):
+            raise UploadRefused(f"zip の中に安全でないパスがあります: {name[:100]}")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise UploadRefused(f"zip の中にシンボリックリンクがあります: {name[:100]}")
+        if info.flag_bits & 0x1:
+            raise UploadRefused("パスワード付きの zip は読めません。")
+        total += info.file_size
+        if total > max_unpacked_bytes():
+            raise UploadRefused(f"zip を展開すると {max_unpacked_bytes() // 1024 // 1024}MB を超えます。")
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
+            raise UploadRefused(f"zip の圧縮率が異常です（zip 爆弾の疑い）: {name[:100]}")
+        names.append((posixpath.normpath(name), info))
+    return names
 
 
 def _reason(exc: Exception) -> str:
@@ -227,8 +236,6 @@ class _Bounded(ContentHandler):
                 column = column or self.column + 1
                 self._check_row(row)
                 if column > self.limits.columns:
-                    from openpyxl.utils import get_column_letter
-
                     letter = get_column_letter(min(column, 18278))
                     _refuse_sheet(
                         self.title,
@@ -362,9 +369,6 @@ def read_workbook_values(data: bytes, *, limits: WorkbookLimits = REPORT_WORKBOO
     value Excel stored when it last calculated the workbook (listed in `formulas`); a formula that was
     never calculated (written by a program) has no value and is listed in `formulas_without_value`.
     The file is checked against `limits` first (check_workbook)."""
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
     check_workbook(data, limits)
     max_rows = limits.rows
     try:

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from . import pipeline
 from .choices import BatchState
 from .upload_forms import ReportUploadForm, TemplateChoiceForm
 from .uploads import UploadRefused
+from .workbook import template_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS_PER_KIND = 300  # longer lists are cut on screen (the batch keeps them all)
@@ -61,7 +63,6 @@ def _chosen_report(request):
 
 def template_view(request):
     _office_only(request.user)
-    from .workbook import template_bytes
 
     report = _chosen_report(request)
     name = f"報告書データ_{report.code}.xlsx" if report else "報告書データ_テンプレート.xlsx"
@@ -86,8 +87,6 @@ def bundle_zip_view(request):
 
 
 def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
     return f"attachment; filename*=UTF-8''{quote(name)}"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from auditreg.validators import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from findings.choices import SubjectKind
+from findings.models import FindingKindLabel, SubjectType
 
 from .history import check_history
 from .reader import Bundle, Problem
@@ -28,15 +29,11 @@ def finding_key(f) -> str:
 
 def known_kinds(bundle: Bundle) -> set[str]:
     """Kinds a finding may have: the city's (FindingKindLabel) and those the bundle's reports declare."""
-    from findings.models import FindingKindLabel
-
     declared = {k["code"] for r in bundle.rows("reports.yaml") for k in r.get("kinds") or []}
     return declared | set(FindingKindLabel.objects.values_list("code", flat=True))
 
 
 def known_subject_types() -> set[str]:
-    from findings.models import SubjectType
-
     return set(SubjectType.objects.values_list("code", flat=True)) | set(SubjectKind.values)
 
 

@@ -16,8 +16,10 @@ from django.utils import timezone
 from auditreg.choices import Role
 from auditreg.models import User
 
+from .. import status_report
 from ..choices import ReportState, StatusCode
 from ..models import Measure, MeasureReport, MeasureStatus, Publication
+from ..status import refresh
 from .reader import Bundle, Problem
 
 # The two accounts adopted records are attributed to: the people who drafted and approved them
@@ -141,8 +143,6 @@ def load_history(loader) -> None:
 
 def _refresh_measures(measures) -> None:
     """Each touched measure's official state is its latest accepted report (by business date)."""
-    from ..status import refresh
-
     for measure in measures:
         latest = (
             MeasureReport.objects.filter(measure=measure, state=ReportState.ACCEPTED)
@@ -158,8 +158,6 @@ def _refresh_measures(measures) -> None:
 
 def _register_publications(loader, entries, publications, by) -> None:
     """Past publications: those listed, and those the entries name (as of their latest entry)."""
-    from .. import status_report
-
     rows = {p["number"]: dict(p) for p in publications}
     for e in entries:
         number = e.get("publication_number")

@@ -15,6 +15,7 @@ from auditreg.models import Bureau, Section
 from budgets.models import Contract, CoreCityComparison, DxField, DxFieldFunding, DxLine, DxProject, ProjectFunding
 from systems.models import BureauExpenditure, BureauSystemCount, InformationSystem, SystemBudget, SystemExpenditure
 
+from ..filtersets import forget_codes
 from ..models import (
     AuditReport,
     Finding,
@@ -580,8 +581,6 @@ class Loader(Syncer):
 
 
 def _forget_codes():
-    from ..filtersets import forget_codes  # the list filters' cached kinds and areas: new ones count at once
-
     forget_codes()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from auditreg import access, wareki
 from auditreg.changelog import record
@@ -63,8 +64,6 @@ def _place(row_number) -> str:
 
 
 def _column(key: str, index: dict) -> str:
-    from openpyxl.utils import get_column_letter
-
     label = COLUMN_LABELS.get(key, key)
     return f"{label}（{get_column_letter(index[key] + 1)}列）" if key in index else label
 
@@ -280,8 +279,6 @@ class InquiryHandler:
         return rows, index
 
     def _read_cell(self, row, key, value, index, formulas, no_value, statuses, plan):
-        from openpyxl.utils import get_column_letter
-
         address = f"{get_column_letter(index[key] + 1)}{row.number}"
         place, column = _place(row.number), _column(key, index)
         if address in no_value:

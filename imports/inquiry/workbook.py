@@ -1,12 +1,17 @@
 """The section's answer workbook (service: the first download is recorded) and its rendering."""
 
+import copy
+import dataclasses
 import io
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from auditreg import access
+from auditreg import access, xlsx
 from auditreg.changelog import record
 from auditreg.wareki import format_date
 from findings.choices import ReportState
@@ -68,8 +73,6 @@ def _set(ws, row, col, value, *, style=None):
 
 def _line(ws, row, text, *, style, width, columns):
     """A heading line across the visible columns, wrapped, as tall as its text."""
-    from auditreg import xlsx
-
     _set(ws, row, 2, text, style=style)
     ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=columns)
     height = xlsx.row_height([text], [xlsx.chars_per_line(width)], size=style.font.sz or xlsx.FONT_SIZE)
@@ -77,11 +80,6 @@ def _line(ws, row, text, *, style, width, columns):
 
 
 def _render_workbook(round, section, measures, now) -> bytes:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.workbook.protection import WorkbookProtection
-
-    from auditreg import xlsx
-
     wb = xlsx.new_workbook()
     ws = wb.active
     ws.title = SHEET
@@ -112,28 +110,12 @@ def _render_workbook(round, section, measures, now) -> bytes:
     head_row = 5
     # the report's own text (up to about 900 characters) prints in 9 pt so that a row holds it
     sizes = [9 if key == "finding_text" else xlsx.FONT_SIZE for key, *_ in columns]
-    per_line = [xlsx.chars_per_line(w, size) for w, size in zip(widths, sizes, strict=True)]
     labels = [f"{label}\n（{rule}）" if rule else label for _, label, rule, _ in columns]
     for c, text in enumerate(labels, start=1):
         _set(ws, head_row, c, text, style=xlsx.HEAD)
     ws.row_dimensions[head_row].height = xlsx.row_height(labels, [xlsx.chars_per_line(w) for w in widths])
     for r, m in enumerate(measures, start=head_row + 1):
-        report = m.base_report
-        comment = m.open_report.review_comment if m.open_report and m.open_report.state == ReportState.RETURNED else ""
-        locked_values = [m.pk, m.finding.code, m.finding.title, finding_text(m.finding), m.status.label]
-        locked_values += [_stage_label(m), _clean_text(comment)]
-        for c, value in enumerate(locked_values, start=1):
-            _set(ws, r, c, value, style=xlsx.LOCKED_SMALL if sizes[c - 1] == 9 else xlsx.LOCKED)
-        values = _report_values(report)
-        status_label = report.status.label if report else None
-        editable_values = [status_label, values["text"], values["completed_on"]]
-        editable_values += [values["planned_completion_on"], values["reason"]]
-        for c, value in enumerate(editable_values, start=len(LOCKED) + 1):
-            is_date = FIELD_ORDER[c - len(LOCKED) - 1].endswith("_on")
-            _set(ws, r, c, value, style=xlsx.INPUT_DATE if is_date else xlsx.INPUT)
-        # as tall as the longest text (Excel's limit: 409 points, about 800 characters in the widest columns)
-        shown = [*locked_values[1:], *editable_values]
-        ws.row_dimensions[r].height = xlsx.row_height(shown, per_line[1:], sizes=sizes[1:])
+        _write_measure(ws, r, m, widths, sizes)
     last = head_row + max(len(measures), 1)
     _validations(ws, statuses, first=head_row + 1, last=last)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
@@ -155,10 +137,65 @@ def _render_workbook(round, section, measures, now) -> bytes:
     return buffer.getvalue()
 
 
-def _validations(ws, statuses, *, first, last):
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+MIN_FONT_SIZE = 6  # the smallest print a long text shrinks to (about 2,600 characters in the widest columns)
 
+
+def _write_measure(ws, r, m, widths, sizes) -> None:
+    """One measure's row. Every text prints whole: the row is as tall as its longest text, and a text taller
+    than Excel's tallest row (409 points, about 900 characters in the widest columns at 10 pt) prints smaller,
+    down to MIN_FONT_SIZE. (Cells merged down several rows would hold more, but LibreOffice does not carry a
+    merged cell's text over a page break: it was cut there.)"""
+    report = m.base_report
+    comment = m.open_report.review_comment if m.open_report and m.open_report.state == ReportState.RETURNED else ""
+    values = [m.pk, m.finding.code, m.finding.title, finding_text(m.finding), m.status.label]
+    values += [_stage_label(m), _clean_text(comment)]
+    answer = _report_values(report)
+    values += [report.status.label if report else None, answer["text"], answer["completed_on"]]
+    values += [answer["planned_completion_on"], answer["reason"]]
+    fitted = [_fitted_size(v, w, pt) for v, w, pt in zip(values, widths, sizes, strict=True)]
+    for c, value in enumerate(values, start=1):
+        if c <= len(LOCKED):
+            base = xlsx.LOCKED_SMALL if sizes[c - 1] == 9 else xlsx.LOCKED
+        else:
+            base = xlsx.INPUT_DATE if FIELD_ORDER[c - len(LOCKED) - 1].endswith("_on") else xlsx.INPUT
+        _set(ws, r, c, value, style=_sized(base, fitted[c - 1]))
+    # as tall as the longest text (the hidden 措置ID aside)
+    needed = max(
+        [_text_height(v, w, pt) for v, w, pt in zip(values[1:], widths[1:], fitted[1:], strict=True)], default=0.0
+    )
+    if needed > xlsx.FONT_SIZE * xlsx.LINE_HEIGHT + xlsx.ROW_PADDING:  # more than one line: set the height
+        ws.row_dimensions[r].height = min(needed, xlsx.MAX_ROW_HEIGHT)
+
+
+def _text_height(value, width, size) -> float:
+    """Points a wrapped text needs in a column `width` wide at `size` pt (0 for no text)."""
+    if not isinstance(value, str) or not value:
+        return 0.0
+    return xlsx.line_count(value, xlsx.chars_per_line(width, size)) * size * xlsx.LINE_HEIGHT + xlsx.ROW_PADDING
+
+
+def _fitted_size(value, width, size):
+    """The largest font size, from `size` down to MIN_FONT_SIZE, at which `value` fits in Excel's tallest row."""
+    while size > MIN_FONT_SIZE and _text_height(value, width, size) > xlsx.MAX_ROW_HEIGHT:
+        size -= 1
+    return size
+
+
+_SIZED: dict[tuple[int, float], xlsx.Style] = {}
+
+
+def _sized(style: xlsx.Style, size) -> xlsx.Style:
+    """`style` at another font size (one Style per style and size, as auditreg.xlsx compares them by identity)."""
+    if size == (style.font.sz or xlsx.FONT_SIZE):
+        return style
+    key = (id(style), size)
+    if key not in _SIZED:
+        _SIZED[key] = dataclasses.replace(style, font=copy.copy(style.font))
+        _SIZED[key].font.sz = size
+    return _SIZED[key]
+
+
+def _validations(ws, statuses, *, first, last):
     status_col = get_column_letter(len(LOCKED) + 1)
     letter = get_column_letter(STATUS_LIST_COLUMN)
     status_list = DataValidation(

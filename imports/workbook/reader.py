@@ -6,6 +6,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+
 from auditreg import wareki
 from findings.bundle.reader import Bundle, Located, Problem, read_items, read_table
 from findings.bundle.schema import (
@@ -70,8 +73,6 @@ class _Table:
 
 def _open(bundle: Bundle, spec: SheetSpec, sheet: Sheet) -> _Table | None:
     """The sheet's header and data rows; reports formulas, blank-header columns and duplicate column names."""
-    from openpyxl.utils import column_index_from_string, get_column_letter
-    from openpyxl.utils.cell import coordinate_from_string
 
     def problem(record, fld, message):
         bundle.problems.append(Problem(spec.file, record, fld, message))

@@ -6,6 +6,13 @@ import io
 import json
 import unicodedata
 
+import yaml
+from openpyxl.utils import get_column_letter
+
+from auditreg import xlsx
+from auditreg.models import CitySettings
+from auditreg.xlsx import new_workbook
+from findings.bundle.exporter import bundle_files
 from findings.bundle.schema import (
     CSV_FILES,
     REQUIRED_FILES,
@@ -20,8 +27,6 @@ from .layout import CORE_CHILDREN, GUIDE_SHEET, LAYOUT, SheetSpec, _parent_value
 def template_bytes(report=None) -> bytes:
     """The workbook: 説明 and one sheet per bundle file (and nested list), pre-filled with `report`'s canonical
     export (`bundle_files`) or, without a report, headers only."""
-    from auditreg.xlsx import new_workbook
-
     records = _export_records(report) if report is not None else {}
     book = new_workbook()  # the body font as the default: a column width counts its half-width characters
     _write_guide(book.active)
@@ -46,10 +51,6 @@ def template_bytes(report=None) -> bytes:
 
 def _export_records(report) -> dict[str, list[dict]]:
     """The canonical export parsed back: CSV text -> rows of strings, YAML text -> items."""
-    import yaml
-
-    from findings.bundle.exporter import bundle_files
-
     records = {}
     for name, text in bundle_files(report).items():
         if name in CSV_FILES:
@@ -105,8 +106,6 @@ MAX_WIDTH = 60
 
 
 def _styles():
-    from auditreg import xlsx  # the styles every workbook of the app shares
-
     return {"header_font": xlsx.BOLD_FONT, "header_fill": xlsx.HEADER_FILL, "wrap": xlsx.WRAP, "top": xlsx.TOP}
 
 
@@ -121,15 +120,27 @@ def _number_format(col: Col) -> str | None:
 
 
 def _write_table(ws, columns: tuple[Col, ...], rows: list[list]) -> None:
-    from openpyxl.utils import get_column_letter
-
     style = _styles()
     for c, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=c, value=col.name)
         cell.font = style["header_font"]
         cell.fill = style["header_fill"]
-    widths = [_width(col.name) for col in columns]
     formats = [_number_format(col) for col in columns]
+    widths = _write_cells(ws, columns, rows, formats)
+    for c, fmt in enumerate(formats, start=1):
+        dimension = ws.column_dimensions[get_column_letter(c)]
+        dimension.width = min(widths[c - 1] + 2, MAX_WIDTH)
+        if fmt:
+            dimension.number_format = fmt  # the column's default, for rows staff add below
+    _wrap_long_text(ws, columns, rows, style["wrap"])
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
+
+
+def _write_cells(ws, columns: tuple[Col, ...], rows: list[list], formats: list) -> list[int]:
+    """The rows below the header; the width each column needs."""
+    widths = [_width(col.name) for col in columns]
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
             if value is None:
@@ -141,22 +152,19 @@ def _write_table(ws, columns: tuple[Col, ...], rows: list[list]) -> None:
                 widths[c - 1] = max(widths[c - 1], _width(value))
             if formats[c - 1]:
                 cell.number_format = formats[c - 1]
-    for c, fmt in enumerate(formats, start=1):
-        dimension = ws.column_dimensions[get_column_letter(c)]
-        dimension.width = min(widths[c - 1] + 2, MAX_WIDTH)
-        if fmt:
-            dimension.number_format = fmt  # the column's default, for rows staff add below
-    for c, col in enumerate(columns, start=1):  # long text wraps; a second pass, now that widths are known
+    return widths
+
+
+def _wrap_long_text(ws, columns: tuple[Col, ...], rows: list[list], wrap) -> None:
+    """Long text wraps: a second pass, now that the widths are known."""
+    for c, col in enumerate(columns, start=1):
         if col.type not in ("str", "text", "dict"):
             continue
         limit = ws.column_dimensions[get_column_letter(c)].width
         for r, values in enumerate(rows, start=2):
             value = values[c - 1]
             if isinstance(value, str) and ("\n" in value or _width(value) > limit):
-                ws.cell(row=r, column=c).alignment = style["wrap"]
-    ws.freeze_panes = "A2"
-    if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
+                ws.cell(row=r, column=c).alignment = wrap
 
 
 def _width(text: str) -> int:
@@ -209,15 +217,12 @@ def _meaning(spec: SheetSpec, col: Col) -> str:
 
 
 def _write_guide(ws) -> None:
-    from auditreg import xlsx
-
     style = _styles()
     ws.title = GUIDE_SHEET
     ws.append(["報告書データ（Excel）の書き方"])
     ws["A1"].font = xlsx.TITLE_FONT
     ws.append([])
     widths = (24, 34, 56, 24, 8, 10)
-    from auditreg.models import CitySettings
 
     source = CitySettings.current().source_text_name
     rules = [*RULES, f"source_line（行番号）は「{source}」の行です。"] if source else RULES

@@ -3,6 +3,7 @@ import sys
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
+from auditreg import access
 from auditreg.models import User
 from imports import pipeline
 from imports.choices import BatchState
@@ -22,8 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="検証と内容の表示だけ行い、取り込みません")
 
     def handle(self, *args, file, user, dry_run, **options):
-        from auditreg import access
-
         try:
             actor = User.objects.get(username=user, is_active=True)
         except User.DoesNotExist as exc:
