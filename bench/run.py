@@ -187,7 +187,7 @@ def import_timings(url: str) -> dict:
     return {"first_s": round(first, 3), "reimport_s": round(again, 3)}
 
 
-def main():  # noqa: C901 - one measurement script, read top to bottom
+def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--findings", type=int, default=30000)
     parser.add_argument("--repeat", type=int, default=20)

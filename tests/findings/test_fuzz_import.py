@@ -453,124 +453,186 @@ def _top_items(lines):
     return [i for i, line in enumerate(lines) if line.startswith("- ")]
 
 
-def apply(files: dict, mutation) -> None:  # noqa: C901 - one branch per mutation kind
-    kind, *args = mutation
-    if kind in ("delete_line", "duplicate_line", "swap_lines", "replace_cell", "rename_header", "drop_column"):
-        name = args[0]
-        if files.get(name) is None:
-            return
-        rows = _csv_rows(files[name])
-        if not rows:
-            return
-        if kind == "delete_line":
-            del rows[args[1] % len(rows)]
-        elif kind == "duplicate_line":
-            i = args[1] % len(rows)
-            rows.insert(i, rows[i])
-        elif kind == "swap_lines":
-            i, j = args[1] % len(rows), args[2] % len(rows)
-            rows[i], rows[j] = rows[j], rows[i]
-        elif kind == "replace_cell":
-            if len(rows) < 2:
-                return
-            row = rows[1 + args[1] % (len(rows) - 1)]
-            if row:
-                row[args[2] % len(row)] = args[3]
-        elif kind == "rename_header":
-            if rows[0]:
-                rows[0][args[1] % len(rows[0])] = args[2]
-        elif kind == "drop_column":
-            if not rows[0]:
-                return
-            j = args[1] % len(rows[0])
-            for row in rows if args[2] else rows[:1]:
-                if j < len(row):
-                    del row[j]
-        files[name] = _csv_bytes(rows)
-    elif kind == "set_cell":
-        name, column, index, value = args
-        rows = _csv_rows(files[name]) if files.get(name) is not None else None
-        if not rows or column not in rows[0] or len(rows) < 2:
-            return
-        j = rows[0].index(column)
-        row = rows[1 + index % (len(rows) - 1)]
+def _delete_line(rows, i):
+    del rows[i % len(rows)]
+
+
+def _duplicate_line(rows, i):
+    i = i % len(rows)
+    rows.insert(i, rows[i])
+
+
+def _swap_lines(rows, i, j):
+    i, j = i % len(rows), j % len(rows)
+    rows[i], rows[j] = rows[j], rows[i]
+
+
+def _replace_cell(rows, i, j, value):
+    if len(rows) < 2:
+        return False
+    row = rows[1 + i % (len(rows) - 1)]
+    if row:
+        row[j % len(row)] = value
+
+
+def _rename_header(rows, j, value):
+    if rows[0]:
+        rows[0][j % len(rows[0])] = value
+
+
+def _drop_column(rows, j, everywhere):
+    if not rows[0]:
+        return False
+    j = j % len(rows[0])
+    for row in rows if everywhere else rows[:1]:
         if j < len(row):
-            row[j] = value
-        files[name] = _csv_bytes(rows)
-    elif kind in ("set_key", "replace_scalar", "delete_key"):
-        name = args[0]
-        if files.get(name) is None:
-            return
-        lines = _lines(files[name])
-        found = _key_lines(lines, args[1] if kind == "set_key" else None)
-        if kind == "replace_scalar":  # only keys written on one line
-            found = [(i, m) for i, m in found if m["rest"].strip() not in ("", "|", ">")]
-        if not found:
-            return
-        i, m = found[args[2 if kind == "set_key" else 1] % len(found)]
-        if kind == "delete_key":
-            _delete_yaml_key(lines, i, m)
-        else:
-            _set_yaml_value(lines, i, m, args[-1])
-        files[name] = _join(lines)
-    elif kind == "duplicate_finding":
-        # give finding j the code (and optionally also kind and number) of finding i
-        name = "findings.yaml"
-        if files.get(name) is None:
-            return
-        lines = _lines(files[name])
-        items = _top_items(lines)
-        if len(items) < 2:
-            return
-        bounds = list(itertools.pairwise([*items, len(lines)]))
-        (a0, a1), (b0, b1) = bounds[args[0] % len(bounds)], bounds[args[1] % len(bounds)]
-        keys = ("code", "kind", "number") if args[2] else ("code",)
-        for key in keys:
-            src = [(i, m) for i, m in _key_lines(lines[a0:a1], key) if len(m["indent"]) == 2]
-            dst = [(i, m) for i, m in _key_lines(lines[b0:b1], key) if len(m["indent"]) == 2]
-            if src and dst:
-                lines[b0 + dst[0][0]] = lines[a0 + src[0][0]]
-        files[name] = _join(lines)
-    elif kind == "duplicate_yaml_item":
-        name = args[0]
-        if files.get(name) is None:
-            return
-        lines = _lines(files[name])
-        items = _top_items(lines)
-        if not items:
-            return
-        bounds = list(itertools.pairwise([*items, len(lines)]))
-        a, b = bounds[args[1] % len(bounds)]
-        lines[b:b] = lines[a:b]
-        files[name] = _join(lines)
-    elif kind == "truncate":
-        name, pos = args
-        if files.get(name) is not None:
-            files[name] = files[name][: pos % (len(files[name]) + 1)]
-    elif kind == "insert_bytes":
-        name, pos, data = args
-        if files.get(name) is not None:
-            p = pos % (len(files[name]) + 1)
-            files[name] = files[name][:p] + data + files[name][p:]
-    elif kind == "to_shift_jis":
-        name = args[0]
-        if files.get(name) is not None:
-            try:
-                files[name] = files[name].decode("utf-8").encode("shift_jis", errors="replace")
-            except UnicodeDecodeError:
-                pass
-    elif kind == "delete_file":
-        files[args[0]] = None
-    elif kind == "empty_file":
-        files[args[0]] = b""
-    elif kind == "add_bom":
-        if files.get(args[0]) is not None:
-            files[args[0]] = b"\xef\xbb\xbf" + files[args[0]]
-    elif kind == "crlf":
-        if files.get(args[0]) is not None:
-            files[args[0]] = files[args[0]].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    else:  # pragma: no cover - a strategy without an implementation
+            del row[j]
+
+
+# one edit of a CSV file's rows per kind; an edit that returns False leaves the file as it was
+_ROW_EDITS = {
+    "delete_line": _delete_line,
+    "duplicate_line": _duplicate_line,
+    "swap_lines": _swap_lines,
+    "replace_cell": _replace_cell,
+    "rename_header": _rename_header,
+    "drop_column": _drop_column,
+}
+
+
+def _edit_rows(files, kind, name, *args):
+    if files.get(name) is None:
+        return
+    rows = _csv_rows(files[name])
+    if not rows:
+        return
+    if _ROW_EDITS[kind](rows, *args) is False:
+        return
+    files[name] = _csv_bytes(rows)
+
+
+def _set_cell(files, kind, name, column, index, value):
+    rows = _csv_rows(files[name]) if files.get(name) is not None else None
+    if not rows or column not in rows[0] or len(rows) < 2:
+        return
+    j = rows[0].index(column)
+    row = rows[1 + index % (len(rows) - 1)]
+    if j < len(row):
+        row[j] = value
+    files[name] = _csv_bytes(rows)
+
+
+def _edit_yaml_key(files, kind, *args):
+    name = args[0]
+    if files.get(name) is None:
+        return
+    lines = _lines(files[name])
+    found = _key_lines(lines, args[1] if kind == "set_key" else None)
+    if kind == "replace_scalar":  # only keys written on one line
+        found = [(i, m) for i, m in found if m["rest"].strip() not in ("", "|", ">")]
+    if not found:
+        return
+    i, m = found[args[2 if kind == "set_key" else 1] % len(found)]
+    if kind == "delete_key":
+        _delete_yaml_key(lines, i, m)
+    else:
+        _set_yaml_value(lines, i, m, args[-1])
+    files[name] = _join(lines)
+
+
+def _duplicate_finding(files, kind, *args):
+    # give finding j the code (and optionally also kind and number) of finding i
+    name = "findings.yaml"
+    if files.get(name) is None:
+        return
+    lines = _lines(files[name])
+    items = _top_items(lines)
+    if len(items) < 2:
+        return
+    bounds = list(itertools.pairwise([*items, len(lines)]))
+    (a0, a1), (b0, b1) = bounds[args[0] % len(bounds)], bounds[args[1] % len(bounds)]
+    keys = ("code", "kind", "number") if args[2] else ("code",)
+    for key in keys:
+        src = [(i, m) for i, m in _key_lines(lines[a0:a1], key) if len(m["indent"]) == 2]
+        dst = [(i, m) for i, m in _key_lines(lines[b0:b1], key) if len(m["indent"]) == 2]
+        if src and dst:
+            lines[b0 + dst[0][0]] = lines[a0 + src[0][0]]
+    files[name] = _join(lines)
+
+
+def _duplicate_yaml_item(files, kind, name, index):
+    if files.get(name) is None:
+        return
+    lines = _lines(files[name])
+    items = _top_items(lines)
+    if not items:
+        return
+    bounds = list(itertools.pairwise([*items, len(lines)]))
+    a, b = bounds[index % len(bounds)]
+    lines[b:b] = lines[a:b]
+    files[name] = _join(lines)
+
+
+def _truncate(files, kind, name, pos):
+    if files.get(name) is not None:
+        files[name] = files[name][: pos % (len(files[name]) + 1)]
+
+
+def _insert_bytes(files, kind, name, pos, data):
+    if files.get(name) is not None:
+        p = pos % (len(files[name]) + 1)
+        files[name] = files[name][:p] + data + files[name][p:]
+
+
+def _to_shift_jis(files, kind, name):
+    if files.get(name) is not None:
+        try:
+            files[name] = files[name].decode("utf-8").encode("shift_jis", errors="replace")
+        except UnicodeDecodeError:
+            pass
+
+
+def _delete_file(files, kind, name):
+    files[name] = None
+
+
+def _empty_file(files, kind, name):
+    files[name] = b""
+
+
+def _add_bom(files, kind, name):
+    if files.get(name) is not None:
+        files[name] = b"\xef\xbb\xbf" + files[name]
+
+
+def _crlf(files, kind, name):
+    if files.get(name) is not None:
+        files[name] = files[name].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+# one function per mutation kind: (files, kind, *the mutation's arguments)
+MUTATORS = dict.fromkeys(_ROW_EDITS, _edit_rows) | {
+    "set_cell": _set_cell,
+    "set_key": _edit_yaml_key,
+    "replace_scalar": _edit_yaml_key,
+    "delete_key": _edit_yaml_key,
+    "duplicate_finding": _duplicate_finding,
+    "duplicate_yaml_item": _duplicate_yaml_item,
+    "truncate": _truncate,
+    "insert_bytes": _insert_bytes,
+    "to_shift_jis": _to_shift_jis,
+    "delete_file": _delete_file,
+    "empty_file": _empty_file,
+    "add_bom": _add_bom,
+    "crlf": _crlf,
+}
+
+
+def apply(files: dict, mutation) -> None:
+    kind, *args = mutation
+    if kind not in MUTATORS:  # pragma: no cover - a strategy without an implementation
         raise AssertionError(kind)
+    MUTATORS[kind](files, kind, *args)
 
 
 def mutated(mutation_list) -> dict:

@@ -216,41 +216,42 @@ KINDS = ["drop_sheet", "rename_sheet", "meta_mark", "meta_round", "meta_section"
 KINDS += ROW_KINDS * 2
 
 
+def _rename_sheet(draw):
+    sheet = draw(st.sampled_from([inquiry.SHEET, inquiry.META]))
+    names = ["回答 (2)", "Sheet1", "回答シート"] if sheet == inquiry.SHEET else ["meta", "_meta2", "Sheet2"]
+    return (sheet, draw(st.sampled_from(names)))
+
+
+def _header(draw):
+    action = draw(st.sampled_from(["rename", "rename", "remove_row", "push_down"]))
+    if action == "rename":
+        return (action, draw(st.sampled_from(HEADER_KEYS)), draw(st.sampled_from(["列", "NAME", "状況", ""])))
+    return (action,)
+
+
+# per kind, the arguments a mutation draws (in the order it draws them)
+ARGUMENTS = {
+    "drop_sheet": lambda draw: (draw(st.sampled_from([inquiry.SHEET, inquiry.META])),),
+    "rename_sheet": _rename_sheet,
+    "meta_mark": lambda draw: (draw(st.sampled_from([None, "auditreg", "auditreg-inquiry2", "照会", 1])),),
+    "meta_round": lambda draw: (draw(NOT_THIS_ROUND),),
+    "meta_section": lambda draw: (draw(NOT_THIS_SECTION),),
+    "measure_id": lambda draw: (draw(ROW), draw(NOT_AN_ID)),
+    "status": lambda draw: (draw(ROW), draw(NOT_A_LABEL)),
+    "date": lambda draw: (draw(ROW), draw(st.sampled_from(DATE_KEYS)), draw(NOT_A_DATE)),
+    "formula": lambda draw: (draw(ROW), draw(st.sampled_from(inquiry.FIELD_ORDER)), draw(FORMULAS)),
+    "rule": lambda draw: (draw(ROW), draw(st.sampled_from(RULES))),
+    "duplicate": lambda draw: (draw(ROW), draw(st.sampled_from(["end", "next"]))),
+    "header": _header,
+    "damage": lambda draw: (draw(st.sampled_from(PARTS)), draw(st.sampled_from(["broken", "missing"]))),
+    "truncate": lambda draw: (draw(st.integers(0, 999)),),  # per mille of the file kept
+}
+
+
 @st.composite
 def mutation(draw):
     kind = draw(st.sampled_from(KINDS))
-    if kind == "drop_sheet":
-        return (kind, draw(st.sampled_from([inquiry.SHEET, inquiry.META])))
-    if kind == "rename_sheet":
-        sheet = draw(st.sampled_from([inquiry.SHEET, inquiry.META]))
-        names = ["回答 (2)", "Sheet1", "回答シート"] if sheet == inquiry.SHEET else ["meta", "_meta2", "Sheet2"]
-        return (kind, sheet, draw(st.sampled_from(names)))
-    if kind == "meta_mark":
-        return (kind, draw(st.sampled_from([None, "auditreg", "auditreg-inquiry2", "照会", 1])))
-    if kind == "meta_round":
-        return (kind, draw(NOT_THIS_ROUND))
-    if kind == "meta_section":
-        return (kind, draw(NOT_THIS_SECTION))
-    if kind == "measure_id":
-        return (kind, draw(ROW), draw(NOT_AN_ID))
-    if kind == "status":
-        return (kind, draw(ROW), draw(NOT_A_LABEL))
-    if kind == "date":
-        return (kind, draw(ROW), draw(st.sampled_from(DATE_KEYS)), draw(NOT_A_DATE))
-    if kind == "formula":
-        return (kind, draw(ROW), draw(st.sampled_from(inquiry.FIELD_ORDER)), draw(FORMULAS))
-    if kind == "rule":
-        return (kind, draw(ROW), draw(st.sampled_from(RULES)))
-    if kind == "duplicate":
-        return (kind, draw(ROW), draw(st.sampled_from(["end", "next"])))
-    if kind == "header":
-        action = draw(st.sampled_from(["rename", "rename", "remove_row", "push_down"]))
-        if action == "rename":
-            return (kind, action, draw(st.sampled_from(HEADER_KEYS)), draw(st.sampled_from(["列", "NAME", "状況", ""])))
-        return (kind, action)
-    if kind == "damage":
-        return (kind, draw(st.sampled_from(PARTS)), draw(st.sampled_from(["broken", "missing"])))
-    return (kind, draw(st.integers(0, 999)))  # truncate: per mille of the file kept
+    return (kind, *ARGUMENTS[kind](draw))
 
 
 # cells (0), then rows, the header (its heading renamed before the row is removed or moved), sheets, bytes

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--backup-dir", default=None, help="バックアップの置き場所（既定: 一時フォルダ）")
         parser.add_argument("--keep", action="store_true", help="作業用の復元先を消さずに残す")
 
-    def handle(self, *args, backup_dir, keep, **options):  # noqa: C901 - four steps, in order, on purpose
+    def handle(self, *args, backup_dir, keep, **options):
         started = time.perf_counter()
         work = Path(backup_dir or tempfile.mkdtemp(prefix="auditreg-drill-"))
         work.mkdir(parents=True, exist_ok=True)
@@ -88,23 +88,7 @@ class Command(BaseCommand):
 
         # 1. backup
         t = time.perf_counter()
-        if vendor == "postgresql":
-            dump = work / f"db-{stamp}.dump"
-            self._run(
-                ["pg_dump", "-Fc", "-f", str(dump), *self._pg_args(connection.settings_dict)], connection.settings_dict
-            )
-        elif vendor == "sqlite":
-            dump = work / f"db-{stamp}.sqlite3"
-            connection.ensure_connection()
-            target = sqlite3.connect(dump)
-            connection.connection.backup(target)
-            target.close()
-        else:
-            raise CommandError(f"{vendor} には対応していません。")
-        archives = {}
-        for name, root in roots.items():
-            base = work / f"{name}-{stamp}"
-            archives[name] = Path(shutil.make_archive(str(base), "gztar", root_dir=root)) if root.exists() else None
+        dump, archives = self._backup(work, stamp, vendor, roots)
         figures["backup_seconds"] = round(time.perf_counter() - t, 2)
         figures["database_backup_bytes"] = dump.stat().st_size
         figures["file_backup_bytes"] = sum(a.stat().st_size for a in archives.values() if a)
@@ -112,30 +96,7 @@ class Command(BaseCommand):
         # 2. restore into scratch
         t = time.perf_counter()
         alias = "restore_drill"
-        scratch_db = None
-        if vendor == "postgresql":
-            scratch_db = f"{connection.settings_dict['NAME']}_drill_{stamp}"
-            admin_db = dict(connection.settings_dict, NAME="postgres")
-            self._run(
-                ["createdb", "-T", "template0", "-E", "UTF8", *self._pg_args(admin_db, name=False), scratch_db],
-                admin_db,
-            )
-            self._run(
-                ["pg_restore", "--no-owner", "-d", scratch_db, *self._pg_args(admin_db, name=False), str(dump)],
-                admin_db,
-            )
-            connections.settings[alias] = dict(connection.settings_dict, NAME=scratch_db)
-        else:
-            restored = work / f"restored-{stamp}.sqlite3"
-            shutil.copyfile(dump, restored)
-            connections.settings[alias] = dict(connection.settings_dict, NAME=str(restored))
-        restored_roots = {}
-        for name, archive in archives.items():
-            dest = work / f"restored-{name}-{stamp}"
-            dest.mkdir()
-            if archive:
-                shutil.unpack_archive(archive, dest, filter="data")
-            restored_roots[name] = dest
+        scratch_db, restored_roots = self._restore(work, stamp, vendor, dump, archives, alias)
         figures["restore_seconds"] = round(time.perf_counter() - t, 2)
 
         # 3. verify
@@ -173,6 +134,56 @@ class Command(BaseCommand):
             raise CommandError(f"復元の照合で {len(problems)} 件の不一致がありました。")
         counts = f"{figures['tables']} 表・{figures['rows']} 行・{figures['files']} ファイル"
         self.stdout.write(self.style.SUCCESS(f"復元訓練: {counts}、すべて一致しました。"))
+
+    def _backup(self, work: Path, stamp: str, vendor: str, roots: dict) -> tuple[Path, dict]:
+        """The database dump and one archive per file store (None for a store that does not exist)."""
+        if vendor == "postgresql":
+            dump = work / f"db-{stamp}.dump"
+            self._run(
+                ["pg_dump", "-Fc", "-f", str(dump), *self._pg_args(connection.settings_dict)], connection.settings_dict
+            )
+        elif vendor == "sqlite":
+            dump = work / f"db-{stamp}.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(dump)
+            connection.connection.backup(target)
+            target.close()
+        else:
+            raise CommandError(f"{vendor} には対応していません。")
+        archives = {}
+        for name, root in roots.items():
+            base = work / f"{name}-{stamp}"
+            archives[name] = Path(shutil.make_archive(str(base), "gztar", root_dir=root)) if root.exists() else None
+        return dump, archives
+
+    def _restore(self, work: Path, stamp: str, vendor: str, dump: Path, archives: dict, alias: str):
+        """The dump restored into a scratch database (reachable as `alias`) and the archives into scratch
+        folders: (the scratch PostgreSQL database or None, {store: restored folder})."""
+        scratch_db = None
+        if vendor == "postgresql":
+            scratch_db = f"{connection.settings_dict['NAME']}_drill_{stamp}"
+            admin_db = dict(connection.settings_dict, NAME="postgres")
+            self._run(
+                ["createdb", "-T", "template0", "-E", "UTF8", *self._pg_args(admin_db, name=False), scratch_db],
+                admin_db,
+            )
+            self._run(
+                ["pg_restore", "--no-owner", "-d", scratch_db, *self._pg_args(admin_db, name=False), str(dump)],
+                admin_db,
+            )
+            connections.settings[alias] = dict(connection.settings_dict, NAME=scratch_db)
+        else:
+            restored = work / f"restored-{stamp}.sqlite3"
+            shutil.copyfile(dump, restored)
+            connections.settings[alias] = dict(connection.settings_dict, NAME=str(restored))
+        restored_roots = {}
+        for name, archive in archives.items():
+            dest = work / f"restored-{name}-{stamp}"
+            dest.mkdir()
+            if archive:
+                shutil.unpack_archive(archive, dest, filter="data")
+            restored_roots[name] = dest
+        return scratch_db, restored_roots
 
     def _recorded_hashes(self, restored_roots) -> list[str]:
         """Each evidence/publication file restored must still match the SHA-256 recorded in the database."""

@@ -27,9 +27,12 @@ from findings.models import (
     MeasureReport,
     MeasureStatus,
 )
+from findings.status import rebuild_counts, refresh
 from systems.models import InformationSystem
 
 PREFIX = "synthetic-"
+BATCH = 5000  # rows per bulk insert
+PER_REPORT = 30  # findings per synthetic report
 KINDS = ["定期監査", "行政監査", "財政援助団体等監査", "包括外部監査"]
 THEMES = [
     "公有財産の管理について",
@@ -115,15 +118,37 @@ class Command(BaseCommand):
         User.objects.filter(username__startswith=PREFIX).delete()
         Section.objects.filter(bureau__name__startswith="合成").delete()
         Bureau.objects.filter(name__startswith="合成").delete()
-        from findings.status import rebuild_counts
-
         rebuild_counts()
 
-    def _generate(self, rnd, n_findings, m_per_f, r_per_m, l_per_r):  # noqa: C901 - one linear build
-        batch = 5000
+    def _generate(self, rnd, n_findings, m_per_f, r_per_m, l_per_r):
+        """The synthetic data, step by step (each step draws from `rnd` in the same order as ever, so a seed
+        gives the same data)."""
         statuses = list(MeasureStatus.objects.order_by("order"))
-        open_statuses = [s for s in statuses if s.code in ("planned", "in_progress")]
-        done = next(s for s in statuses if s.is_done)
+        sections, auditors, staff_of, head_of = self._organisation()
+        reports, groups, systems = self._reports(rnd, n_findings, sections)
+        findings = Finding.objects.bulk_create(self._findings(rnd, reports, groups), batch_size=BATCH)
+        measures = self._measures(rnd, findings, sections, statuses, auditors, m_per_f)
+        named = self._named_sections(measures)
+        created_reports = self._measure_reports(rnd, measures, statuses, auditors, staff_of, head_of, r_per_m)
+        self._measure_statuses(measures, created_reports)
+        self._logs(rnd, measures, created_reports, l_per_r)
+        self._evidence(created_reports)
+        ids = [f.pk for f in findings]
+        for i in range(0, len(ids), BATCH):
+            refresh(ids[i : i + BATCH], counts=False)
+        rebuild_counts()  # the dashboard's per-section counts, once for the whole load
+        return {
+            "報告書": len(reports),
+            "指摘・意見": len(findings),
+            "措置": len(measures),
+            "報告書記載の所管課": len(named),
+            "措置の報告": len(created_reports),
+            "変更履歴": ChangeLog.objects.filter(object_repr__startswith=PREFIX).count(),
+            "情報システム": len(systems),
+            "課": len(sections),
+        }
+
+    def _organisation(self):
         # organisation: 25 bureaus × 12 sections
         order0 = (Bureau.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 1
         bureaus = Bureau.objects.bulk_create([Bureau(name=f"合成{i:02d}局", order=order0 + i) for i in range(25)])
@@ -164,9 +189,11 @@ class Command(BaseCommand):
         )
         staff_of = {u.section_id: u for u in staff}
         head_of = {u.section_id: u for u in heads}
+        return sections, auditors, staff_of, head_of
+
+    def _reports(self, rnd, n_findings, sections):
         # reports: 30 findings each, across 20 years
-        per_report = 30
-        n_reports = max(1, n_findings // per_report)
+        n_reports = max(1, n_findings // PER_REPORT)
         reports = AuditReport.objects.bulk_create(
             [
                 AuditReport(
@@ -189,7 +216,7 @@ class Command(BaseCommand):
                 for r in reports[: n_reports // 10 + 1]
                 for j in range(20)
             ],
-            batch_size=batch,
+            batch_size=BATCH,
         )
         fields = DxField.objects.bulk_create(
             [
@@ -200,6 +227,10 @@ class Command(BaseCommand):
         DxLine.objects.bulk_create(
             [DxLine(field=f, order=1, major_no=1, title="大項目", budget_thousand_yen=1000) for f in fields]
         )
+        return reports, groups, systems
+
+    def _findings(self, rnd, reports, groups) -> list:
+        per_report = PER_REPORT
         finding_objs = []
         for r, g in zip(reports, groups, strict=True):
             for j in range(per_report):
@@ -223,7 +254,9 @@ class Command(BaseCommand):
                 )
                 f.search_text = f.build_search_text()
                 finding_objs.append(f)
-        findings = Finding.objects.bulk_create(finding_objs, batch_size=batch)
+        return finding_objs
+
+    def _measures(self, rnd, findings, sections, statuses, auditors, m_per_f) -> list:
         now = timezone.now()
         measures = []
         for f in findings:
@@ -239,7 +272,10 @@ class Command(BaseCommand):
                         reply_by=datetime.date.today() + datetime.timedelta(days=rnd.randint(-400, 200)),
                     )
                 )
-        measures = Measure.objects.bulk_create(measures, batch_size=batch)
+        measures = Measure.objects.bulk_create(measures, batch_size=BATCH)
+        return measures
+
+    def _named_sections(self, measures) -> list:
         # the sections the report itself names (所管課, shown in the findings list and matched by the
         # 局・課 filters): like the real report, one or two of the sections later assigned
         named = []
@@ -248,8 +284,13 @@ class Command(BaseCommand):
             if per_finding.get(m.finding_id, 0) < 2:
                 per_finding[m.finding_id] = per_finding.get(m.finding_id, 0) + 1
                 named.append(FindingSection(finding_id=m.finding_id, section_id=m.section_id))
-        FindingSection.objects.bulk_create(named, batch_size=batch)
-        reports_objs, logs = [], []
+        FindingSection.objects.bulk_create(named, batch_size=BATCH)
+        return named
+
+    def _measure_reports(self, rnd, measures, statuses, auditors, staff_of, head_of, r_per_m) -> list:
+        open_statuses = [s for s in statuses if s.code in ("planned", "in_progress")]
+        done = next(s for s in statuses if s.is_done)
+        reports_objs = []
         for m in measures:
             k = max(0, int(rnd.gauss(r_per_m, 1)))
             when = m.assigned_at
@@ -278,8 +319,11 @@ class Command(BaseCommand):
                     )
                 )
         created_reports = []
-        for i in range(0, len(reports_objs), batch):
-            created_reports += MeasureReport.objects.bulk_create(reports_objs[i : i + batch])
+        for i in range(0, len(reports_objs), BATCH):
+            created_reports += MeasureReport.objects.bulk_create(reports_objs[i : i + BATCH])
+        return created_reports
+
+    def _measure_statuses(self, measures, created_reports) -> None:
         # measure status = latest accepted report
         latest = {}
         for r in created_reports:
@@ -291,7 +335,10 @@ class Command(BaseCommand):
             m = by_id[measure_id]
             m.status_id, m.accepted_report_id = r.status_id, r.pk
             changed.append(m)
-        Measure.objects.bulk_update(changed, ["status", "accepted_report"], batch_size=batch)
+        Measure.objects.bulk_update(changed, ["status", "accepted_report"], batch_size=BATCH)
+
+    def _logs(self, rnd, measures, created_reports, l_per_r) -> None:
+        logs = []
         finding_of = {m.pk: m.finding_id for m in measures}
         for r in created_reports:
             for j in range(max(1, int(rnd.gauss(l_per_r, 1)))):
@@ -307,10 +354,12 @@ class Command(BaseCommand):
                         changes={"text": ["…", r.text[:40]]},
                     )
                 )
-                if len(logs) >= batch:
+                if len(logs) >= BATCH:
                     ChangeLog.objects.bulk_create(logs)
                     logs = []
         ChangeLog.objects.bulk_create(logs)
+
+    def _evidence(self, created_reports) -> None:
         EvidenceFile.objects.bulk_create(
             [
                 EvidenceFile(
@@ -326,21 +375,5 @@ class Command(BaseCommand):
                 )
                 for r in created_reports[::5]
             ],
-            batch_size=batch,
+            batch_size=BATCH,
         )
-        from findings.status import rebuild_counts, refresh
-
-        ids = [f.pk for f in findings]
-        for i in range(0, len(ids), batch):
-            refresh(ids[i : i + batch], counts=False)
-        rebuild_counts()  # the dashboard's per-section counts, once for the whole load
-        return {
-            "報告書": len(reports),
-            "指摘・意見": len(findings),
-            "措置": len(measures),
-            "報告書記載の所管課": len(named),
-            "措置の報告": len(created_reports),
-            "変更履歴": ChangeLog.objects.filter(object_repr__startswith=PREFIX).count(),
-            "情報システム": len(systems),
-            "課": len(sections),
-        }
