@@ -15,7 +15,7 @@ from auditreg import access
 from auditreg.middleware import pop_restored_post
 from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
-from . import services
+from . import charts, services
 from .choices import EDITABLE_REPORT_STATES, ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
 from .models import AuditReport, MeasureReport
@@ -312,25 +312,34 @@ def _link_measures(measures) -> None:
 
 
 def _report_options(reports, selected) -> str:
-    """The report <option>s from (pk, code, fiscal_year, theme) rows, built in Python: a thousand
-    reports through the template language cost more than all the dashboard's queries together."""
+    """The report <option>s from (pk, code, fiscal_year, theme) rows (`selected`: the chosen rows), built
+    in Python: a thousand reports through the template language cost more than all the dashboard's queries."""
     options = []
     for row in reports:
         _, code, fiscal_year, theme = row
         label = f"{format_fiscal_year(fiscal_year)} {theme if len(theme) <= 40 else theme[:39] + '…'}"
-        mark = " selected" if row == selected else ""
+        mark = " selected" if row in selected else ""
         options.append(f'<option value="{escape(code)}"{mark}>{escape(label)}</option>')
     return mark_safe("".join(options))  # noqa: S308 - every value escaped above
 
 
 def _per_section_rows(rows) -> str:
     """The body rows of the dashboard's 局・課別 table, built in Python: a row per section (hundreds)
-    through the template language was half of the page's rendering."""
+    through the template language was half of the page's rendering. The measures and overdue counts
+    link to the findings list of the section (r["links"], from findings.charts.dashboard_charts)."""
     cells = []
     for r in rows:
+        links = r.get("links", {})
+        numbers = []
+        for k in ("total", "done", "closed", "overdue"):
+            href = links.get(k)
+            n = int(r[k])
+            numbers.append(
+                f'<td class="num"><a href="{escape(href)}">{n}</a></td>' if href else f'<td class="num">{n}</td>'
+            )
         cells.append(
             f"<tr><td>{escape(r['section__bureau__name'])}</td><td>{escape(r['section__name'])}</td>"
-            + "".join(f'<td class="num">{int(r[k])}</td>' for k in ("total", "done", "closed", "overdue"))
+            + "".join(numbers)
             + "</tr>"
         )
     return mark_safe("".join(cells))  # noqa: S308 - names escaped, the rest integers
@@ -384,13 +393,15 @@ def dashboard_view(request):
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
-    report = next((r for r in reports if r[1] == request.GET.get("report")), None)
-    data = dashboard(user=request.user, today=_today(), report=report[0] if report else None)
+    wanted = set(request.GET.getlist("report"))  # one, several or none (every report); unknown codes drop out
+    chosen = [r for r in reports if r[1] in wanted]
+    data = dashboard(user=request.user, today=_today(), reports=[r[0] for r in chosen])
+    data["charts"] = charts.dashboard_charts(data, [r[1] for r in chosen])
     data["overdue_rows"] = _overdue_rows(data["overdue"])
     data["awaiting_review"] = awaiting_review(user=request.user)
     data["awaiting_rows"] = _awaiting_rows(data["awaiting_review"])
     data["n_awaiting_review"] = awaiting_review_count(user=request.user)
     data["today"] = _today()
-    data["report_options"], data["report"] = _report_options(reports, report), report
+    data["report_options"], data["chosen_reports"] = _report_options(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
     return render(request, "findings/dashboard.html", data)

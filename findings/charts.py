@@ -1,0 +1,258 @@
+"""The dashboard's charts, drawn on the server as inline SVG: no script, no style attribute (the CSP
+allows neither), colours as SVG presentation attributes. Hand-rolled (a few rectangles, a polyline
+and text) rather than a charting library: nothing to load in the browser, nothing to vet.
+
+Every chart is an <svg role="img"> with a <title> and a <desc>; its figures are also in the data
+table the page prints beside it (the accessible reading), so the bars' links are left out of the tab
+order (tabindex="-1"): keyboard and screen-reader users follow the table's links, which go to the
+same lists. Each bar segment carries data-value (the count it draws) so that tests can check the
+drawing against the numbers."""
+
+import itertools
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+WIDTH = 400  # viewBox units; the CSS draws the SVG at 100% of its column (fits a 390 px screen)
+FONT = 13
+BAR = 16  # a bar's thickness
+LABEL_GAP = 4
+ROW = FONT + LABEL_GAP + BAR + 12  # a label line above each bar, the bar, a gap
+VALUE_SPACE = 48  # room right of the longest bar for its total
+LEGEND_ROW = FONT + 10
+
+# one colour per series, in series order (colour-blind safe: Okabe–Ito), then repeated
+PALETTE = ("#999999", "#e69f00", "#56b4e9", "#0072b2", "#009e73", "#cc79a7", "#d55e00", "#f0e442")
+
+_ids = itertools.count(1)
+
+
+def _text_width(text: str) -> float:
+    """About how wide `text` is at FONT: full-width characters a font size, others about half."""
+    return sum(FONT if ord(ch) > 0x2E7F else FONT * 0.6 for ch in text)
+
+
+def _legend(series: list[str]) -> tuple[list[str], float]:
+    """Legend items laid out in rows that wrap at WIDTH; returns (svg parts, height)."""
+    parts, x, y = [], 0.0, 0.0
+    for i, name in enumerate(series):
+        w = 14 + _text_width(name) + 14
+        if x and x + w > WIDTH:
+            x, y = 0.0, y + LEGEND_ROW
+        parts.append(
+            f'<rect x="{x:g}" y="{y:g}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 14:g}" y="{y + 10:g}" class="chart-legend">{escape(name)}</text>'
+        )
+        x += w
+    return parts, (y + LEGEND_ROW if series else 0.0)
+
+
+def _open(title: str, desc: str, height: float, kind: str) -> tuple[str, str]:
+    n = next(_ids)
+    t, d = f"chart-{n}-title", f"chart-{n}-desc"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(kind)}" role="img" '
+        f'aria-labelledby="{t} {d}" viewBox="0 0 {WIDTH} {height:g}" width="{WIDTH}" height="{height:g}" '
+        f'font-size="{FONT}"><title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>'
+    )
+    return head, "</svg>"
+
+
+def bar_chart(*, title: str, desc: str, series: list[str], rows: list[dict], kind: str = "bars") -> str:
+    """Horizontal bars, stacked by series: rows [{"label", "segments": [(value, href or None)] per
+    series, "total_href"}]. Every bar is drawn to one scale (the longest row fills the width); the
+    row's total is printed after it. A segment of 0 is not drawn."""
+    legend, legend_h = _legend(series) if len(series) > 1 else ([], 0.0)
+    top = legend_h + 4
+    height = top + ROW * len(rows) + 4
+    longest = max((sum(v for v, _ in r["segments"]) for r in rows), default=0)
+    scale = (WIDTH - VALUE_SPACE) / longest if longest else 0.0
+    head, tail = _open(title, desc, height, kind)
+    parts = [head, f'<g class="chart-legend-group">{"".join(legend)}</g>' if legend else ""]
+    for i, row in enumerate(rows):
+        y = top + i * ROW
+        bar_y = y + FONT + LABEL_GAP
+        parts.append(
+            f'<g class="chart-row" data-label="{escape(row["label"])}">'
+            f'<text x="0" y="{y + FONT:g}" class="chart-label">{escape(row["label"])}</text>'
+        )
+        x = 0.0
+        for j, (value, href) in enumerate(row["segments"]):
+            if not value:
+                continue
+            w = value * scale
+            name = series[j] if j < len(series) else ""
+            rect = (
+                f'<rect x="{x:.2f}" y="{bar_y:g}" width="{w:.2f}" height="{BAR}" '
+                f'fill="{PALETTE[j % len(PALETTE)]}" data-series="{escape(name)}" data-value="{int(value)}">'
+                f"<title>{escape(row['label'])}・{escape(name)}：{int(value)}件</title></rect>"
+            )
+            parts.append(f'<a href="{escape(href)}" tabindex="-1">{rect}</a>' if href else rect)
+            x += w
+        total = sum(v for v, _ in row["segments"])
+        value_text = f'<text x="{x + 4:.2f}" y="{bar_y + BAR - 3:g}" class="chart-value">{int(total)}</text>'
+        href = row.get("total_href")
+        parts.append(f'<a href="{escape(href)}" tabindex="-1">{value_text}</a>' if href else value_text)
+        parts.append("</g>")
+    parts.append(tail)
+    return mark_safe("".join(parts))  # noqa: S308 - every text and attribute escaped above
+
+
+# the trend chart's plot area, in viewBox units
+PLOT_LEFT, PLOT_TOP, PLOT_HEIGHT = 40, 10, 160
+PLOT_WIDTH = WIDTH - PLOT_LEFT - 16
+
+
+def point_y(rate: float) -> float:
+    """Where a 措置済率 (0–100) is drawn: 100% at the plot's top, 0% at its bottom."""
+    return PLOT_TOP + PLOT_HEIGHT * (1 - rate / 100)
+
+
+def trend_chart(*, title: str, desc: str, points: list[dict]) -> str:
+    """The 措置済率 per publication as a line: points [{"label", "rate" (0–100 or None), "href"}], in
+    order. A point without a rate (nothing to count) is left out of the line."""
+    height = PLOT_TOP + PLOT_HEIGHT + 28
+    head, tail = _open(title, desc, height, "trend")
+    parts = [head]
+    for pct in (0, 25, 50, 75, 100):
+        y = point_y(pct)
+        parts.append(
+            f'<line x1="{PLOT_LEFT}" y1="{y:g}" x2="{PLOT_LEFT + PLOT_WIDTH}" y2="{y:g}" stroke="#cccccc" '
+            f'stroke-width="1"/><text x="{PLOT_LEFT - 4}" y="{y + 4:g}" text-anchor="end" class="chart-axis">'
+            f"{pct}%</text>"
+        )
+    n = len(points)
+    step = PLOT_WIDTH / (n - 1) if n > 1 else 0.0
+    xs = [PLOT_LEFT + (i * step if n > 1 else PLOT_WIDTH / 2) for i in range(n)]
+    line = [f"{x:.2f},{point_y(p['rate']):.2f}" for x, p in zip(xs, points, strict=True) if p["rate"] is not None]
+    if len(line) > 1:
+        parts.append(f'<polyline points="{" ".join(line)}" fill="none" stroke="{PALETTE[4]}" stroke-width="2"/>')
+    every = max(1, -(-n // 6))  # at most about six labels under the axis
+    for i, (x, p) in enumerate(zip(xs, points, strict=True)):
+        if i % every == 0 or i == n - 1:
+            parts.append(
+                f'<text x="{x:.2f}" y="{PLOT_TOP + PLOT_HEIGHT + 18}" text-anchor="middle" class="chart-axis">'
+                f"{escape(p['label'])}</text>"
+            )
+        if p["rate"] is None:
+            continue
+        dot = (
+            f'<circle cx="{x:.2f}" cy="{point_y(p["rate"]):.2f}" r="5" fill="{PALETTE[4]}" '
+            f'data-value="{p["rate"]:.1f}" data-label="{escape(p["label"])}">'
+            f"<title>{escape(p['label'])}：{p['rate']:.1f}%</title></circle>"
+        )
+        parts.append(f'<a href="{escape(p["href"])}" tabindex="-1">{dot}</a>' if p.get("href") else dot)
+    parts.append(tail)
+    return mark_safe("".join(parts))  # noqa: S308 - every text and attribute escaped above
+
+
+# -- the dashboard's four charts and the links of their tables -------------------------------------
+
+UNASSIGNED_PARAM = "unassigned"  # the findings list's status value for 未割当 (a status code otherwise)
+
+
+def list_url(report_codes, **params) -> str:
+    """The findings list filtered as a count counts: the chosen reports (repeated ?report=<code>) and
+    status=<code>, kind=<code>, bureau=<id>, section=<id>, overdue=1."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = [("report", code) for code in report_codes] + [(k, v) for k, v in params.items() if v not in (None, "")]
+    return reverse("findings:finding_list") + (f"?{urlencode(query)}" if query else "")
+
+
+def status_param(code: str) -> str:
+    return code or UNASSIGNED_PARAM
+
+
+def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
+    """Adds the links of every count to the dashboard's figures (data, from workflow_selectors.dashboard)
+    and draws its four charts; returns the charts by name."""
+    from django.urls import reverse
+
+    from auditreg.wareki import format_date
+
+    codes, labels = data["codes"], data["labels"]
+    all_counted = all(row["counted"] for row in data["table"])
+    for row in data["table"]:
+        row["links"] = [list_url(report_codes, kind=row["code"], status=status_param(c)) for c in codes]
+        row["total_link"] = list_url(report_codes, kind=row["code"])
+    # 計 counts the counted kinds only: its cells link where that is every kind
+    data["total_links"] = [list_url(report_codes, status=status_param(c)) if all_counted else None for c in codes]
+    data["all_link"] = list_url(report_codes) if all_counted else None
+    data["done_link"] = (
+        list_url(report_codes, status=data["done_codes"][0]) if all_counted and len(data["done_codes"]) == 1 else None
+    )
+    status_codes, status_labels = codes[1:], labels[1:]
+    # (count, link) pairs for the tables beside the charts
+    for row in data["table"]:
+        row["cells_links"] = list(zip(row["cells"], row["links"], strict=True))
+    data["totals_links"] = list(zip(data["totals"], data["total_links"], strict=True))
+    data["status_labels"] = status_labels
+    data["not_counted_kinds"] = [row["kind"] for row in data["table"] if not row["counted"]]
+    for row in data["by_bureau"]:
+        row["links"] = [list_url(report_codes, bureau=row["bureau_id"], status=c) for c in status_codes]
+        row["total_link"] = list_url(report_codes, bureau=row["bureau_id"])
+        row["cells_links"] = list(zip(row["cells"], row["links"], strict=True))
+    overdue_link = list_url(report_codes, overdue=1)
+    for row in data["overdue_ages"]:
+        row["link"] = overdue_link
+    data["overdue_link"] = overdue_link
+    data["n_overdue_findings"] = sum(r["n"] for r in data["overdue_ages"])
+    for p in data["trend"]:
+        p["link"] = reverse("findings:publication_page", args=[p["number"]])
+    for row in data["per_section"]:
+        row["links"] = {
+            "total": list_url(report_codes, section=row["section_id"]),
+            "overdue": list_url(report_codes, section=row["section_id"], overdue=1),
+        }
+    return {
+        "kind": bar_chart(
+            title="区分別の措置状況",
+            desc="区分ごとに、指摘・意見の件数を措置状況別に積み上げた横棒グラフ。数値は右の表のとおり。",
+            series=labels,
+            rows=[
+                {
+                    "label": row["kind"] if row["counted"] else f"{row['kind']}（集計外）",
+                    "segments": list(zip(row["cells"], row["links"], strict=True)),
+                    "total_href": row["total_link"],
+                }
+                for row in data["table"]
+            ],
+            kind="kind",
+        ),
+        "bureau": bar_chart(
+            title="局別の措置状況",
+            desc="割当先の局ごとに、指摘・意見の件数を措置状況別に積み上げた横棒グラフ"
+            "（二つの局に割り当てた指摘・意見は両方に数える）。数値は右の表のとおり。",
+            series=status_labels,
+            rows=[
+                {
+                    "label": row["name"],
+                    "segments": list(zip(row["cells"], row["links"], strict=True)),
+                    "total_href": row["total_link"],
+                }
+                for row in data["by_bureau"]
+            ],
+            kind="bureau",
+        ),
+        "overdue": bar_chart(
+            title="回答期限の超過日数",
+            desc="回答期限を過ぎた措置のある指摘・意見の件数を、最も古い期限からの超過日数別に表した横棒グラフ。",
+            series=["期限超過"],
+            rows=[
+                {"label": row["label"], "segments": [(row["n"], row["link"])], "total_href": row["link"]}
+                for row in data["overdue_ages"]
+            ],
+            kind="overdue",
+        ),
+        "trend": trend_chart(
+            title="措置済率の推移",
+            desc="公表ごとの措置済率（公表した時点の値）の折れ線グラフ。数値は右の表のとおり。",
+            points=[
+                {"label": f"第{p['number']}号", "rate": p["rate"], "href": p["link"], "date": format_date(p["as_of"])}
+                for p in data["trend"]
+            ],
+        ),
+    }
