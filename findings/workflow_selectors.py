@@ -270,8 +270,8 @@ def _visible_reports(user):
 
 
 def awaiting_review(*, user) -> list[dict]:
-    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them), as
-    the columns its table shows: no model instances (seven per row with their joins)."""
+    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them: each
+    row's n_all), as the columns its table shows: no model instances (seven per row with their joins)."""
     return list(
         _visible_reports(user)
         .filter(state=ReportState.SUBMITTED)
@@ -288,6 +288,8 @@ def awaiting_review(*, user) -> list[dict]:
             approver_last=F("approved_by__last_name"),
             approver_first=F("approved_by__first_name"),
             approver_username=F("approved_by__username"),
+            # every submitted report's count, in the same query (a window is counted before the LIMIT)
+            n_all=Window(Count("*")),
         )[:LIST_LIMIT]
     )
 
