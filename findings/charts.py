@@ -2,11 +2,11 @@
 allows neither), colours as SVG presentation attributes. Hand-rolled (a few rectangles, a polyline
 and text) rather than a charting library: nothing to load in the browser, nothing to vet.
 
-Every chart is an <svg role="img"> with a <title> and a <desc>; its figures are also in the data
-table the page prints beside it (the accessible reading), so the bars' links are left out of the tab
-order (tabindex="-1"): keyboard and screen-reader users follow the table's links, which go to the
-same lists. Each bar segment carries data-value (the count it draws) so that tests can check the
-drawing against the numbers."""
+Every chart is an <svg role="img"> with a <title> and a <desc>, and over it a second, aria-hidden
+<svg> of the same size holding the bars' links (see _links_layer); its figures are also in the data
+table the page prints beside it (the accessible reading), whose links go to the same lists. Each bar
+segment carries data-value (the count it draws) so that tests can check the drawing against the
+numbers."""
 
 import itertools
 
@@ -14,8 +14,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH = 400  # viewBox units; the CSS draws the SVG at 100% of its column (fits a 390 px screen)
-FONT = 13
-BAR = 16  # a bar's thickness
+FONT = 14
+BAR = 18  # a bar's thickness
 LABEL_GAP = 4
 ROW = FONT + LABEL_GAP + BAR + 12  # a label line above each bar, the bar, a gap
 VALUE_SPACE = 48  # room right of the longest bar for its total
@@ -23,6 +23,8 @@ LEGEND_ROW = FONT + 10
 
 # one colour per series, in series order (colour-blind safe: Okabe–Ito), then repeated
 PALETTE = ("#999999", "#e69f00", "#56b4e9", "#0072b2", "#009e73", "#cc79a7", "#d55e00", "#f0e442")
+
+OVERDUE_COLOUR = ("#d55e00",)
 
 _ids = itertools.count(1)
 
@@ -32,7 +34,7 @@ def _text_width(text: str) -> float:
     return sum(FONT if ord(ch) > 0x2E7F else FONT * 0.6 for ch in text)
 
 
-def _legend(series: list[str]) -> tuple[list[str], float]:
+def _legend(series: list[str], colours) -> tuple[list[str], float]:
     """Legend items laid out in rows that wrap at WIDTH; returns (svg parts, height)."""
     parts, x, y = [], 0.0, 0.0
     for i, name in enumerate(series):
@@ -40,8 +42,8 @@ def _legend(series: list[str]) -> tuple[list[str], float]:
         if x and x + w > WIDTH:
             x, y = 0.0, y + LEGEND_ROW
         parts.append(
-            f'<rect x="{x:g}" y="{y:g}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{x + 14:g}" y="{y + 10:g}" class="chart-legend">{escape(name)}</text>'
+            f'<rect x="{x:g}" y="{y + 1:g}" width="11" height="11" fill="{colours[i % len(colours)]}"/>'
+            f'<text x="{x + 14:g}" y="{y + 11:g}" class="chart-legend">{escape(name)}</text>'
         )
         x += w
     return parts, (y + LEGEND_ROW if series else 0.0)
@@ -51,56 +53,97 @@ def _open(title: str, desc: str, height: float, kind: str) -> tuple[str, str]:
     n = next(_ids)
     t, d = f"chart-{n}-title", f"chart-{n}-desc"
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(kind)}" role="img" '
-        f'aria-labelledby="{t} {d}" viewBox="0 0 {WIDTH} {height:g}" width="{WIDTH}" height="{height:g}" '
-        f'font-size="{FONT}"><title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>'
+        f'<div class="chart-box"><svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(kind)}" '
+        f'role="img" aria-labelledby="{t} {d}" viewBox="0 0 {WIDTH} {height:g}" width="{WIDTH}" '
+        f'height="{height:g}" font-size="{FONT}"><title id="{t}">{escape(title)}</title><desc id="{d}">'
+        f"{escape(desc)}</desc>"
     )
     return head, "</svg>"
 
 
-def bar_chart(*, title: str, desc: str, series: list[str], rows: list[dict], kind: str = "bars") -> str:
+def _links_layer(kind: str, height: float, links: list[str]) -> str:
+    """The clickable layer over the picture: the same viewBox, transparent shapes inside links. It is
+    aria-hidden and its links are out of the tab order: role="img" makes the picture's children
+    presentational (links inside it would be nested interactive content), and the table beside the
+    chart carries the same links for keyboard and screen-reader users."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-links" data-links-for="{escape(kind)}" '
+        f'aria-hidden="true" focusable="false" viewBox="0 0 {WIDTH} {height:g}" width="{WIDTH}" '
+        f'height="{height:g}">{"".join(links)}</svg></div>'
+    )
+
+
+def _link(href: str | None, shape: str, tip: str) -> str:
+    if not href:
+        return ""
+    return f'<a href="{escape(href)}" tabindex="-1">{shape[:-2]}><title>{escape(tip)}</title>{_closing(shape)}</a>'
+
+
+def _closing(shape: str) -> str:
+    return "</" + shape[1:].split(" ", 1)[0] + ">"
+
+
+def bar_chart(
+    *, title: str, desc: str, series: list[str], rows: list[dict], kind: str = "bars", colours=PALETTE
+) -> str:
     """Horizontal bars, stacked by series: rows [{"label", "segments": [(value, href or None)] per
     series, "total_href"}]. Every bar is drawn to one scale (the longest row fills the width); the
-    row's total is printed after it. A segment of 0 is not drawn."""
-    legend, legend_h = _legend(series) if len(series) > 1 else ([], 0.0)
+    row's total is printed after it. A segment of 0 is not drawn. Each segment and total links to
+    its href through the links layer."""
+    legend, legend_h = _legend(series, colours) if len(series) > 1 else ([], 0.0)
     top = legend_h + 4
     height = top + ROW * len(rows) + 4
     longest = max((sum(v for v, _ in r["segments"]) for r in rows), default=0)
     scale = (WIDTH - VALUE_SPACE) / longest if longest else 0.0
     head, tail = _open(title, desc, height, kind)
     parts = [head, f'<g class="chart-legend-group">{"".join(legend)}</g>' if legend else ""]
+    links = []
     for i, row in enumerate(rows):
         y = top + i * ROW
         bar_y = y + FONT + LABEL_GAP
+        label = escape(row["label"])
         parts.append(
-            f'<g class="chart-row" data-label="{escape(row["label"])}">'
-            f'<text x="0" y="{y + FONT:g}" class="chart-label">{escape(row["label"])}</text>'
+            f'<g class="chart-row" data-label="{label}"><text x="0" y="{y + FONT:g}" class="chart-label">{label}</text>'
         )
+        links.append(f'<g class="chart-row" data-label="{label}">')
         x = 0.0
         for j, (value, href) in enumerate(row["segments"]):
             if not value:
                 continue
             w = value * scale
-            name = series[j] if j < len(series) else ""
-            rect = (
-                f'<rect x="{x:.2f}" y="{bar_y:g}" width="{w:.2f}" height="{BAR}" '
-                f'fill="{PALETTE[j % len(PALETTE)]}" data-series="{escape(name)}" data-value="{int(value)}">'
-                f"<title>{escape(row['label'])}・{escape(name)}：{int(value)}件</title></rect>"
+            name = escape(series[j] if j < len(series) else "")
+            geometry = f'x="{x:.2f}" y="{bar_y:g}" width="{w:.2f}" height="{BAR}"'
+            marks = f'data-series="{name}" data-value="{int(value)}"'
+            parts.append(f'<rect {geometry} fill="{colours[j % len(colours)]}" {marks}/>')
+            links.append(
+                _link(
+                    href,
+                    f'<rect {geometry} fill="#000000" fill-opacity="0" {marks}/>',
+                    f"{row['label']}・{series[j] if j < len(series) else ''}：{int(value)}件",
+                )
             )
-            parts.append(f'<a href="{escape(href)}" tabindex="-1">{rect}</a>' if href else rect)
             x += w
-        total = sum(v for v, _ in row["segments"])
-        value_text = f'<text x="{x + 4:.2f}" y="{bar_y + BAR - 3:g}" class="chart-value">{int(total)}</text>'
-        href = row.get("total_href")
-        parts.append(f'<a href="{escape(href)}" tabindex="-1">{value_text}</a>' if href else value_text)
+        total = int(sum(v for v, _ in row["segments"]))
+        parts.append(f'<text x="{x + 4:.2f}" y="{bar_y + BAR - 3:g}" class="chart-value">{total}</text>')
+        text_w = _text_width(str(total)) + 4
+        links.append(
+            _link(
+                row.get("total_href"),
+                f'<rect x="{x + 2:.2f}" y="{bar_y:g}" width="{text_w:.2f}" height="{BAR}" fill="#000000" '
+                f'fill-opacity="0" data-total="{total}"/>',
+                f"{row['label']}：計 {total}件",
+            )
+        )
         parts.append("</g>")
+        links.append("</g>")
     parts.append(tail)
+    parts.append(_links_layer(kind, height, links))
     return mark_safe("".join(parts))  # noqa: S308 - every text and attribute escaped above
 
 
 # the trend chart's plot area, in viewBox units
 PLOT_LEFT, PLOT_TOP, PLOT_HEIGHT = 40, 10, 160
-PLOT_WIDTH = WIDTH - PLOT_LEFT - 16
+PLOT_WIDTH = WIDTH - PLOT_LEFT - 26  # room for the last label under the axis
 
 
 def point_y(rate: float) -> float:
@@ -113,7 +156,7 @@ def trend_chart(*, title: str, desc: str, points: list[dict]) -> str:
     order. A point without a rate (nothing to count) is left out of the line."""
     height = PLOT_TOP + PLOT_HEIGHT + 28
     head, tail = _open(title, desc, height, "trend")
-    parts = [head]
+    parts, links = [head], []
     for pct in (0, 25, 50, 75, 100):
         y = point_y(pct)
         parts.append(
@@ -136,13 +179,18 @@ def trend_chart(*, title: str, desc: str, points: list[dict]) -> str:
             )
         if p["rate"] is None:
             continue
-        dot = (
-            f'<circle cx="{x:.2f}" cy="{point_y(p["rate"]):.2f}" r="5" fill="{PALETTE[4]}" '
-            f'data-value="{p["rate"]:.1f}" data-label="{escape(p["label"])}">'
-            f"<title>{escape(p['label'])}：{p['rate']:.1f}%</title></circle>"
+        centre = f'cx="{x:.2f}" cy="{point_y(p["rate"]):.2f}"'
+        marks = f'data-value="{p["rate"]:.1f}" data-label="{escape(p["label"])}"'
+        parts.append(f'<circle {centre} r="5" fill="{PALETTE[4]}" {marks}/>')
+        links.append(
+            _link(
+                p.get("href"),
+                f'<circle {centre} r="9" fill="#000000" fill-opacity="0" {marks}/>',
+                f"{p['label']}：{p['rate']:.1f}%",
+            )
         )
-        parts.append(f'<a href="{escape(p["href"])}" tabindex="-1">{dot}</a>' if p.get("href") else dot)
     parts.append(tail)
+    parts.append(_links_layer("trend", height, links))
     return mark_safe("".join(parts))  # noqa: S308 - every text and attribute escaped above
 
 
@@ -227,6 +275,7 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
             desc="割当先の局ごとに、指摘・意見の件数を措置状況別に積み上げた横棒グラフ"
             "（二つの局に割り当てた指摘・意見は両方に数える）。数値は右の表のとおり。",
             series=status_labels,
+            colours=PALETTE[1:],  # each status in the colour it has on the 区分 chart (no 未割当 here)
             rows=[
                 {
                     "label": row["name"],
@@ -241,6 +290,7 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
             title="回答期限の超過日数",
             desc="回答期限を過ぎた措置のある指摘・意見の件数を、最も古い期限からの超過日数別に表した横棒グラフ。",
             series=["期限超過"],
+            colours=OVERDUE_COLOUR,
             rows=[
                 {"label": row["label"], "segments": [(row["n"], row["link"])], "total_href": row["link"]}
                 for row in data["overdue_ages"]

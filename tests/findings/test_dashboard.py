@@ -372,19 +372,38 @@ def svg_of(html: str, chart: str):
     return ET.fromstring(match.group(0))
 
 
-def drawn_bars(svg) -> list[tuple[str, list[tuple[str, int, float, str]], str]]:
-    """Each row of a bar chart: (label, [(series, value, width, link)], total printed after the bar)."""
+def links_of(html: str, chart: str):
+    """The aria-hidden layer of links drawn over the chart (the same viewBox)."""
+    import xml.etree.ElementTree as ET
+
+    match = re.search(rf'<svg [^>]*data-links-for="{chart}".*?</svg>', html, flags=re.S)
+    assert match, f"no links over the {chart} chart"
+    layer = ET.fromstring(match.group(0))
+    assert layer.get("aria-hidden") == "true"
+    assert all(a.get("tabindex") == "-1" for a in layer.iter(f"{SVG}a"))
+    return layer
+
+
+def chart_rows(svg):
+    return [g for g in svg.iter(f"{SVG}g") if g.get("class") == "chart-row"]
+
+
+def drawn_bars(html: str, chart: str) -> list[tuple[str, list[tuple[str, int, float, str]], str]]:
+    """Each row of a bar chart: (label, [(series, value, width, link)], total printed after the bar).
+    The picture's bars and the links layer's shapes over them are checked to coincide."""
     rows = []
-    for g in svg.iter(f"{SVG}g"):
-        if g.get("class") != "chart-row":
-            continue
+    picture, layer = chart_rows(svg_of(html, chart)), chart_rows(links_of(html, chart))
+    for g, over in zip(picture, layer, strict=True):
+        assert g.get("data-label") == over.get("data-label")
+        links = [(a.get("href"), r) for a in over.iter(f"{SVG}a") for r in a.iter(f"{SVG}rect")]
+        bars = [(href, r) for href, r in links if r.get("data-series") is not None]
         segments = []
-        for a in g.iter(f"{SVG}a"):
-            for rect in a.iter(f"{SVG}rect"):
-                segments.append(
-                    (rect.get("data-series"), int(rect.get("data-value")), float(rect.get("width")), a.get("href"))
-                )
+        for rect, (href, hit) in zip(g.iter(f"{SVG}rect"), bars, strict=True):
+            geometry = [rect.get(k) for k in ("x", "y", "width", "height", "data-series", "data-value")]
+            assert geometry == [hit.get(k) for k in ("x", "y", "width", "height", "data-series", "data-value")]
+            segments.append((rect.get("data-series"), int(rect.get("data-value")), float(rect.get("width")), href))
         total = next(t.text for t in g.iter(f"{SVG}text") if t.get("class") == "chart-value")
+        assert [r.get("data-total") for _, r in links if r.get("data-total")] == [total]  # the total links too
         rows.append((g.get("data-label"), segments, total))
     return rows
 
@@ -417,7 +436,7 @@ def test_kind_chart_draws_the_hand_count(page):
         svg.find(f"{SVG}title").get("id"),
         svg.find(f"{SVG}desc").get("id"),
     ]
-    rows = drawn_bars(svg)
+    rows = drawn_bars(html, "kind")
     codes = ["unassigned", "not_started", "planned", "in_progress", "done", "not_taking"]
     for (label, segments, total), expected in zip(rows, EXPECTED_TABLE, strict=True):
         assert label == expected["kind"] and total == str(expected["total"])
@@ -435,7 +454,7 @@ def test_kind_chart_draws_the_hand_count(page):
 
 def test_bureau_chart_draws_the_hand_count(page, office):
     html = page.content.decode()
-    rows = drawn_bars(svg_of(html, "bureau"))
+    rows = drawn_bars(html, "bureau")
     assert [(label, [v for _, v, _, _ in segs], int(total)) for label, segs, total in rows] == [
         (name, [n for n in cells if n], total) for name, cells, total in EXPECTED_BY_BUREAU
     ]
@@ -471,7 +490,7 @@ def independent_ages(today) -> list[int]:
 
 def test_overdue_chart_draws_the_ages(page):
     html = page.content.decode()
-    rows = drawn_bars(svg_of(html, "overdue"))
+    rows = drawn_bars(html, "overdue")
     assert [(label, int(total)) for label, _, total in rows] == EXPECTED_AGES
     assert [n for _, n in EXPECTED_AGES] == independent_ages(TODAY)
     assert all(query(href) == [("overdue", "1")] for _, segs, _ in rows for *_, href in segs)
@@ -513,7 +532,7 @@ def test_trend_chart_draws_each_publication(published, office, client, monkeypat
     ]
     for c, (_, rate) in zip(dots, expected, strict=True):
         assert float(c.get("cy")) == pytest.approx(point_y(rate), abs=0.01)
-    links = [a.get("href") for a in svg.iter(f"{SVG}a")]
+    links = [a.get("href") for a in links_of(html, "trend").iter(f"{SVG}a")]
     assert links == [reverse("findings:publication_page", args=[n]) for n in (1, 2)]
     assert cells(html, "措置済率の推移") == [
         ["第1号", "令和2年4月1日", "0", "33", "0.0%"],
@@ -535,13 +554,13 @@ def test_several_reports_are_chosen_and_carried_in_every_link(mix, office, clien
     assert response.context["n_findings"] == 35
     html = response.content.decode()
     assert html.count(" selected>") == 2
-    rows = drawn_bars(svg_of(html, "kind"))
+    rows = drawn_bars(html, "kind")
     for _, segments, _ in rows:
         for *_, href in segments:
             assert [v for k, v in query(href) if k == "report"] == ["kanazawa-2021-citizen", "kanazawa-2024-dx"]
     # one report: its links carry it, the 2021 report's 23 - 21 = 2 unassigned 意見 drop out
     html = client.get(reverse("findings:dashboard") + "?report=kanazawa-2024-dx").content.decode()
-    rows = drawn_bars(svg_of(html, "kind"))
+    rows = drawn_bars(html, "kind")
     assert rows[1][1][0][1] == 21 and ("report", "kanazawa-2024-dx") in query(rows[1][1][0][3])
 
 
@@ -569,7 +588,7 @@ def test_kind_not_counted_is_marked_on_the_page(mix, office, client, monkeypatch
     monkeypatch.setattr(workflow_views, "_today", lambda: TODAY)
     client.force_login(office.auditor)
     html = client.get(reverse("findings:dashboard")).content.decode()
-    assert [label for label, _, _ in drawn_bars(svg_of(html, "kind"))] == ["指摘", "要望（集計外）"]
+    assert [label for label, _, _ in drawn_bars(html, "kind")] == ["指摘", "要望（集計外）"]
     # 計 counts 指摘 alone: its counts are not links (the list would show the 要望 too)
     assert "<strong>33.3%</strong>（1 / 3 件）" in html
     assert "要望は措置状況の集計に含めません" in html
@@ -581,7 +600,7 @@ def test_names_are_escaped_in_the_svg(mix, office, client, monkeypatch):
     client.force_login(office.auditor)
     html = client.get(reverse("findings:dashboard")).content.decode()
     assert "<市民&局>" not in html
-    assert [label for label, _, _ in drawn_bars(svg_of(html, "bureau"))] == ["都市政策局", "<市民&局>"]
+    assert [label for label, _, _ in drawn_bars(html, "bureau")] == ["都市政策局", "<市民&局>"]
 
 
 def test_the_page_keeps_the_strict_csp(page):
