@@ -8,9 +8,10 @@ table the page prints beside it (the accessible reading), whose links go to the 
 segment carries data-value (the count it draws) so that tests can check the drawing against the
 numbers."""
 
+import html
 import itertools
+from urllib.parse import urlencode
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH = 400  # viewBox units; the CSS draws the SVG at 100% of its column (fits a 390 px screen)
@@ -27,6 +28,11 @@ PALETTE = ("#999999", "#e69f00", "#56b4e9", "#0072b2", "#009e73", "#cc79a7", "#d
 OVERDUE_COLOUR = ("#d55e00",)
 
 _ids = itertools.count(1)
+
+
+def escape(value) -> str:
+    """django.utils.html.escape's output, without its lazy-string wrapper (hundreds of calls per chart)."""
+    return html.escape(str(value))
 
 
 def _text_width(text: str) -> float:
@@ -199,15 +205,27 @@ def trend_chart(*, title: str, desc: str, points: list[dict]) -> str:
 UNASSIGNED_PARAM = "unassigned"  # the findings list's status value for 未割当 (a status code otherwise)
 
 
-def list_url(report_codes, **params) -> str:
-    """The findings list filtered as a count counts: the chosen reports (repeated ?report=<code>) and
-    status=<code>, kind=<code>, bureau=<id>, section=<id>, overdue=1."""
-    from urllib.parse import urlencode
+class ListLinks:
+    """Links to the findings list filtered as a count counts: the chosen reports (repeated
+    ?report=<code>) and status=<code>, kind=<code>, bureau=<id>, section=<id>, overdue=1. The list's
+    path is reversed once per page (hundreds of links: reverse() per link was a quarter of the page)."""
 
-    from django.urls import reverse
+    def __init__(self, report_codes):
+        from django.urls import reverse
 
-    query = [("report", code) for code in report_codes] + [(k, v) for k, v in params.items() if v not in (None, "")]
-    return reverse("findings:finding_list") + (f"?{urlencode(query)}" if query else "")
+        self.base = reverse("findings:finding_list")
+        self.reports = urlencode([("report", code) for code in report_codes])
+
+    def __call__(self, **params) -> str:
+        query = "&".join(
+            q for q in (self.reports, urlencode({k: v for k, v in params.items() if v not in (None, "")})) if q
+        )
+        return f"{self.base}?{query}" if query else self.base
+
+    def section(self, section_id: int, *, overdue: bool = False) -> str:
+        """The per-section rows' links (a few hundred), without urlencode: an integer and constants."""
+        head = f"{self.base}?{self.reports}&" if self.reports else f"{self.base}?"
+        return f"{head}section={int(section_id)}{'&overdue=1' if overdue else ''}"
 
 
 def status_param(code: str) -> str:
@@ -221,17 +239,16 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
 
     from auditreg.wareki import format_date
 
+    link = ListLinks(report_codes)
     codes, labels = data["codes"], data["labels"]
     all_counted = all(row["counted"] for row in data["table"])
     for row in data["table"]:
-        row["links"] = [list_url(report_codes, kind=row["code"], status=status_param(c)) for c in codes]
-        row["total_link"] = list_url(report_codes, kind=row["code"])
+        row["links"] = [link(kind=row["code"], status=status_param(c)) for c in codes]
+        row["total_link"] = link(kind=row["code"])
     # 計 counts the counted kinds only: its cells link where that is every kind
-    data["total_links"] = [list_url(report_codes, status=status_param(c)) if all_counted else None for c in codes]
-    data["all_link"] = list_url(report_codes) if all_counted else None
-    data["done_link"] = (
-        list_url(report_codes, status=data["done_codes"][0]) if all_counted and len(data["done_codes"]) == 1 else None
-    )
+    data["total_links"] = [link(status=status_param(c)) if all_counted else None for c in codes]
+    data["all_link"] = link() if all_counted else None
+    data["done_link"] = link(status=data["done_codes"][0]) if all_counted and len(data["done_codes"]) == 1 else None
     status_codes, status_labels = codes[1:], labels[1:]
     # (count, link) pairs for the tables beside the charts
     for row in data["table"]:
@@ -240,10 +257,10 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
     data["status_labels"] = status_labels
     data["not_counted_kinds"] = [row["kind"] for row in data["table"] if not row["counted"]]
     for row in data["by_bureau"]:
-        row["links"] = [list_url(report_codes, bureau=row["bureau_id"], status=c) for c in status_codes]
-        row["total_link"] = list_url(report_codes, bureau=row["bureau_id"])
+        row["links"] = [link(bureau=row["bureau_id"], status=c) for c in status_codes]
+        row["total_link"] = link(bureau=row["bureau_id"])
         row["cells_links"] = list(zip(row["cells"], row["links"], strict=True))
-    overdue_link = list_url(report_codes, overdue=1)
+    overdue_link = link(overdue=1)
     for row in data["overdue_ages"]:
         row["link"] = overdue_link
     data["overdue_link"] = overdue_link
@@ -252,8 +269,8 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
         p["link"] = reverse("findings:publication_page", args=[p["number"]])
     for row in data["per_section"]:
         row["links"] = {
-            "total": list_url(report_codes, section=row["section_id"]),
-            "overdue": list_url(report_codes, section=row["section_id"], overdue=1),
+            "total": link.section(row["section_id"]),
+            "overdue": link.section(row["section_id"], overdue=True),
         }
     return {
         "kind": bar_chart(
@@ -306,3 +323,43 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
             ],
         ),
     }
+
+
+def _count_cell(n: int, href: str | None) -> str:
+    n = int(n)
+    return f'<td class="num"><a href="{escape(href)}">{n}</a></td>' if href else f'<td class="num">{n}</td>'
+
+
+def kind_table_rows(data: dict) -> str:
+    """The body of the 区分 × 措置状況 table beside its chart, built in Python (as the page's other
+    long tables: the template language costs more than the rows' SQL)."""
+    rows = []
+    for row in data["table"]:
+        mark = "" if row["counted"] else '<span class="muted">（集計外）</span>'
+        rows.append(
+            f'<tr><th scope="row">{escape(row["kind"])}{mark}</th>'
+            + "".join(_count_cell(n, href) for n, href in row["cells_links"])
+            + _count_cell(row["total"], row["total_link"])
+            + "</tr>"
+        )
+    rows.append(
+        '<tr class="total"><th scope="row">計</th>'
+        + "".join(_count_cell(n, href) for n, href in data["totals_links"])
+        + _count_cell(data["n_findings"], data["all_link"])
+        + "</tr>"
+    )
+    return mark_safe("".join(rows))  # noqa: S308 - names escaped, the rest integers
+
+
+def bureau_table_rows(data: dict) -> str:
+    """The body of the 局別 table beside its chart (a row per 局, dozens), built in Python."""
+    rows = [
+        f'<tr><th scope="row">{escape(row["name"])}</th>'
+        + "".join(_count_cell(n, href) for n, href in row["cells_links"])
+        + _count_cell(row["total"], row["total_link"])
+        + "</tr>"
+        for row in data["by_bureau"]
+    ]
+    if not rows:
+        rows = [f'<tr><td colspan="{len(data["codes"]) + 1}" class="muted">まだ割当はありません。</td></tr>']
+    return mark_safe("".join(rows))  # noqa: S308 - names escaped, the rest integers
