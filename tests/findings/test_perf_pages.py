@@ -286,7 +286,9 @@ def test_per_section_rows_match_the_plain_aggregate(people, report):
     statuses = list(MeasureStatus.objects.order_by("order"))
     ours = _per_section(Measure.objects.all(), statuses=statuses, today=today)
     plain = (
-        Measure.objects.values("section__bureau__name", "section__bureau__order", "section__name", "section__order")
+        Measure.objects.values(
+            "section_id", "section__bureau__name", "section__bureau__order", "section__name", "section__order"
+        )
         .annotate(
             total=Count("pk"),
             done=Count("pk", filter=Q(status__is_done=True)),
