@@ -237,8 +237,6 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
     and draws its four charts; returns the charts by name."""
     from django.urls import reverse
 
-    from auditreg.wareki import format_date
-
     link = ListLinks(report_codes)
     codes, labels = data["codes"], data["labels"]
     all_counted = all(row["counted"] for row in data["table"])
@@ -317,10 +315,7 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
         "trend": trend_chart(
             title="措置済率の推移",
             desc="公表ごとの措置済率（公表した時点の値）の折れ線グラフ。数値は右の表のとおり。",
-            points=[
-                {"label": f"第{p['number']}号", "rate": p["rate"], "href": p["link"], "date": format_date(p["as_of"])}
-                for p in data["trend"]
-            ],
+            points=[{"label": f"第{p['number']}号", "rate": p["rate"], "href": p["link"]} for p in data["trend"]],
         ),
     }
 
