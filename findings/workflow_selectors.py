@@ -1,11 +1,13 @@
 """Reads of the follow-up workflow: measure pages, work lists, the audit office dashboard."""
 
 import datetime
+import itertools
 from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, FilteredRelation, Prefetch, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, FilteredRelation, Min, Prefetch, Q, Sum, Value, When, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 
@@ -13,9 +15,18 @@ from auditreg import access
 from auditreg.models import Bureau, ChangeLog, Section
 
 from .choices import OPEN_REPORT_STATES, ReportState
-from .models import EvidenceFile, Finding, Measure, MeasureCount, MeasureReport, MeasureStatus
+from .models import (
+    EvidenceFile,
+    Finding,
+    FindingKindLabel,
+    Measure,
+    MeasureCount,
+    MeasureReport,
+    MeasureStatus,
+    Publication,
+)
 from .selectors import FINDING_LONG_TEXTS
-from .status import UNASSIGNED, label_of
+from .status import UNASSIGNED
 
 # A measure's finding without its verbatim texts (kilobytes each): no measure table shows them.
 FINDING_LONG_TEXTS_OF_MEASURE = [f"finding__{f}" for f in FINDING_LONG_TEXTS] + ["finding__body_title"]
@@ -259,8 +270,8 @@ def _visible_reports(user):
 
 
 def awaiting_review(*, user) -> list[dict]:
-    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them), as
-    the columns its table shows: no model instances (seven per row with their joins)."""
+    """The oldest LIST_LIMIT submitted reports (the dashboard shows the full count beside them: each
+    row's n_all), as the columns its table shows: no model instances (seven per row with their joins)."""
     return list(
         _visible_reports(user)
         .filter(state=ReportState.SUBMITTED)
@@ -277,6 +288,8 @@ def awaiting_review(*, user) -> list[dict]:
             approver_last=F("approved_by__last_name"),
             approver_first=F("approved_by__first_name"),
             approver_username=F("approved_by__username"),
+            # every submitted report's count, in the same query (a window is counted before the LIMIT)
+            n_all=Window(Count("*")),
         )[:LIST_LIMIT]
     )
 
@@ -285,53 +298,170 @@ def awaiting_review_count(*, user) -> int:
     return _visible_reports(user).filter(state=ReportState.SUBMITTED).count()
 
 
-def dashboard(*, user, today: datetime.date, report=None):
-    """Counts for the audit office. Each figure comes from one grouped query."""
+OVERDUE_AGES = (30, 90, 180, 365)  # the overdue chart's bands: up to 30 days past the reply-by date, 31–90 …
+TREND_LIMIT = 12  # publications drawn in the 措置済率 trend (the latest ones)
+
+
+def dashboard(*, user, today: datetime.date, report=None, reports=None):
+    """Counts for the audit office, for every report or the chosen ones (`reports`: pks; `report`:
+    one pk, as before). Each figure comes from one grouped query; columns are the city's status
+    codes and kinds (FindingKindLabel), never a label."""
+    if report is not None:
+        reports = [report]
     statuses = list(MeasureStatus.objects.order_by("order"))
     findings = access.visible_findings(user)
-    if report is not None:
-        findings = findings.filter(report=report)
+    if reports:
+        findings = findings.filter(report_id__in=reports)
     # 1) findings by 区分 × derived status: one grouped query over the stored status codes, read from
     #    the index (kind, status_code) alone (no ordering: Finding's Meta.ordering would join the report)
     by_kind = Counter()
-    for d in findings.order_by().values("kind", "status_code").annotate(n=Count("*")):
-        by_kind[(d["kind"], label_of(d["status_code"], statuses))] += d["n"]
+    for kind, code, n in (
+        findings.order_by().values("kind", "status_code").annotate(n=Count("*")).values_list("kind", "status_code", "n")
+    ):
+        by_kind[(kind, code)] += n
+    codes = [""] + [s.code for s in statuses]
     labels = [UNASSIGNED] + [s.label for s in statuses]
-    # the seed kinds first (always shown), then any other kind the city's reports use (指摘事項 …)
-    kinds = ["指摘", "意見"]
-    kinds += sorted({k for k, _ in by_kind} - set(kinds))
+    # the city's kinds in their order (always shown), then any other kind the reports use; the kinds the
+    # city does not count (counted_in_status off) are shown but left out of 計 and the 措置済率
+    kind_rows = list(
+        FindingKindLabel.objects.order_by("order", "code").values_list("code", "label", "counted_in_status")
+    )
+    kind_label = {c: label for c, label, _ in kind_rows}
+    kinds = [c for c, _, _ in kind_rows] + sorted({k for k, _ in by_kind} - set(kind_label))
+    not_counted = {c for c, _, counted in kind_rows if not counted}
     table = [
-        {"kind": k, "cells": [by_kind[(k, label)] for label in labels], "total": sum(by_kind[(k, x)] for x in labels)}
+        {
+            "kind": kind_label.get(k, k),
+            "code": k,
+            "counted": k not in not_counted,
+            "cells": [by_kind[(k, c)] for c in codes],
+            "total": sum(by_kind[(k, c)] for c in codes),
+        }
         for k in kinds
     ]
-    done_label = next(s.label for s in statuses if s.is_done)
-    totals = [sum(by_kind[(k, label)] for k in kinds) for label in labels]
+    counted_kinds = [k for k in kinds if k not in not_counted]
+    done_codes = [s.code for s in statuses if s.is_done]
+    totals = [sum(by_kind[(k, c)] for k in counted_kinds) for c in codes]
     n_all = sum(totals)
-    n_done = sum(by_kind[(k, done_label)] for k in kinds)
+    n_done = sum(by_kind[(k, c)] for k in counted_kinds for c in done_codes)
     # 2) measures by section × status: one grouped query over the measure table's own columns (section,
     #    status, reply_by); the names and the done/closed meaning are joined in Python afterwards.
     measures = access.visible_measures(user)
-    if report is not None:
-        measures = measures.filter(finding__in=findings)
-    if report is None and not (measures.query.where or measures.query.is_empty()):
+    if reports:
+        measures = measures.filter(finding__report_id__in=reports)
+    if not reports and not (measures.query.where or measures.query.is_empty()):
         per_section = _per_section_from_counts(statuses=statuses, today=today)  # every measure: the kept counts
     else:
         per_section = _per_section(measures, statuses=statuses, today=today)
     # 3) overdue measures (one query with the joins the table shows)
     closed_ids = [s.pk for s in statuses if s.is_closed]
-    overdue = overdue_rows(measures.filter(reply_by__lt=today).exclude(status_id__in=closed_ids))
+    late = measures.filter(reply_by__lt=today).exclude(status_id__in=closed_ids)
+    overdue = overdue_rows(late)
     return {
         "labels": labels,
+        "codes": codes,
         "table": table,
         "totals": totals,
         "n_findings": n_all,
         "n_done": n_done,
+        "done_codes": done_codes,
         "done_rate": (n_done / n_all * 100) if n_all else None,
         "per_section": per_section,
         "overdue": overdue,
         "n_overdue": sum(r["overdue"] for r in per_section),
         "list_limit": LIST_LIMIT,
+        # 4) the charts' own figures: findings by 局 × status, overdue findings by age, the trend
+        "by_bureau": _findings_by_bureau(measures, statuses=statuses),
+        "overdue_ages": _overdue_ages(late, today=today),
+        "trend": _done_rate_trend(reports),
+        "trend_limit": TREND_LIMIT,
     }
+
+
+def _findings_by_bureau(measures, *, statuses) -> list[dict]:
+    """Findings by the 局 they are assigned in × their status (a finding assigned in two 局 counts in
+    both), as rows {bureau_id, name, cells: [per status, in order], total}, in the organisation's
+    order: one grouped query over the measures joined to their section, bureau and finding."""
+    index = {s.code: i for i, s in enumerate(statuses)}
+    rows: dict[int, dict] = {}
+    grouped = (
+        measures.order_by()
+        .values("section__bureau_id", "finding__status_code")
+        .annotate(n=Count("finding_id", distinct=True))
+        .values_list(
+            "section__bureau_id", "section__bureau__name", "section__bureau__order", "finding__status_code", "n"
+        )
+    )
+    for bureau_id, name, order, code, n in grouped:
+        row = rows.setdefault(
+            bureau_id, {"bureau_id": bureau_id, "name": name, "order": order, "cells": [0] * len(statuses)}
+        )
+        if code in index:  # a finding with a measure always has a status code
+            row["cells"][index[code]] += n
+    result = sorted(rows.values(), key=lambda r: (r["order"], r["name"], r["bureau_id"]))
+    for r in result:
+        r["total"] = sum(r["cells"])
+    return result
+
+
+def _overdue_ages(late, *, today) -> list[dict]:
+    """Findings with an overdue measure, by how long their oldest overdue measure is past its reply-by
+    date: [{label, n, days_from, days_to}] for 1–30, 31–90, 91–180, 181–365 days and over 365. One
+    query: the oldest date per finding, counted per band over that subquery."""
+    bounds = [0, *OVERDUE_AGES]
+    bands = {
+        f"b{i}": Count(
+            "finding_id",
+            filter=Q(oldest__lt=today - datetime.timedelta(days=lo))
+            & Q(oldest__gte=today - datetime.timedelta(days=hi)),
+        )
+        for i, (lo, hi) in enumerate(itertools.pairwise(bounds))
+    }
+    bands["over"] = Count("finding_id", filter=Q(oldest__lt=today - datetime.timedelta(days=OVERDUE_AGES[-1])))
+    counts = late.order_by().values("finding_id").annotate(oldest=Min("reply_by")).aggregate(**bands)
+    rows = [
+        {"label": f"{lo + 1}〜{hi}日", "n": counts[f"b{i}"], "days_from": lo + 1, "days_to": hi}
+        for i, (lo, hi) in enumerate(itertools.pairwise(bounds))
+    ]
+    rows.append(
+        {"label": f"{OVERDUE_AGES[-1]}日超", "n": counts["over"], "days_from": OVERDUE_AGES[-1] + 1, "days_to": None}
+    )
+    return rows
+
+
+def _done_rate_trend(reports) -> list[dict]:
+    """The 措置済率 of the latest TREND_LIMIT publications (of the chosen reports, or all), oldest
+    first, as each one published it: n_done / max(n_findings, n_stated) of its snapshot. The figures
+    are read out of the JSON in SQL (a snapshot holds every row: never loaded here)."""
+    publications = Publication.objects.all()
+    if reports:
+        publications = publications.filter(
+            pk__in=Publication.reports.through.objects.filter(auditreport_id__in=reports).values("publication_id")
+        )
+    rows = list(
+        publications.order_by("-number").values(
+            "number",
+            "published_on",
+            "as_of",
+            n_done=KT("snapshot__n_done"),
+            n_findings=KT("snapshot__n_findings"),
+            n_stated=KT("snapshot__n_stated"),
+        )[:TREND_LIMIT]
+    )
+    trend = []
+    for r in reversed(rows):
+        n_done, n_basis = int(r["n_done"] or 0), max(int(r["n_findings"] or 0), int(r["n_stated"] or 0))
+        trend.append(
+            {
+                "number": r["number"],
+                "published_on": r["published_on"],
+                "as_of": r["as_of"],
+                "n_done": n_done,
+                "n_basis": n_basis,
+                "rate": n_done / n_basis * 100 if n_basis else None,
+            }
+        )
+    return trend
 
 
 def _per_section(measures, *, statuses, today) -> list[dict]:
@@ -392,6 +522,7 @@ def _named_section_rows(grouped, *, statuses, more_late=None) -> list[dict]:
             row = rows.setdefault(
                 (bureau_order, order, bureau_name, name),
                 {
+                    "section_id": section_id,
                     "section__bureau__name": bureau_name,
                     "section__bureau__order": bureau_order,
                     "section__name": name,

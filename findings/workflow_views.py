@@ -1,5 +1,7 @@
 """Pages of the follow-up workflow. Thin: parse the form, call one service, redirect or re-render."""
 
+import html
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -7,7 +9,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -15,14 +16,13 @@ from auditreg import access
 from auditreg.middleware import pop_restored_post
 from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
-from . import services
+from . import charts, services
 from .choices import EDITABLE_REPORT_STATES, ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
 from .models import AuditReport, MeasureReport
 from .workflow_selectors import (
     GROUP_LIMIT,
     awaiting_review,
-    awaiting_review_count,
     dashboard,
     evidence_for_download,
     measure_detail,
@@ -303,6 +303,12 @@ def worklist_view(request):
     )
 
 
+def _esc(value) -> str:
+    """django.utils.html.escape's output without its lazy-string wrapper (thousands of calls per
+    dashboard: the wrapper cost more than the escaping)."""
+    return html.escape(str(value))
+
+
 def _link_measures(measures) -> None:
     """m.detail_url for each row of a measure table: one reverse() and string joins instead of a
     {% url %} per row (hundreds of rows on a section's work list)."""
@@ -312,25 +318,36 @@ def _link_measures(measures) -> None:
 
 
 def _report_options(reports, selected) -> str:
-    """The report <option>s from (pk, code, fiscal_year, theme) rows, built in Python: a thousand
-    reports through the template language cost more than all the dashboard's queries together."""
+    """The report <option>s from (pk, code, fiscal_year, theme) rows (`selected`: the chosen rows), built
+    in Python: a thousand reports through the template language cost more than all the dashboard's queries."""
     options = []
     for row in reports:
         _, code, fiscal_year, theme = row
         label = f"{format_fiscal_year(fiscal_year)} {theme if len(theme) <= 40 else theme[:39] + '…'}"
-        mark = " selected" if row == selected else ""
-        options.append(f'<option value="{escape(code)}"{mark}>{escape(label)}</option>')
+        mark = " selected" if row in selected else ""
+        options.append(f'<option value="{_esc(code)}"{mark}>{_esc(label)}</option>')
     return mark_safe("".join(options))  # noqa: S308 - every value escaped above
 
 
 def _per_section_rows(rows) -> str:
     """The body rows of the dashboard's 局・課別 table, built in Python: a row per section (hundreds)
-    through the template language was half of the page's rendering."""
+    through the template language was half of the page's rendering. The measures and overdue counts
+    link to the findings list of the section (r["links"], from findings.charts.dashboard_charts)."""
     cells = []
     for r in rows:
+        links = r.get("links", {})
+        numbers = []
+        for k in ("total", "done", "closed", "overdue"):
+            href = links.get(k)
+            n = int(r[k])
+            numbers.append(
+                f'<td class="num"><a href="{href.replace("&", "&amp;")}">{n}</a></td>'
+                if href  # built from integers and URL-encoded codes: & is the one character to escape
+                else f'<td class="num">{n}</td>'
+            )
         cells.append(
-            f"<tr><td>{escape(r['section__bureau__name'])}</td><td>{escape(r['section__name'])}</td>"
-            + "".join(f'<td class="num">{int(r[k])}</td>' for k in ("total", "done", "closed", "overdue"))
+            f"<tr><td>{_esc(r['section__bureau__name'])}</td><td>{_esc(r['section__name'])}</td>"
+            + "".join(numbers)
             + "</tr>"
         )
     return mark_safe("".join(cells))  # noqa: S308 - names escaped, the rest integers
@@ -350,15 +367,15 @@ def _overdue_rows(rows) -> str:
         r = m["open_report"]
         if r:
             editor = _name(*(r[f"last_edited_by__{f}"] for f in ("last_name", "first_name", "username")))
-            report = f"{escape(ReportState(r['state']).label)}（{escape(editor)}）"
+            report = f"{_esc(ReportState(r['state']).label)}（{_esc(editor)}）"
         else:
             report = "—"
         cells.append(
-            f'<tr><td class="nowrap"><a href="{head}{m["pk"]}{tail}">{escape(m["code"])}</a>'
-            f'<div class="muted">{escape(format_fiscal_year(m["fiscal_year"]))}</div></td>'
-            f"<td>{escape(m['title'])}</td><td>{escape(m['section_name'])}</td>"
-            f'<td class="nowrap">{escape(format_date(m["reply_by"]) or "—")}</td>'
-            f'<td class="nowrap">{escape(m["status_label"])}</td><td>{report}</td></tr>'
+            f'<tr><td class="nowrap"><a href="{head}{m["pk"]}{tail}">{_esc(m["code"])}</a>'
+            f'<div class="muted">{_esc(format_fiscal_year(m["fiscal_year"]))}</div></td>'
+            f"<td>{_esc(m['title'])}</td><td>{_esc(m['section_name'])}</td>"
+            f'<td class="nowrap">{_esc(format_date(m["reply_by"]) or "—")}</td>'
+            f'<td class="nowrap">{_esc(m["status_label"])}</td><td>{report}</td></tr>'
         )
     return mark_safe("".join(cells))  # noqa: S308 - every value escaped above
 
@@ -371,9 +388,9 @@ def _awaiting_rows(rows) -> str:
         at = format_datetime(r["approved_at"])
         who = _name(r["approver_last"], r["approver_first"], r["approver_username"]) if r["approver_username"] else ""
         cells.append(
-            f'<tr><td><a href="{head}{r["measure_id"]}{tail}">{escape(r["code"])}</a></td>'
-            f"<td>{escape(r['bureau'])} {escape(r['section_name'])}</td><td>{escape(r['status_label'])}</td>"
-            f"<td>{escape(at)} {escape(who)}</td></tr>"
+            f'<tr><td><a href="{head}{r["measure_id"]}{tail}">{_esc(r["code"])}</a></td>'
+            f"<td>{_esc(r['bureau'])} {_esc(r['section_name'])}</td><td>{_esc(r['status_label'])}</td>"
+            f"<td>{_esc(at)} {_esc(who)}</td></tr>"
         )
     return mark_safe("".join(cells))  # noqa: S308 - every value escaped above
 
@@ -384,13 +401,16 @@ def dashboard_view(request):
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
-    report = next((r for r in reports if r[1] == request.GET.get("report")), None)
-    data = dashboard(user=request.user, today=_today(), report=report[0] if report else None)
+    wanted = set(request.GET.getlist("report"))  # one, several or none (every report); unknown codes drop out
+    chosen = [r for r in reports if r[1] in wanted]
+    data = dashboard(user=request.user, today=_today(), reports=[r[0] for r in chosen])
+    data["charts"] = charts.dashboard_charts(data, [r[1] for r in chosen])
+    data["kind_rows"], data["bureau_rows"] = charts.kind_table_rows(data), charts.bureau_table_rows(data)
     data["overdue_rows"] = _overdue_rows(data["overdue"])
     data["awaiting_review"] = awaiting_review(user=request.user)
     data["awaiting_rows"] = _awaiting_rows(data["awaiting_review"])
-    data["n_awaiting_review"] = awaiting_review_count(user=request.user)
+    data["n_awaiting_review"] = data["awaiting_review"][0]["n_all"] if data["awaiting_review"] else 0
     data["today"] = _today()
-    data["report_options"], data["report"] = _report_options(reports, report), report
+    data["report_options"], data["chosen_reports"] = _report_options(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
     return render(request, "findings/dashboard.html", data)

@@ -25,6 +25,8 @@ from tests.query_counts import count_queries
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds 100+ measures per test
 
 MAX_QUERIES = 12
+# the dashboard's own bound (bench/run.py BOUNDS): its charts add grouped queries of their own
+MAX_QUERIES_OF_PAGE = {"dashboard (audit office)": "dashboard"}
 PAST = datetime.date(2025, 4, 30)  # before any real today: these measures are overdue
 FUTURE = datetime.date(2099, 3, 31)
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -247,7 +249,9 @@ def test_query_count_does_not_grow(data, name):
     large_rows = rows_shown(name, large_response)
 
     assert large_rows > small_rows * 3, (small_rows, large_rows)  # the page really shows the larger set
-    assert small <= MAX_QUERIES, small_response
+    from tests.findings.test_perf_pages import BOUNDS
+
+    assert small <= (BOUNDS[MAX_QUERIES_OF_PAGE[name]] if name in MAX_QUERIES_OF_PAGE else MAX_QUERIES), small_response
     assert large == small, f"{name}: {small} queries with {small_rows} rows, {large} with {large_rows}"
 
 
