@@ -12,6 +12,7 @@ import html
 import itertools
 from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 WIDTH = 400  # viewBox units; the CSS draws the SVG at 100% of its column (fits a 390 px screen)
@@ -235,9 +236,12 @@ def status_param(code: str) -> str:
 def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
     """Adds the links of every count to the dashboard's figures (data, from workflow_selectors.dashboard)
     and draws its four charts; returns the charts by name."""
-    from django.urls import reverse
+    _add_links(data, ListLinks(report_codes))
+    return _draw(data)
 
-    link = ListLinks(report_codes)
+
+def _add_links(data: dict, link: ListLinks) -> None:
+    """Every count's link to the findings list it counts, and the (count, link) pairs for the tables."""
     codes, labels = data["codes"], data["labels"]
     all_counted = all(row["counted"] for row in data["table"])
     for row in data["table"]:
@@ -270,6 +274,10 @@ def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
             "total": link.section(row["section_id"]),
             "overdue": link.section(row["section_id"], overdue=True),
         }
+
+
+def _draw(data: dict) -> dict:
+    labels, status_labels = data["labels"], data["status_labels"]
     return {
         "kind": bar_chart(
             title="区分別の措置状況",
