@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from auditreg import access, wareki
@@ -35,6 +34,7 @@ from findings.choices import OPEN_REPORT_STATES, ReportState, StatusCode
 from findings.forms import EARLIEST, LATEST
 from findings.models import Measure, MeasureReport, MeasureStatus
 
+from .access import round_for
 from .choices import BatchKind, ResponseState
 from .models import InquiryItem, InquiryResponse, InquiryRound
 from .pipeline import Plan
@@ -51,8 +51,7 @@ EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING
 def round_create(*, title, reply_by, findings, sections, note="", by) -> InquiryRound:
     """Open a round. Its items are the existing measures of the chosen findings × sections (a finding ×
     section that is not assigned is simply not included); one response per section that has items."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("照会は監査事務局が作成します。")
+    access.allowed(by, "create_inquiry").check()
     title = (title or "").strip()
     errors = {}
     if not title:
@@ -94,10 +93,9 @@ def round_create(*, title, reply_by, findings, sections, note="", by) -> Inquiry
 
 def round_close(*, round, by) -> InquiryRound:
     """Close a round: answers uploaded afterwards are refused (the preview says since when). Once only."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("照会を締め切るのは監査事務局です。")
     with transaction.atomic():
         locked = InquiryRound.objects.select_for_update().get(pk=round.pk)
+        access.allowed(by, "close_inquiry").check()
         if locked.closed_at is not None:
             raise ValidationError("この照会はすでに締め切られています。")
         locked.closed_at = timezone.now()
@@ -113,17 +111,12 @@ def round_close(*, round, by) -> InquiryRound:
 
 def rounds_for(user):
     """The rounds a user may see: the office all of them, a section user those that include their section."""
-    rounds = InquiryRound.objects.all()
-    if access.is_office(user):
-        return rounds
-    if access.is_section_user(user):
-        return rounds.filter(responses__section_id=user.section_id)
-    return rounds.none()
+    return InquiryRound.objects.for_user(user)
 
 
 def round_of(user, pk) -> InquiryRound:
-    """One round the user may see, or 404."""
-    return get_object_or_404(rounds_for(user).select_related("created_by"), pk=pk)
+    """One round the user may see, or 404 (imports.access.round_for)."""
+    return round_for(user, pk, queryset=InquiryRound.objects.select_related("created_by"))
 
 
 def scope_section_ids(user) -> list[int] | None:
