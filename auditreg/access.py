@@ -1,33 +1,125 @@
-"""The one place that decides what a user may see and change. Views obtain objects only through
-these functions, so scoping cannot be forgotten in a view or a template.
+"""Who may see and do what: one policy, owned by each app.
 
-- Every signed-in account reads the report (findings, systems, budget).
-- Measures: the audit office (and admins) see all; section staff and heads see and act on their own
-  section's measures only. Another section's measure is simply not in their querysets (404).
+- The table: every action names the roles (auditreg.choices.Role) that may take it, in a `Rule`. The
+  shared actions are below (`RULES`); each feature app adds its own in `<app>/access.py`, which
+  `AuditregConfig.ready()` discovers as the admin discovers `admin.py`. This package never imports a
+  feature app.
+- `allowed(user, action, obj=None)` answers from that table: the role first, then (given an object)
+  the app's check of that object (its section, its state, the drafter-is-not-approver rule).
+  It returns a `Verdict`, true when allowed; a refused one carries the Japanese message and the error
+  to raise (`verdict.check()`). Services call it once, inside their lock; views do not check again.
+- Lists: a queryset method per model, `Measure.objects.for_user(user)`. Single objects: a gate per
+  object type that fetches and checks, `findings.access.measure_for(user, pk, action=…)`; a gate
+  answers 404 alike for an object the user may not see and for one that does not exist.
+- Templates get `can.<action>` (the role part of the same table) from the `access` context processor.
+
+Adding a role: add it to `Role`, name it in the rules it takes part in (a read-only role joins
+`READ_ALL_ROLES` only), add a migration for the field's choices. See the README, "Access".
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 
-from auditreg.choices import Role
+from auditreg.choices import SECTION_APPROVER, Role
 from auditreg.models import User
-from budgets.models import DxProject
-from findings.choices import SECTION_APPROVER
-from findings.models import EvidenceFile, Finding, Measure, MeasureReport
-from systems.models import InformationSystem
 
 SECTION_ROLES = (Role.SECTION_STAFF, Role.SECTION_HEAD)
+# The audit office's working roles. Writes the office makes name AUDITOR (or these) in their rules.
 OFFICE_ROLES = (Role.AUDITOR, Role.ADMIN)
+# Who sees every section's measures and the office's pages (dashboard, status report, publications);
+# 監査委員 read all of it and change nothing.
+READ_ALL_ROLES = frozenset({Role.ADMIN, Role.AUDITOR, Role.COMMISSIONER})
+
+
+# -- verdicts and rules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of `allowed()`: true when allowed; a refusal says why and what to raise."""
+
+    ok: bool
+    message: str = ""
+    error: type[Exception] = PermissionDenied
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def check(self) -> None:
+        """Raise the refusal (PermissionDenied: 403; an app's own error, e.g. a wrong state: 400)."""
+        if not self.ok:
+            raise self.error(self.message) if self.message else self.error()
+
+
+YES = Verdict(True)
+
+
+def no(message: str = "", error: type[Exception] = PermissionDenied) -> Verdict:
+    return Verdict(False, message, error)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action: the roles (plus SECTION_APPROVER), the message when the role may not,
+    and the check of one object (user, obj) -> Verdict, run only when an object is given."""
+
+    roles: frozenset
+    refused: str = ""
+    check: Callable | None = None
+
+
+def rule(*roles, refused: str = "", check: Callable | None = None) -> Rule:
+    """A Rule from roles and sets of roles: rule(Role.AUDITOR), rule(READ_ALL_ROLES, check=…)."""
+    flat = frozenset(r for group in roles for r in (group if isinstance(group, set | frozenset | tuple) else {group}))
+    return Rule(flat, refused, check)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rules: dict[str, Rule]) -> None:
+    """Add an app's actions to the table (from its access.py, at start-up). Names are unique."""
+    clash = RULES.keys() & rules.keys()
+    if clash:
+        raise ImproperlyConfigured(f"access rules registered twice: {sorted(clash)}")
+    RULES.update(rules)
+
+
+def allowed(user, action: str, obj=None) -> Verdict:
+    """Whether `user` may take `action` (on `obj`, when given: the app's object check as well)."""
+    entry = RULES[action]  # an unknown action is a programming error, not a refusal
+    if not _active(user) or not roles_of(user) & entry.roles:
+        return no(entry.refused)
+    if obj is None or entry.check is None:
+        return YES
+    return entry.check(user, obj)
+
+
+# -- the people: small helpers on User and Role only -----------------------------------------------
 
 
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def sees_all(user) -> bool:
+    """Sees every section's measures and the audit office's pages (READ_ALL_ROLES), read-only or not."""
+    return bool(allowed(user, "view_all"))
+
+
 def is_office(user) -> bool:
+    """An active 監査事務局 or システム管理者 (not the read-only 監査委員).
+    Compatibility: for what someone may *see*, use `sees_all(user)`; for what they may *do*,
+    `allowed(user, action)`."""
     return _active(user) and user.role in OFFICE_ROLES
 
 
 def is_auditor(user) -> bool:
+    """Compatibility: use `allowed(user, action)` with the action's rule (e.g. "assign", "publish")."""
     return _active(user) and user.role == Role.AUDITOR
 
 
@@ -41,7 +133,7 @@ def is_section_approver(user) -> bool:
 
 
 def roles_of(user) -> set[str]:
-    """The user's role plus the section-approver role of 課長 and deputies (findings.choices.TRANSITIONS)."""
+    """The user's role plus the section-approver role of 課長 and deputies."""
     return {user.role, SECTION_APPROVER} if is_section_approver(user) else {user.role}
 
 
@@ -54,49 +146,73 @@ def section_approvers(section_id):
     )
 
 
+def scope(queryset, user, *, section: str = "section_id", everyone: bool = False):
+    """The usual `for_user` of a model: everything for READ_ALL_ROLES (and for every active user when
+    `everyone`), the rows of the user's own section for section users (`section`: the lookup of the
+    row's section id), nothing for anyone else."""
+    if everyone:
+        return queryset if _active(user) else queryset.none()
+    if sees_all(user):
+        return queryset
+    if is_section_user(user):
+        return queryset.filter(**{section: user.section_id})
+    return queryset.none()
+
+
+# Shared actions. Feature apps register theirs in <app>/access.py.
+register(
+    {
+        "view_all": rule(READ_ALL_ROLES),
+        "own_section": rule(SECTION_ROLES),  # the section's work: 自課の措置, answering inquiries
+        "name_deputies": rule(Role.SECTION_HEAD, refused="承認の代理は課長が指名します。"),
+        "review_accounts": rule(Role.ADMIN),
+    }
+)
+
+
+# -- compatibility delegates (the models live in feature apps: resolved through the app registry,
+#    so that this package imports none of them) ---------------------------------------------------
+
+
+def _objects(label: str):
+    return apps.get_model(label)._default_manager
+
+
 def visible_findings(user):
-    return Finding.objects.all() if _active(user) else Finding.objects.none()
+    """Compatibility: use `Finding.objects.for_user(user)`."""
+    return _objects("findings.Finding").for_user(user)
 
 
 def visible_systems(user):
-    qs = InformationSystem.objects.all()
-    return qs if _active(user) else qs.none()
+    """Compatibility: use `InformationSystem.objects.for_user(user)`."""
+    return _objects("systems.InformationSystem").for_user(user)
 
 
 def visible_projects(user):
-    qs = DxProject.objects.all()
-    return qs if _active(user) else qs.none()
+    """Compatibility: use `DxProject.objects.for_user(user)`."""
+    return _objects("budgets.DxProject").for_user(user)
 
 
 def visible_measures(user):
-    if is_office(user):
-        return Measure.objects.all()
-    if is_section_user(user):
-        return Measure.objects.filter(section_id=user.section_id)
-    return Measure.objects.none()
+    """Compatibility: use `Measure.objects.for_user(user)`."""
+    return _objects("findings.Measure").for_user(user)
 
 
 def editable_measures(user):
-    """Measures whose reports the user may draft (their own section's)."""
-    if is_section_user(user):
-        return Measure.objects.filter(section_id=user.section_id)
-    return Measure.objects.none()
+    """Compatibility: use `Measure.objects.for_user(user, action="save_draft")` (their own section's)."""
+    return _objects("findings.Measure").for_user(user, action="save_draft")
 
 
 def visible_reports(user):
-    return MeasureReport.objects.filter(measure__in=visible_measures(user))
+    """Compatibility: use `MeasureReport.objects.for_user(user)`."""
+    return _objects("findings.MeasureReport").for_user(user)
 
 
 def visible_evidence(user):
-    return EvidenceFile.objects.filter(measure__in=visible_measures(user))
+    """Compatibility: use `EvidenceFile.objects.for_user(user)`."""
+    return _objects("findings.EvidenceFile").for_user(user)
 
 
 def visible_batches(user):
-    """Uploads: the office sees every import; a section sees the inquiry answers uploaded for it."""
-    from imports.models import ImportBatch  # the imports app builds on findings; imported late
-
-    if is_office(user):
-        return ImportBatch.objects.all()
-    if is_section_user(user):
-        return ImportBatch.objects.filter(section_id=user.section_id)
-    return ImportBatch.objects.none()
+    """Compatibility: use `ImportBatch.objects.for_user(user)`."""
+    return _objects("imports.ImportBatch").for_user(user)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import directory
+from .access import READ_ALL_ROLES, allowed
 from .changelog import record
 from .choices import Role
 from .models import User
@@ -38,9 +39,7 @@ def review(*, days: int, today: datetime.date | None = None) -> dict:
         "never_used": list(active.filter(last_login__isnull=True)),
         "unused": list(active.filter(last_login__lt=since)),
         "orphaned": list(active.filter(section__isnull=False, section__valid_to__lte=today)),
-        "privileged": list(
-            active.filter(Q(role__in=[Role.ADMIN, Role.AUDITOR]) | Q(is_superuser=True) | Q(is_staff=True))
-        ),
+        "privileged": list(active.filter(Q(role__in=READ_ALL_ROLES) | Q(is_superuser=True) | Q(is_staff=True))),
         "directory_missing": missing,
         "directory_error": error,
         "days": days,
@@ -69,9 +68,8 @@ def deputy_set(*, user: User, title: str, by) -> User:
 
     from .choices import DeputyTitle
 
-    if not (by.is_active and by.role == Role.SECTION_HEAD and by.section_id):
-        raise PermissionDenied("承認の代理は課長が指名します。")
     target = User.objects.select_for_update().get(pk=user.pk)
+    allowed(by, "name_deputies").check()
     if target.section_id != by.section_id or target.role != Role.SECTION_STAFF or not target.is_active:
         raise PermissionDenied("自課の担当のみ指名できます。")
     if title not in DeputyTitle.values:

@@ -6,4 +6,9 @@ class AuditregConfig(AppConfig):
     verbose_name = "auditreg 共通"
 
     def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
         from . import middleware  # noqa: F401 - connects the login signal
+
+        # each app's access.py registers its actions in auditreg.access.RULES (as admin.py does its models)
+        autodiscover_modules("access")

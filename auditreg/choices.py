@@ -6,6 +6,13 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "監査事務局"
     SECTION_STAFF = "section_staff", "所管課担当"
     SECTION_HEAD = "section_head", "所管課長"
+    # reads everything the audit office reads and changes nothing (auditreg.access.READ_ALL_ROLES)
+    COMMISSIONER = "commissioner", "監査委員"
+
+
+# The section's approvers: every 課長 and the deputies a section names (User.deputy_title). Not a role
+# of its own: a deputy keeps the 担当 role and gains this one (auditreg.access.roles_of).
+SECTION_APPROVER = "section_approver"
 
 
 class DeputyTitle(models.TextChoices):

@@ -18,7 +18,7 @@ from .models import User
 
 
 def _require_admin(user):
-    if not (user.is_active and (user.role == Role.ADMIN or user.is_superuser)):
+    if not (access.allowed(user, "review_accounts") or (user.is_active and user.is_superuser)):
         raise PermissionDenied
 
 
@@ -55,9 +55,9 @@ def session_extend_view(request):
 def home_view(request):
     """Each role's start page: the work list for a section, the dashboard for the audit office and
     admins, the report list for anyone else."""
-    if access.is_section_user(request.user):
+    if access.allowed(request.user, "own_section"):
         return redirect("findings:worklist")
-    if access.is_office(request.user):
+    if access.sees_all(request.user):
         return redirect("findings:dashboard")
     return redirect("findings:report_list")
 
@@ -96,8 +96,7 @@ def deputies_view(request):
     from .choices import DeputyTitle
 
     user = request.user
-    if not (user.role == Role.SECTION_HEAD and user.section_id):
-        raise PermissionDenied
+    access.allowed(user, "name_deputies").check()
     staff = list(
         User.objects.filter(section_id=user.section_id, role=Role.SECTION_STAFF, is_active=True).order_by("pk")
     )

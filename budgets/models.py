@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from auditreg import access
+
 from .choices import Basis
 
 
@@ -95,6 +97,12 @@ class DxLine(models.Model):
         return (self.budget_thousand_yen or 0) - (self.actual_thousand_yen or 0)
 
 
+class DxProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The report's data: read by every active user."""
+        return access.scope(self, user, everyone=True)
+
+
 class DxProject(models.Model):
     """An audited DX project (事業) of 第5."""
 
@@ -117,6 +125,8 @@ class DxProject(models.Model):
     page = models.PositiveSmallIntegerField("報告書頁", null=True, blank=True)
     source_line = models.PositiveIntegerField("原文行", null=True, blank=True)
     extra = models.JSONField("その他の記載", default=list, blank=True)  # [[label, value], …] in printed order
+
+    objects = DxProjectQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "DX事業"

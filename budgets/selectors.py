@@ -1,10 +1,9 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from auditreg.access import visible_projects
 from findings.models import AuditReport, FindingSubject, StatedTotal
 
-from .models import DxField, DxLine
+from .models import DxField, DxLine, DxProject
 
 
 def budget_report(*, code: str | None) -> AuditReport | None:
@@ -23,7 +22,7 @@ def budget_tree(*, user, report: AuditReport):
             Prefetch(
                 "lines",
                 queryset=DxLine.objects.order_by("order").prefetch_related(
-                    Prefetch("projects", queryset=visible_projects(user).order_by("order"))
+                    Prefetch("projects", queryset=DxProject.objects.for_user(user).order_by("order"))
                 ),
             ),
             "fundings",
@@ -40,7 +39,7 @@ def budget_lines_for_export(*, report: AuditReport):
 
 def project_list(*, user, report: AuditReport):
     return (
-        visible_projects(user)
+        DxProject.objects.for_user(user)
         .filter(report=report)
         .select_related("section__bureau", "line__field")
         .prefetch_related("fundings")
@@ -50,7 +49,7 @@ def project_list(*, user, report: AuditReport):
 
 def project_detail(*, user, pk):
     return get_object_or_404(
-        visible_projects(user)
+        DxProject.objects.for_user(user)
         .select_related("report", "section__bureau", "line__field")
         .prefetch_related(
             "fundings",

@@ -1,5 +1,7 @@
 from django.db import models
 
+from auditreg.choices import SECTION_APPROVER, Role
+
 
 # Seed values only: the kinds (FindingKindLabel), a report's areas (ReportArea) and the subject
 # types (SubjectType) are data. These are the rows a new database starts with.
@@ -39,9 +41,8 @@ OPEN_REPORT_STATES = (ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETU
 # The states a section may still write in (draft, evidence)
 EDITABLE_REPORT_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING)
 
-# The section's approvers: every 課長 and the deputies a section names (課長補佐, 代理). Not a role
-# of its own: a deputy keeps the 担当 role and gains this one (auditreg.access.roles_of).
-SECTION_APPROVER = "section_approver"
+# SECTION_APPROVER (auditreg.choices, imported above and still importable from here): every 課長 and
+# the deputies a section names (課長補佐, 代理); a deputy keeps the 担当 role (auditreg.access.roles_of).
 
 
 class Action(models.TextChoices):
@@ -54,18 +55,19 @@ class Action(models.TextChoices):
 
 # The one table of allowed transitions: action -> (states it may start from, state it leads to,
 # roles that may take it; SECTION_APPROVER = a 課長 or a named deputy). `None` as a start means
-# "no open report yet". Services enforce it.
+# "no open report yet". It is the workflow's part of the access table: findings.access registers a
+# rule per action, and services enforce it through auditreg.access.allowed().
 TRANSITIONS = {
     Action.SAVE_DRAFT: (
         {None, *EDITABLE_REPORT_STATES},
         ReportState.DRAFT,
-        {"section_staff", "section_head"},
+        {Role.SECTION_STAFF, Role.SECTION_HEAD},
     ),
-    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {"section_head", SECTION_APPROVER}),
+    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {Role.SECTION_HEAD, SECTION_APPROVER}),
     # an approver hands a draft back to the 担当 with a comment, instead of editing it himself
-    Action.SECTION_RETURN: ({ReportState.DRAFT}, ReportState.REVISING, {"section_head", SECTION_APPROVER}),
-    Action.ACCEPT: ({ReportState.SUBMITTED}, ReportState.ACCEPTED, {"auditor"}),
-    Action.RETURN: ({ReportState.SUBMITTED}, ReportState.RETURNED, {"auditor"}),
+    Action.SECTION_RETURN: ({ReportState.DRAFT}, ReportState.REVISING, {Role.SECTION_HEAD, SECTION_APPROVER}),
+    Action.ACCEPT: ({ReportState.SUBMITTED}, ReportState.ACCEPTED, {Role.AUDITOR}),
+    Action.RETURN: ({ReportState.SUBMITTED}, ReportState.RETURNED, {Role.AUDITOR}),
 }
 
 

@@ -3,6 +3,7 @@
 from django.db import connections, models
 from django.db.models import Q
 
+from auditreg import access
 from auditreg.search import search_key
 
 from .choices import ReportState, SubjectKind
@@ -147,6 +148,10 @@ class _BigramsMatch(models.Func):
 
 
 class FindingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The report is read by every active user."""
+        return access.scope(self, user, everyone=True)
+
     def search(self, text: str):
         """Every whitespace-separated term must occur in the NFKC-folded search key. On PostgreSQL
         2-character terms (most Japanese nouns, which the trigram index cannot serve) go through the
@@ -379,6 +384,13 @@ class MeasureStatus(models.Model):
 
 
 class MeasureQuerySet(models.QuerySet):
+    def for_user(self, user, action: str | None = None):
+        """The measures `user` sees (READ_ALL_ROLES: all; a section: its own); with `action`, those
+        they may take it on as far as the role and the section decide (auditreg.access.allowed)."""
+        if action is not None and not access.allowed(user, action):
+            return self.none()
+        return access.scope(self, user)
+
     def overdue(self, today):
         return self.filter(reply_by__lt=today, status__is_closed=False)
 
@@ -420,6 +432,12 @@ class Measure(models.Model):
 
     def __str__(self):
         return f"{self.finding.code} {self.section.name}"
+
+
+class MeasureReportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The reports of the measures `user` sees (a semi-join on Measure.objects.for_user)."""
+        return self.filter(measure__in=Measure.objects.for_user(user))
 
 
 class MeasureReport(models.Model):
@@ -464,6 +482,8 @@ class MeasureReport(models.Model):
     notice_on = models.DateField("通知日", null=True, blank=True)
     adopted = models.BooleanField("過去の記録から取込", default=False, editable=False)
     version = models.PositiveIntegerField("版", default=1)  # optimistic locking of drafts
+
+    objects = MeasureReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "措置の報告"
@@ -515,6 +535,12 @@ def evidence_upload_to(instance, filename):
     return f"evidence/{instance.measure_id}/{uuid.uuid4().hex}"
 
 
+class EvidenceFileQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The evidence of the measures `user` sees."""
+        return self.filter(measure__in=Measure.objects.for_user(user))
+
+
 class EvidenceFile(models.Model):
     """A file attached to a measure report as evidence. Stored outside any URL-served folder;
     downloaded only through a view that checks the user may see the measure."""
@@ -528,6 +554,8 @@ class EvidenceFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     uploaded_by = models.ForeignKey("auditreg.User", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("登録日時")
+
+    objects = EvidenceFileQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "根拠資料"

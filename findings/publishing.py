@@ -7,12 +7,11 @@ import json
 import zipfile
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from auditreg import access
+from auditreg.access import allowed
 from auditreg.changelog import record
 from auditreg.wareki import format_date
 
@@ -123,8 +122,7 @@ def publish(
 ) -> Publication:
     """Freeze the 措置状況 as publication `number`. `preamble` (findings.reports.preamble) is printed
     above the table and kept on the publication."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("公表は監査事務局が行います。")
+    allowed(by, "publish").check()
     if Publication.objects.filter(number=number).exists():
         raise WorkflowError(f"公表番号 第{number}号 はすでに使われています。")
     p = preview(reports=reports, as_of=as_of, per=per, order=order)

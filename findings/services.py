@@ -1,24 +1,23 @@
 """Writes of the follow-up workflow. Each service checks the actor's right and the allowed
-transition (findings.choices.TRANSITIONS), validates, writes and records the change in one
-transaction. Views call these and nothing else to change state."""
+transition (findings.choices.TRANSITIONS) once, inside its lock, through auditreg.access.allowed()
+(the rules: findings.access), validates, writes and records the change in one transaction. Views
+call these and nothing else to change state, and do not check the right again."""
 
 import datetime
 import hashlib
 import os
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from auditreg import access
+from auditreg.access import allowed
 from auditreg.changelog import diff, filesize, record
-from auditreg.choices import Role
-from auditreg.models import ChangeLog
 
 from . import status as finding_status
+from .access import WorkflowError, drafter_bar
 from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, StatusCode
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
 
@@ -39,8 +38,8 @@ EVIDENCE_TYPES = {
 }
 
 
-class WorkflowError(Exception):
-    """A refused action, with a message for the user (in Japanese)."""
+# WorkflowError (a refusal with a message: a wrong state, the drafter rule) is defined in findings.access,
+# whose checks refuse with it; it stays importable from here.
 
 
 @dataclass
@@ -53,15 +52,11 @@ class StaleEdit(Exception):
         return "他の人がこの報告を先に更新しました。"
 
 
-def _check_transition(action: Action, *, user, state):
-    starts, target, roles = TRANSITIONS[action]
-    if not access.roles_of(user) & roles:
-        raise PermissionDenied(f"「{action.label}」はこの役割では行えません。")
-    if state not in starts:
-        raise WorkflowError(
-            f"この報告は「{ReportState(state).label if state else '未作成'}」のため、「{action.label}」はできません。"
-        )
-    return target
+def _check_transition(action: Action, *, user, obj):
+    """The one check of a workflow write (role, section, state, the drafter rule): call it inside the
+    lock, on the locked report (or the measure when it has no open report). Returns the target state."""
+    allowed(user, action, obj).check()
+    return TRANSITIONS[action][1]
 
 
 def _status(code) -> MeasureStatus:
@@ -83,12 +78,11 @@ def finding_assign(
     """The audit office assigns a finding to sections: one measure per section. Sections no longer
     listed lose their measure only if it has no report yet (history is never deleted). Each section's
     reply-by date is `reply_by_per_section[section id]` when given, else the common `reply_by`."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("割当は監査事務局が行います。")
+    existing = {m.section_id: m for m in Measure.objects.select_for_update().filter(finding_id=finding.pk)}
+    allowed(by, "assign", finding).check()
     if not sections:
         raise WorkflowError("所管課を一つ以上選んでください。")
     now = timezone.now()
-    existing = {m.section_id: m for m in Measure.objects.select_for_update().filter(finding_id=finding.pk)}
     wanted = {s.pk: s for s in sections}
     removed = []
     for section_id, measure in existing.items():
@@ -158,14 +152,14 @@ def _validate_report(values: dict):
 def report_save_draft(*, measure: Measure, by, values: dict, version: int | None) -> MeasureReport:
     """Create the measure's open report or update it. `version` is the version the form was opened
     on (None for a new report); a mismatch means someone else saved first: StaleEdit, nothing written."""
-    if not access.editable_measures(by).filter(pk=measure.pk).exists():
-        raise PermissionDenied("この措置は編集できません（自課の措置のみ編集できます）。")
     # a fresh query, not measure.reports: the caller's measure may carry prefetches with outer joins,
     # which PostgreSQL cannot lock
     report = (
         MeasureReport.objects.select_for_update().filter(measure_id=measure.pk, state__in=OPEN_REPORT_STATES).first()
     )
-    _check_transition(Action.SAVE_DRAFT, user=by, state=report.state if report else None)
+    if report is not None:
+        report.measure = measure  # the same row: its section decides, without another query
+    _check_transition(Action.SAVE_DRAFT, user=by, obj=report or measure)
     if report is not None and version != report.version:
         raise StaleEdit(report)
     if report is None and version is not None:
@@ -213,53 +207,24 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
     return report
 
 
-def _has_edited(report: MeasureReport, user) -> bool:
-    """Whether `user` wrote this report (not only as its creator or last editor: anyone who saved it,
-    from the change log) since it was last handed back within the section (課内差戻し). After a hand-back
-    the 担当's own save makes the text theirs: what the approver wrote before is, from then on, a
-    suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment.
-    One query: the user's writes and every hand-back of the report, newest first."""
-    entries = (
-        ChangeLog.objects.filter(object_type=MeasureReport._meta.label_lower, object_id=report.pk)
-        .filter(Q(actor=user, action__in=["report.created", "report.edited"]) | Q(action="report.section_returned"))
-        .order_by("-pk")
-        .values_list("action", flat=True)
-    )
-    for action in entries:
-        if action == "report.section_returned":
-            return False  # only hand-backs after the user's last write: those writes no longer count
-        return True
-    return False
-
-
 def approval_bar(report: MeasureReport, user, *, in_section: bool | None = None) -> str:
     """Why `user` may not approve this report ("" when they may). The drafter never approves
     (指摘01; a database constraint also refuses it), nor the last editor, nor anyone who edited it
-    since the last 課内差戻し. `in_section`: whether the measure is the user's section's, if known."""
+    since the last 課内差戻し (findings.access.drafter_bar). `in_section`: whether the measure is the
+    user's section's, if known. report_submit refuses by the same rule (auditreg.access.allowed)."""
     if report.state != ReportState.DRAFT:
         return f"この報告は「{report.get_state_display()}」のため承認できません。"
     if in_section is None:
-        in_section = access.editable_measures(user).filter(pk=report.measure_id).exists()
-    if not access.is_section_approver(user) or not in_section:
+        in_section = Measure.objects.for_user(user, action=Action.SUBMIT).filter(pk=report.measure_id).exists()
+    if not allowed(user, Action.SUBMIT) or not in_section:
         return "この課の承認者（課長・課長補佐・代理）のみ承認できます。"
-    if user.pk == report.drafted_by_id:
-        return (
-            "作成・編集した人は、同じ報告を承認できません（指摘01）。この報告はあなたが作成しました。"
-            "別の課長または課長補佐・代理が承認します。"
-        )
-    if user.pk == report.last_edited_by_id or _has_edited(report, user):
-        return (
-            "作成・編集した人は、同じ報告を承認できません（指摘01）。あなたはこの報告を編集しています。"
-            "担当に「課内差戻し」で修正を依頼し、"
-            "担当が保存し直せば承認できます。別の課長または課長補佐・代理が承認することもできます。"
-        )
-    return ""
+    return drafter_bar(report, user)
 
 
 def may_approve(report: MeasureReport, user) -> bool:
     """Whether `user` may approve this draft: an approver of its section who did not write it (the page
     uses this to offer the button; report_submit enforces the same rule)."""
-    return report.state == ReportState.DRAFT and access.is_section_approver(user) and not approval_bar(report, user)
+    return bool(allowed(user, Action.SUBMIT, report))
 
 
 def _open_report_for_update(report: MeasureReport) -> MeasureReport:
@@ -271,12 +236,7 @@ def report_submit(*, report: MeasureReport, by) -> MeasureReport:
     """課長 approves the draft and submits it to the audit office. The approver may not be the
     person who drafted or last edited it (指摘01)."""
     report = _open_report_for_update(report)
-    if not access.editable_measures(by).filter(pk=report.measure_id).exists():
-        raise PermissionDenied("自課の措置のみ承認できます。")
-    target = _check_transition(Action.SUBMIT, user=by, state=report.state)
-    bar = approval_bar(report, by)
-    if bar:
-        raise WorkflowError(bar)
+    target = _check_transition(Action.SUBMIT, user=by, obj=report)
     report.state, report.approved_by, report.approved_at = target, by, timezone.now()
     report.save(update_fields=["state", "approved_by", "approved_at"])
     record(
@@ -294,9 +254,7 @@ def report_section_return(*, report: MeasureReport, by, comment: str) -> Measure
     """課内差戻し: an approver hands the draft back to the 担当 with a comment instead of editing it. The
     担当 revises and saves (back to 作成中); the approver can then approve what the 担当 saved."""
     report = _open_report_for_update(report)
-    if not access.editable_measures(by).filter(pk=report.measure_id).exists():
-        raise PermissionDenied("自課の措置のみ差し戻せます。")
-    target = _check_transition(Action.SECTION_RETURN, user=by, state=report.state)
+    target = _check_transition(Action.SECTION_RETURN, user=by, obj=report)
     if not (comment or "").strip():
         raise ValidationError({"comment": "担当に依頼する修正の内容をコメントに記入してください。"})
     report.state = target
@@ -316,9 +274,7 @@ def report_section_return(*, report: MeasureReport, by, comment: str) -> Measure
 @transaction.atomic
 def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureReport:
     report = _open_report_for_update(report)
-    if not access.visible_measures(by).filter(pk=report.measure_id).exists():
-        raise PermissionDenied
-    target = _check_transition(Action.ACCEPT, user=by, state=report.state)
+    target = _check_transition(Action.ACCEPT, user=by, obj=report)
     report.state, report.reviewed_by, report.reviewed_at = target, by, timezone.now()
     report.review_comment = comment or ""
     report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
@@ -342,9 +298,7 @@ def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureRep
 def report_return(*, report: MeasureReport, by, comment: str) -> MeasureReport:
     """差戻し: back to the section with a comment it sees; it revises and resubmits."""
     report = _open_report_for_update(report)
-    if not access.visible_measures(by).filter(pk=report.measure_id).exists():
-        raise PermissionDenied
-    target = _check_transition(Action.RETURN, user=by, state=report.state)
+    target = _check_transition(Action.RETURN, user=by, obj=report)
     if not (comment or "").strip():
         raise ValidationError({"comment": "差戻しの理由をコメントに記入してください。"})
     report.state, report.reviewed_by, report.reviewed_at, report.review_comment = target, by, timezone.now(), comment
@@ -367,8 +321,7 @@ def report_return(*, report: MeasureReport, by, comment: str) -> MeasureReport:
 
 @transaction.atomic
 def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
-    if not access.editable_measures(by).filter(pk=measure.pk).exists():
-        raise PermissionDenied("自課の措置にのみ資料を登録できます。")
+    allowed(by, "add_evidence", measure).check()
     base = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1]
     stem, ext = os.path.splitext(base)
     ext = ext.lower()
@@ -418,7 +371,3 @@ def evidence_add(*, measure: Measure, by, upload) -> EvidenceFile:
         changes={"evidence": [None, f"{name}（{filesize(evidence.size)}・SHA-256 {evidence.sha256[:12]}…）"]},
     )
     return evidence
-
-
-def is_section_head(user) -> bool:
-    return access.is_section_user(user) and user.role == Role.SECTION_HEAD

@@ -5,12 +5,11 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from auditreg import access
+from auditreg.access import allowed
 from auditreg.wareki import format_date
 
 from . import reports as renderers
@@ -55,8 +54,7 @@ def runs_in_background(fmt: str, n_rows: int) -> bool:
 
 
 def status_report_view(request):
-    if not access.is_office(request.user):
-        raise PermissionDenied
+    allowed(request.user, "view_all").check()
     form = _form(request)
     if not form.is_valid():
         return render(request, "findings/status_report.html", {"form": form}, status=400)
@@ -93,8 +91,7 @@ def status_export_start_view(request):
     """POST: start a background download of the status page as filtered; lands on the job's page."""
     from jobs.services import export_start
 
-    if not access.is_office(request.user):
-        raise PermissionDenied
+    allowed(request.user, "view_all").check()
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = _form(request)
@@ -118,8 +115,7 @@ def publication_create_view(request):
     from .models import Publication
     from .services import WorkflowError
 
-    if not access.is_auditor(request.user):
-        raise PermissionDenied
+    allowed(request.user, "publish").check()  # the page's form; publication_start checks again when it runs
     choice = _form(request)
     if not choice.is_valid():
         return render(request, "findings/status_report.html", {"form": choice}, status=400)
@@ -172,8 +168,7 @@ def publication_page_view(request, number):
     """The app's page of one publication: what was frozen, its files with their hashes, the zip."""
     from .models import Publication
 
-    if not access.is_office(request.user):
-        raise PermissionDenied
+    allowed(request.user, "view_all").check()
     publication = get_object_or_404(
         Publication.objects.select_related("created_by", "previous").prefetch_related("files", "reports"),
         number=number,
@@ -189,7 +184,6 @@ def publication_page_view(request, number):
 def publication_list_view(request):
     from .models import Publication
 
-    if not access.is_office(request.user):
-        raise PermissionDenied
+    allowed(request.user, "view_all").check()
     publications = Publication.objects.select_related("created_by").prefetch_related("files").order_by("-number")
     return render(request, "findings/publication_list.html", {"publications": publications})

@@ -132,7 +132,7 @@ def finding_detail_view(request, pk):
             "finding": finding,
             "measures": measures,
             "history": finding_history(user=request.user, finding=finding),
-            "can_assign": access.is_auditor(request.user),
+            "can_assign": bool(access.allowed(request.user, "assign")),
         },
     )
 

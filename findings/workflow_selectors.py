@@ -9,11 +9,11 @@ from django.db import connection
 from django.db.models import Case, Count, F, FilteredRelation, Min, Prefetch, Q, Sum, Value, When, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, RowNumber
-from django.shortcuts import get_object_or_404
 
 from auditreg import access
 from auditreg.models import Bureau, ChangeLog, Section
 
+from .access import evidence_for, measure_for
 from .choices import OPEN_REPORT_STATES, ReportState
 from .models import (
     EvidenceFile,
@@ -44,10 +44,12 @@ def measure_rows(measures):
 
 
 def measure_detail(*, user, pk) -> Measure:
-    measure = get_object_or_404(
-        access.visible_measures(user)
-        .select_related("finding__report", "section__bureau", "status", "assigned_by")
-        .prefetch_related(
+    measure = measure_for(
+        user,
+        pk,
+        queryset=Measure.objects.select_related(
+            "finding__report", "section__bureau", "status", "assigned_by"
+        ).prefetch_related(
             Prefetch(
                 "reports",
                 queryset=MeasureReport.objects.select_related(
@@ -56,7 +58,6 @@ def measure_detail(*, user, pk) -> Measure:
             ),
             Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at")),
         ),
-        pk=pk,
     )
     reports = list(measure.reports.all())
     measure.open_report = next((r for r in reports if r.state in OPEN_REPORT_STATES), None)
@@ -77,7 +78,7 @@ def section_return_note(report: MeasureReport):
 
 def finding_measures(*, user, finding: Finding):
     return list(
-        access.visible_measures(user)
+        Measure.objects.for_user(user)
         .filter(finding=finding)
         .select_related("section__bureau", "status")
         .prefetch_related(
@@ -96,9 +97,9 @@ def finding_history(*, user, finding: Finding):
     objects plus the assignment entries (which are about their section or visible anyway), and the
     changes to the finding's own text (an import: the report is read by everyone)."""
     entries = ChangeLog.objects.filter(finding_id=finding.pk).select_related("actor").order_by("at", "pk")
-    if access.is_office(user):
+    if access.sees_all(user):
         return list(entries)
-    visible = set(access.visible_measures(user).filter(finding=finding).values_list("pk", flat=True))
+    visible = set(Measure.objects.for_user(user).filter(finding=finding).values_list("pk", flat=True))
     report_ids = set(MeasureReport.objects.filter(measure_id__in=visible).values_list("pk", flat=True))
     return [
         e
@@ -110,7 +111,7 @@ def finding_history(*, user, finding: Finding):
 
 
 def evidence_for_download(*, user, pk) -> EvidenceFile:
-    return get_object_or_404(access.visible_evidence(user).select_related("measure"), pk=pk)
+    return evidence_for(user, pk, queryset=EvidenceFile.objects.select_related("measure"))
 
 
 def _open_reports():
@@ -197,7 +198,7 @@ def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
     measure) come from one query by the shown rows' ids."""
     statuses = {s.pk: s for s in MeasureStatus.objects.all()}
     scoped = (
-        access.visible_measures(user)
+        Measure.objects.for_user(user)
         .select_related("finding")
         .only(*WORKLIST_COLUMNS)
         .annotate(fiscal_year=F("finding__report__fiscal_year"))
@@ -260,12 +261,12 @@ def overdue_rows(measures) -> list[dict]:
 
 
 def _visible_reports(user):
-    """access.visible_reports, less its semi-join when the user sees every measure (an unfiltered
-    access.visible_measures, as for the audit office): the same rows, but PostgreSQL no longer hashes
+    """MeasureReport.objects.for_user, less its semi-join when the user sees every measure (an unfiltered
+    Measure.objects.for_user, as for the audit office): the same rows, but PostgreSQL no longer hashes
     ~100k measures to check that each report's measure exists (it always does: a non-null foreign key)."""
-    measures = access.visible_measures(user)
+    measures = Measure.objects.for_user(user)
     if measures.query.where or measures.query.is_empty():
-        return access.visible_reports(user)
+        return MeasureReport.objects.for_user(user)
     return MeasureReport.objects.all()
 
 
@@ -309,7 +310,7 @@ def dashboard(*, user, today: datetime.date, report=None, reports=None):
     if report is not None:
         reports = [report]
     statuses = list(MeasureStatus.objects.order_by("order"))
-    findings = access.visible_findings(user)
+    findings = Finding.objects.for_user(user)
     if reports:
         findings = findings.filter(report_id__in=reports)
     # 1) findings by 区分 × derived status: one grouped query over the stored status codes, read from
@@ -346,7 +347,7 @@ def dashboard(*, user, today: datetime.date, report=None, reports=None):
     n_done = sum(by_kind[(k, c)] for k in counted_kinds for c in done_codes)
     # 2) measures by section × status: one grouped query over the measure table's own columns (section,
     #    status, reply_by); the names and the done/closed meaning are joined in Python afterwards.
-    measures = access.visible_measures(user)
+    measures = Measure.objects.for_user(user)
     if reports:
         measures = measures.filter(finding__report_id__in=reports)
     if not reports and not (measures.query.where or measures.query.is_empty()):

@@ -3,23 +3,24 @@
 import html
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from auditreg import access
+from auditreg.access import allowed, section_approvers, sees_all
 from auditreg.middleware import pop_restored_post
 from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
 from . import charts, services
-from .choices import EDITABLE_REPORT_STATES, ReportState
+from .access import finding_for
+from .choices import EDITABLE_REPORT_STATES, Action, ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
-from .models import AuditReport, MeasureReport
+from .models import AuditReport, Finding, MeasureReport
 from .workflow_selectors import (
     GROUP_LIMIT,
     awaiting_review,
@@ -41,9 +42,8 @@ def _add_errors(form, exc: ValidationError):
 
 
 def finding_assign_view(request, pk):
-    if not access.is_auditor(request.user):
-        raise PermissionDenied
-    finding = get_object_or_404(access.visible_findings(request.user).select_related("report"), pk=pk)
+    # the page's form needs the right too: 403 for a visible finding, 404 for a missing one
+    finding = finding_for(request.user, pk, action="assign", queryset=Finding.objects.select_related("report"))
     current = list(finding.measures.select_related("section"))
     initial_sections = [m.section for m in current] or [fs.section for fs in finding.report_sections.all()]
     initial = {"sections": initial_sections, "reply_by": current[0].reply_by if current else None}
@@ -97,12 +97,14 @@ def _measure_page(
     status=200,
 ):
     user = request.user
-    can_edit = access.editable_measures(user).filter(pk=measure.pk).exists()
+    # the flags come from the same rules the services enforce (auditreg.access.allowed)
+    can_edit = bool(allowed(user, "add_evidence", measure))  # the user's own section's measure
     open_report = measure.open_report
     editable_state = open_report is None or open_report.state in EDITABLE_REPORT_STATES
-    is_approver = can_edit and access.is_section_approver(user)
+    is_approver = can_edit and bool(allowed(user, Action.SUBMIT))
     draft = open_report is not None and open_report.state == ReportState.DRAFT
-    bar = services.approval_bar(open_report, user, in_section=True) if is_approver and draft else ""
+    submit = allowed(user, Action.SUBMIT, open_report) if is_approver and draft else None
+    bar = submit.message if submit is not None and not submit else ""
     restored = False
     if report_form is None and can_edit and editable_state and request.method == "GET":
         data = pop_restored_post(request)
@@ -114,20 +116,18 @@ def _measure_page(
         "can_edit": can_edit and editable_state,
         # the head approved what was there: nothing is added while it awaits review
         "can_upload": can_edit and (open_report is None or open_report.state != ReportState.SUBMITTED),
-        "can_submit": is_approver and draft and not bar,
+        "can_submit": bool(submit),
         # why this approver may not approve (shown beside the missing button)
         "approval_bar": bar,
         # a 課長 or deputy hands the draft back rather than editing it (課内差戻し)
         "can_section_return": is_approver and draft,
         # saving makes the approver an editor of the draft, who may no longer approve it: say so first
         "save_bars_approval": is_approver and editable_state,
-        "approvers": list(access.section_approvers(measure.section_id)) if can_edit else [],
+        "approvers": list(section_approvers(measure.section_id)) if can_edit else [],
         "section_return": section_return_note(open_report)
         if open_report is not None and open_report.state == ReportState.REVISING
         else None,
-        "can_review": access.is_auditor(user)
-        and open_report is not None
-        and open_report.state == ReportState.SUBMITTED,
+        "can_review": open_report is not None and bool(allowed(user, Action.ACCEPT, open_report)),
         "report_form": report_form or (ReportForm(initial=_report_initial(measure)) if can_edit else None),
         "restored": restored,
         "review_form": review_form or ReviewForm(),
@@ -279,10 +279,9 @@ def evidence_download_view(request, pk):
 
 
 def worklist_view(request):
-    if access.is_office(request.user):
+    if sees_all(request.user):
         return redirect("findings:dashboard")
-    if not access.is_section_user(request.user):
-        raise PermissionDenied
+    allowed(request.user, "own_section").check()
     page, groups, sections = worklist(user=request.user, today=_today(), page=request.GET.get("page"))
     _link_measures(page.object_list)
     for group in groups.values():
@@ -396,8 +395,7 @@ def _awaiting_rows(rows) -> str:
 
 
 def dashboard_view(request):
-    if not access.is_office(request.user):
-        raise PermissionDenied
+    allowed(request.user, "view_all").check()
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )

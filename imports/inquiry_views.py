@@ -42,7 +42,7 @@ def round_list_view(request):
         {
             "page": page,
             "summaries": inquiry.round_list(request.user, page.object_list, _today()),
-            "can_create": access.is_auditor(request.user),
+            "can_create": bool(access.allowed(request.user, "create_inquiry")),
             "is_office": access.is_office(request.user),
             "query": "",
         },
@@ -50,8 +50,7 @@ def round_list_view(request):
 
 
 def round_create_view(request):
-    if not access.is_auditor(request.user):
-        raise PermissionDenied
+    access.allowed(request.user, "create_inquiry").check()  # the page's form; round_create checks again
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -88,7 +87,7 @@ def _detail_page(request, pk, *, upload_form=None, status=200):
         "is_office": access.is_office(request.user),
         "overdue": today > detail.round.reply_by,
         "upload_form": upload_form or AnswerUploadForm(),
-        "can_close": access.is_auditor(request.user) and detail.round.closed_at is None,
+        "can_close": bool(access.allowed(request.user, "close_inquiry")) and detail.round.closed_at is None,
     }
     return render(request, "imports/inquiry_detail.html", context, status=status)
 

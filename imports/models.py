@@ -8,7 +8,21 @@ can confirm a preview another server made."""
 from django.conf import settings
 from django.db import models
 
+from auditreg import access
+
 from .choices import BatchKind, BatchState
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Uploads: READ_ALL_ROLES see every import; a section sees the inquiry answers uploaded for it."""
+        return access.scope(self, user)
+
+
+class InquiryRoundQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Rounds: READ_ALL_ROLES see all of them; a section user those that include their section."""
+        return access.scope(self, user, section="responses__section_id")
 
 
 class ImportBatch(models.Model):
@@ -41,6 +55,8 @@ class ImportBatch(models.Model):
         "auditreg.Section", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="課"
     )
 
+    objects = ImportBatchQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "取込"
         ordering = ["-uploaded_at", "-pk"]
@@ -66,6 +82,8 @@ class InquiryRound(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("作成日時")
     closed_at = models.DateTimeField("締切日時", null=True, blank=True)
+
+    objects = InquiryRoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "照会"

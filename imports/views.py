@@ -8,14 +8,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from auditreg import access
+from auditreg.access import allowed
 from findings.bundle.exporter import bundle_files
 
 from . import pipeline
+from .access import batch_for
 from .choices import BatchState
+from .models import ImportBatch
 from .upload_forms import ReportUploadForm, TemplateChoiceForm
 from .uploads import UploadRefused
 from .workbook import template_bytes
@@ -25,13 +27,12 @@ PREVIEW_ROWS_PER_KIND = 300  # longer lists are cut on screen (the batch keeps t
 
 
 def _office_only(user):
-    if not access.is_office(user):
-        raise PermissionDenied
+    allowed(user, "import_data").check()
 
 
 def import_list_view(request):
     _office_only(request.user)
-    batches = access.visible_batches(request.user).select_related("uploaded_by", "applied_by", "round", "section")
+    batches = ImportBatch.objects.for_user(request.user).select_related("uploaded_by", "applied_by", "round", "section")
     page = Paginator(batches.defer("content", "changes"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -101,11 +102,10 @@ def _grouped_changes(batch):
 
 
 def batch_detail_view(request, pk):
-    batch = get_object_or_404(
-        access.visible_batches(request.user)
-        .select_related("uploaded_by", "applied_by", "round", "section")
-        .defer("content"),
-        pk=pk,
+    batch = batch_for(
+        request.user,
+        pk,
+        queryset=ImportBatch.objects.select_related("uploaded_by", "applied_by", "round", "section").defer("content"),
     )
     return render(
         request,
@@ -128,7 +128,7 @@ def _after(batch):
 
 @require_POST
 def batch_confirm_view(request, pk):
-    batch = get_object_or_404(access.visible_batches(request.user).defer("content"), pk=pk)
+    batch = batch_for(request.user, pk, queryset=ImportBatch.objects.defer("content"))
     try:
         batch = pipeline.confirm(batch=batch, by=request.user)
     except pipeline.ConfirmRefused as exc:
@@ -144,7 +144,7 @@ def batch_confirm_view(request, pk):
 
 @require_POST
 def batch_discard_view(request, pk):
-    batch = get_object_or_404(access.visible_batches(request.user).defer("content"), pk=pk)
+    batch = batch_for(request.user, pk, queryset=ImportBatch.objects.defer("content"))
     pipeline.discard(batch=batch, by=request.user)
     messages.success(request, "取込を取り消しました。データは変わっていません。")
     return _after(batch)

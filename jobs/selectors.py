@@ -9,8 +9,8 @@ from .models import Job
 
 
 def can_see(user, job: Job) -> bool:
-    """The person who asked, or the audit office (the status report's own rule: office users only)."""
-    return access.is_office(user) and (job.requested_by_id == user.pk or access.is_auditor(user))
+    """The person who asked, or the audit office (the status report's own rule: those who may export)."""
+    return bool(access.allowed(user, "export")) and (job.requested_by_id == user.pk or access.is_auditor(user))
 
 
 def job_for_user(*, user, pk: int) -> Job:

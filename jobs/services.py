@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from auditreg import access
+from auditreg.access import allowed
 from auditreg.changelog import record
 
 from .choices import JobKind, JobState
@@ -34,8 +34,7 @@ def _enqueue(job: Job) -> None:
 @transaction.atomic
 def export_start(*, by, query: QueryDict, fmt: str, title: str) -> Job:
     """A download of the 措置状況 page as it is filtered (`query`), rendered by the worker."""
-    if not access.is_office(by):
-        raise PermissionDenied("措置状況の書き出しは監査事務局が行います。")
+    allowed(by, "export").check()
     job = Job.objects.create(
         kind=JobKind.EXPORT,
         title=title,
@@ -63,8 +62,7 @@ def publication_start(
 ) -> Job:
     """Freezing a publication (rendering and storing every format) as a job; findings.publishing.publish checks
     the number and the content again when it runs."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("公表は監査事務局が行います。")
+    allowed(by, "publish").check()
     job = Job.objects.create(
         kind=JobKind.PUBLICATION,
         title=f"第{number}号 {title}",
@@ -148,8 +146,7 @@ def _run_export(job: Job) -> None:
     from findings.forms import StatusReportForm
     from findings.status_views import build_from_form
 
-    if not access.is_office(job.requested_by):
-        raise PermissionDenied("措置状況の書き出しは監査事務局が行います。")
+    allowed(job.requested_by, "export").check()  # the account may have changed since the request
     query = QueryDict(mutable=True)
     for key, values in job.params["query"].items():
         query.setlist(key, values)

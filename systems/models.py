@@ -3,9 +3,16 @@
 from django.db import models
 from django.db.models import Q
 
+from auditreg import access
 from auditreg.search import search_key
 
 from .choices import Importance
+
+
+class InformationSystemQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The report's data: read by every active user."""
+        return access.scope(self, user, everyone=True)
 
 
 class InformationSystem(models.Model):
@@ -32,6 +39,8 @@ class InformationSystem(models.Model):
     audited_source_line = models.PositiveIntegerField("概要表の原文行", null=True, blank=True)
     # NFKC-folded copy of the names and purpose, for search only (auditreg.search).
     search_text = models.TextField(editable=False, blank=True)
+
+    objects = InformationSystemQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "情報システム"

@@ -1,20 +1,23 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from auditreg.access import visible_systems
 from findings.models import FindingSubject
 
-from .models import SystemExpenditure
+from .models import InformationSystem, SystemExpenditure
 
 
 def system_list(*, user, filterset_class, data):
-    base = visible_systems(user).select_related("report", "section__bureau").order_by("report_id", "number")
+    base = (
+        InformationSystem.objects.for_user(user)
+        .select_related("report", "section__bureau")
+        .order_by("report_id", "number")
+    )
     return filterset_class(data, queryset=base)
 
 
 def system_detail(*, user, pk):
     return get_object_or_404(
-        visible_systems(user)
+        InformationSystem.objects.for_user(user)
         .select_related("report", "section__bureau")
         .prefetch_related(
             "budgets",

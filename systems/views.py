@@ -54,5 +54,5 @@ def system_detail_view(request, pk):
         request,
         "systems/system_detail.html",
         # extraction notes (出典と修復) are for the audit office and admins, not for the city's sections
-        {"system": system, "years": sorted(years.items()), "show_provenance": access.is_office(request.user)},
+        {"system": system, "years": sorted(years.items()), "show_provenance": access.sees_all(request.user)},
     )

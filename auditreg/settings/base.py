@@ -168,6 +168,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "auditreg.views.city_settings",
                 "auditreg.context_processors.session",
+                "auditreg.context_processors.can",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },

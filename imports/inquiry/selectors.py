@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from auditreg import access
@@ -14,6 +13,7 @@ from auditreg.models import Section
 from findings.choices import OPEN_REPORT_STATES, ReportState
 from findings.models import Measure, MeasureReport
 
+from ..access import round_for
 from ..choices import ResponseState
 from ..models import InquiryItem, InquiryResponse, InquiryRound
 
@@ -23,17 +23,12 @@ EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED, ReportState.REVISING
 
 def rounds_for(user):
     """The rounds a user may see: the office all of them, a section user those that include their section."""
-    rounds = InquiryRound.objects.all()
-    if access.is_office(user):
-        return rounds
-    if access.is_section_user(user):
-        return rounds.filter(responses__section_id=user.section_id)
-    return rounds.none()
+    return InquiryRound.objects.for_user(user)
 
 
 def round_of(user, pk) -> InquiryRound:
-    """One round the user may see, or 404."""
-    return get_object_or_404(rounds_for(user).select_related("created_by"), pk=pk)
+    """One round the user may see, or 404 (imports.access.round_for)."""
+    return round_for(user, pk, queryset=InquiryRound.objects.select_related("created_by"))
 
 
 def scope_section_ids(user) -> list[int] | None:

@@ -1,6 +1,6 @@
 """Inquiry rounds: the services that open and close a round (writes, recorded in the change log)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +17,7 @@ from ..models import InquiryItem, InquiryResponse, InquiryRound
 def round_create(*, title, reply_by, findings, sections, note="", by) -> InquiryRound:
     """Open a round. Its items are the existing measures of the chosen findings × sections (a finding ×
     section that is not assigned is simply not included); one response per section that has items."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("照会は監査事務局が作成します。")
+    access.allowed(by, "create_inquiry").check()
     title = (title or "").strip()
     errors = {}
     if not title:
@@ -60,10 +59,9 @@ def round_create(*, title, reply_by, findings, sections, note="", by) -> Inquiry
 
 def round_close(*, round, by) -> InquiryRound:
     """Close a round: answers uploaded afterwards are refused (the preview says since when). Once only."""
-    if not access.is_auditor(by):
-        raise PermissionDenied("照会を締め切るのは監査事務局です。")
     with transaction.atomic():
         locked = InquiryRound.objects.select_for_update().get(pk=round.pk)
+        access.allowed(by, "close_inquiry").check()
         if locked.closed_at is not None:
             raise ValidationError("この照会はすでに締め切られています。")
         locked.closed_at = timezone.now()

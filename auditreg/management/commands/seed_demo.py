@@ -15,6 +15,7 @@ DEMO_USERS = [
     ("demo-auditor", Role.AUDITOR, False, "監査", "一郎"),
     ("demo-staff", Role.SECTION_STAFF, True, "所管", "次郎"),
     ("demo-head", Role.SECTION_HEAD, True, "所管", "課長"),
+    ("demo-commissioner", Role.COMMISSIONER, False, "監査", "委員"),
 ]
 
 

@@ -110,7 +110,7 @@ class Command(BaseCommand):
             actor = User.objects.get(username=username, is_active=True)
         except User.DoesNotExist as exc:
             raise CommandError(f"ユーザー {username} がいません（または無効です）。") from exc
-        if not access.is_office(actor):
+        if not access.allowed(actor, "import_data"):
             raise CommandError("取り込めるのは監査事務局とシステム管理者だけです。")
         return actor
 

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             actor = User.objects.get(username=user, is_active=True)
         except User.DoesNotExist as exc:
             raise CommandError(f"ユーザー {user} がいません（または無効です）。") from exc
-        if not access.is_office(actor):
+        if not access.allowed(actor, "import_data"):
             raise CommandError("取り込めるのは監査事務局とシステム管理者だけです。")
         try:
             data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()  # noqa: SIM115
