@@ -226,3 +226,46 @@ def test_section_names_are_unique_per_parent_not_per_bureau(db):
     Section.objects.create(bureau=bureau, parent=b, name="総務課", order=9104)  # allowed: another parent
     with pytest.raises(IntegrityError), transaction.atomic():
         Section.objects.create(bureau=bureau, parent=a, name="総務課", order=9105)
+
+
+def test_preview_then_run_from_the_browser_pages(client, world):
+    from django.urls import reverse
+
+    w = world
+    client.force_login(w["auditor"])
+    assert client.get(reverse("findings:reorganisation_list")).status_code == 200
+    params = {
+        "from_section": w["koho"].pk,
+        "to_sections": [w["new_a"].pk, w["new_b"].pk],
+        "effective_on": "令和8年4月1日",
+        "note": "分割",
+    }
+    preview = client.get(reverse("findings:reorganisation_preview"), params)
+    text = preview.content.decode()
+    assert preview.status_code == 200 and "移す措置 4 件（報告 4 件・根拠資料 1 件" in text
+    assert OrganisationChange.objects.count() == 0
+    run = client.post(
+        reverse("findings:reorganisation_preview"), params | {f"choice_{w['m']['意見02'].pk}": w["new_b"].pk}
+    )
+    change = OrganisationChange.objects.get()
+    assert run.status_code == 302 and run["Location"] == reverse("findings:reorganisation_detail", args=[change.pk])
+    expected = OrganisationChange.APPLIED if EFFECTIVE <= timezone.localdate() else OrganisationChange.PREPARED
+    assert change.state == expected and change.choices[str(w["m"]["意見02"].pk)] == w["new_b"].pk
+    assert client.get(run["Location"]).status_code == 200
+    # bad input: a Japanese message, nothing written
+    bad = client.get(reverse("findings:reorganisation_preview"), params | {"to_sections": [w["koho"].pk]})
+    assert bad.status_code == 400 and "元の課を承継する課に含めることはできません。" in bad.content.decode()
+    client.force_login(w["head"])
+    assert client.get(reverse("findings:reorganisation_list")).status_code == 403
+
+
+def test_the_measure_page_shows_the_section_each_report_was_made_by(client, world):
+    from django.urls import reverse
+
+    w = world
+    reorganisation.prepare(
+        from_section=w["koho"], to_sections=[w["new_a"]], effective_on=EFFECTIVE, by=w["auditor"], today=EFFECTIVE
+    )
+    client.force_login(w["auditor"])
+    text = client.get(reverse("findings:measure_detail", args=[w["m"]["指摘01"].pk])).content.decode()
+    assert "措置：指摘01（都市政策局 広報課）" in text and "報告時の所管課：広報広聴課" in text
