@@ -269,3 +269,15 @@ def test_the_measure_page_shows_the_section_each_report_was_made_by(client, worl
     client.force_login(w["auditor"])
     text = client.get(reverse("findings:measure_detail", args=[w["m"]["指摘01"].pk])).content.decode()
     assert "措置：指摘01（都市政策局 広報課）" in text and "報告時の所管課：広報広聴課" in text
+
+
+def test_the_data_migration_fills_each_report_with_its_measure_section(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("findings.migrations.0012_report_section_and_organisation_change")
+    MeasureReport.objects.update(section=None)  # as before the migration
+    migration.fill_report_sections(apps, None)
+    pairs = set(MeasureReport.objects.values_list("section_id", "measure__section_id"))
+    assert pairs == {(world["koho"].pk, world["koho"].pk)} and MeasureReport.objects.count() == 4
