@@ -103,7 +103,8 @@ def bulk_assign(
         else:
             wanted = [m.section for m in existing if m.section_id not in chosen] + list(chosen.values())
             dates = {m.section_id: m.reply_by for m in existing}
-        dates |= {pk: d for pk, d in reply_by_per_section.items() if pk in chosen}
+        # a chosen section without a date keeps the date it has (when already assigned)
+        dates |= {pk: d for pk, d in reply_by_per_section.items() if pk in chosen and d is not None}
 
         def work(finding=finding, wanted=wanted, dates=dates):
             services.finding_assign(finding=finding, sections=wanted, reply_by=None, reply_by_per_section=dates, by=by)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from auditreg.choices import Role
+from auditreg import access
 from auditreg.models import User
 
 from .choices import ReportState
@@ -28,7 +28,7 @@ def open_measures():
 def section_recipients(section_ids) -> dict[int, list[str]]:
     """The e-mail addresses of each section's active staff and heads."""
     people: dict[int, list[str]] = {}
-    users = User.objects.filter(is_active=True, role__in=[Role.SECTION_STAFF, Role.SECTION_HEAD]).exclude(email="")
+    users = User.objects.filter(is_active=True, role__in=access.SECTION_ROLES).exclude(email="")
     for section_id, email in users.filter(section_id__in=list(section_ids)).values_list("section_id", "email"):
         people.setdefault(section_id, []).append(email)
     return people

@@ -271,15 +271,19 @@ def cancel(*, change: OrganisationChange, by) -> OrganisationChange:
     return change
 
 
-def apply_due(*, today: datetime.date) -> list[OrganisationChange]:
+def apply_due(*, today: datetime.date) -> tuple[list[OrganisationChange], list[tuple[OrganisationChange, str]]]:
     """Apply every prepared change whose date has come (the daily command): each in its own transaction,
-    as the office prepared it (the person who prepared it is its author; the run has no actor)."""
-    done = []
+    as the office prepared it (the person who prepared it is its author; the run has no actor). A change
+    that can no longer run (a successor abolished since) stays prepared and is returned with the reason."""
+    done, failed = [], []
     due = OrganisationChange.objects.filter(state=OrganisationChange.PREPARED, effective_on__lte=today)
     for change in due.order_by("effective_on", "pk"):
-        with transaction.atomic():
-            done.append(_apply(change, by=None))
-    return done
+        try:
+            with transaction.atomic():
+                done.append(_apply(change, by=None))
+        except WorkflowError as exc:
+            failed.append((change, str(exc)))
+    return done, failed
 
 
 def _apply(change: OrganisationChange, *, by) -> OrganisationChange:

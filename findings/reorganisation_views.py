@@ -119,7 +119,12 @@ def reorganisation_detail_view(request, pk):
     change = get_object_or_404(
         OrganisationChange.objects.select_related("from_section__bureau", "created_by", "applied_by"), pk=pk
     )
-    plan = reorganisation.plan_of(change) if change.state == OrganisationChange.PREPARED else None
+    plan, problem = None, ""
+    if change.state == OrganisationChange.PREPARED:
+        try:
+            plan = reorganisation.plan_of(change)
+        except WorkflowError as exc:  # e.g. a successor abolished in the master since it was prepared
+            problem = str(exc)
     moves = change.moves.select_related(
         "measure__finding", "measure__status", "to_section__bureau", "from_section__bureau"
     ).order_by("pk")
@@ -130,6 +135,7 @@ def reorganisation_detail_view(request, pk):
             "change": change,
             "to_sections": list(change.to_sections.select_related("bureau")),
             "plan": plan,
+            "problem": problem,
             "moves": moves,
             "due": change.effective_on <= timezone.localdate(),
         },

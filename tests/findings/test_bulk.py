@@ -160,3 +160,16 @@ def test_remind_now_sends_each_chosen_section_its_digest_once_a_day(report, org)
     assert ChangeLog.objects.filter(action="reminder.sent", object_id=org["koho"].pk).count() == 1
     again = bulk.bulk_remind(sections=[org["koho"]], by=a, today=TODAY)
     assert again.refused[0].reason == "本日すでにこの課へ督促を送信しています。" and len(mail.outbox) == 1
+
+
+def test_adding_a_section_already_assigned_without_a_date_keeps_its_date(report, org):
+    f = finding(report, "意見04")
+    services.finding_assign(finding=f, sections=[org["koho"]], reply_by=D1, by=org["auditor"])
+    result = bulk.bulk_assign(
+        findings=[f],
+        sections=[org["koho"], org["shimin"]],
+        reply_by_per_section={org["koho"].pk: None, org["shimin"].pk: D2},
+        by=org["auditor"],
+    )
+    assert not result.refused
+    assert dict(f.measures.values_list("section_id", "reply_by")) == {org["koho"].pk: D1, org["shimin"].pk: D2}

@@ -281,3 +281,24 @@ def test_the_data_migration_fills_each_report_with_its_measure_section(world):
     migration.fill_report_sections(apps, None)
     pairs = set(MeasureReport.objects.values_list("section_id", "measure__section_id"))
     assert pairs == {(world["koho"].pk, world["koho"].pk)} and MeasureReport.objects.count() == 4
+
+
+def test_a_prepared_change_whose_successor_was_abolished_shows_why_not_a_500(client, world):
+    from django.urls import reverse
+
+    w = world
+    change = reorganisation.prepare(
+        from_section=w["koho"],
+        to_sections=[w["new_a"]],
+        effective_on=EFFECTIVE,
+        by=w["auditor"],
+        today=datetime.date(2026, 3, 1),
+    )
+    Section.objects.filter(pk=w["new_a"].pk).update(valid_from=None, valid_to=datetime.date(2026, 3, 31))
+    client.force_login(w["auditor"])
+    page = client.get(reverse("findings:reorganisation_detail", args=[change.pk]))
+    assert page.status_code == 200 and "実施日（令和8年4月1日）には廃止されています" in page.content.decode()
+    done, ((failed, reason),) = reorganisation.apply_due(today=EFFECTIVE)
+    assert done == [] and failed == change and "廃止されています" in reason
+    change.refresh_from_db()
+    assert change.state == OrganisationChange.PREPARED

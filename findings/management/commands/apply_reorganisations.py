@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from findings import reorganisation
@@ -16,9 +16,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, today, **options):
         today = today or timezone.localdate()
-        done = reorganisation.apply_due(today=today)
+        done, failed = reorganisation.apply_due(today=today)
         for change in done:
             moved = change.moves.filter(to_section__isnull=False).count()
             refused = change.moves.filter(to_section__isnull=True).count()
             self.stdout.write(f"#{change.pk} {change}: {moved} 件を移しました（移せない措置 {refused} 件）。")
+        for change, reason in failed:
+            self.stderr.write(f"#{change.pk} {change}: 実施できません: {reason}")
         self.stdout.write(f"{today}: {len(done)} 件の引継ぎを実施しました。")
+        if failed:
+            raise CommandError(f"{len(failed)} 件の引継ぎを実施できませんでした（予定のまま残しています）。")
