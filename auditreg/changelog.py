@@ -50,6 +50,8 @@ FIELD_LABELS = {
     "reason": "措置しない理由",
     "section": "所管課",
     "reply_by": "回答期限",
+    "recipients": "宛先（人）",
+    "measures": "措置（件）",
     "evidence": "根拠資料",
     "review_comment": "監査事務局のコメント",
     "title": "表題",

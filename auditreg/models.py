@@ -84,11 +84,14 @@ class Section(models.Model):
         verbose_name = verbose_name_plural = "課"
         ordering = ["bureau__order", "order", "name"]
         constraints = [
+            # unique among the units under the same parent (or directly under the bureau), not in the
+            # whole bureau: two 部 may each have a 総務課
             models.UniqueConstraint(
                 "bureau",
+                Coalesce("parent", models.Value(0), output_field=models.IntegerField()),
                 "name",
                 Coalesce("valid_from", models.Value(BEGINNING_OF_RECORDS), output_field=models.DateField()),
-                name="section_unique_name_per_period",
+                name="section_unique_name_per_parent_period",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)

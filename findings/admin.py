@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from auditreg.admin import LoggedAdmin
 
-from .models import AuditReport, Finding, FindingKindLabel, MeasureStatus, SubjectType
+from .models import AuditReport, Finding, FindingKindLabel, MeasureStatus, OrganisationChange, SubjectType
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,3 +73,13 @@ class SubjectTypeAdmin(LoggedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OrganisationChange)
+class OrganisationChangeAdmin(ReadOnlyAdmin):
+    """The record of reorganisation hand-overs; prepared and run on the office page (/findings/reorganisations/)
+    or with manage.py reorganise, never edited here."""
+
+    list_display = ["effective_on", "from_section", "state", "created_by", "created_at", "applied_at"]
+    list_filter = ["state"]
+    list_select_related = ["from_section__bureau", "created_by"]

@@ -15,8 +15,8 @@ from auditreg.access import allowed
 from auditreg.changelog import record
 from auditreg.wareki import format_date
 
+from . import reorganisation, status_report
 from . import reports as renderers
-from . import status_report
 from .models import AuditReport, MeasureStatus, Publication, PublicationFile
 from .services import WorkflowError
 from .status import UNASSIGNED
@@ -46,10 +46,17 @@ def changes_since(previous: Publication | None, current: status_report.StatusRep
         return r["status_code"] if "status_code" in r else code_of_label.get(r.get("status"), r.get("status"))
 
     before = {key(r): old_code(r) for r in previous.snapshot["rows"]}
+    # a measure moved by a reorganisation (機構改革) is the same row under its earlier section
+    moved_from = reorganisation.previous_sections() if current.per == "section" else {}
     completed, progressed, still_open = [], [], []
     for row in current.rows:
         label = f"{row.code}{f'（{row.section}）' if current.per == 'section' and row.section else ''}"
-        old = before.get(key(row.to_json()))
+        row_key = key(row.to_json())
+        old = before.get(row_key)
+        for earlier in moved_from.get((row.finding_id, row.section_id), []) if old is None else []:
+            old = before.get(row_key[:2] + (earlier,))
+            if old is not None:
+                break
         if row.status_code in done and old not in done:
             completed.append(label)
         elif old is not None and order.get(row.status_code, 0) > order.get(old, 0):

@@ -174,6 +174,7 @@ def report_save_draft(*, measure: Measure, by, values: dict, version: int | None
     if report is None:
         report = MeasureReport(
             measure=measure,
+            section_id=measure.section_id,  # as it stands now: a later reorganisation keeps it on this report
             drafted_by=by,
             drafted_at=now,
             last_edited_by=by,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import status_views, views, workflow_views
+from . import bulk_views, reorganisation_views, status_views, views, workflow_views
 
 app_name = "findings"
 
@@ -29,4 +29,20 @@ urlpatterns = [
     path("publications/<int:number>/", status_views.publication_page_view, name="publication_page"),
     path("reports/", views.report_list_view, name="report_list"),
     path("reports/<str:code>/", views.report_detail_view, name="report_detail"),
+]
+
+# the audit office's bulk work and reorganisation hand-overs (findings.bulk_views, findings.reorganisation_views)
+urlpatterns += [
+    path("bulk/", bulk_views.bulk_select_view, name="bulk_select"),
+    path("bulk/confirm/", bulk_views.bulk_confirm_view, name="bulk_confirm"),
+    path("bulk/run/", bulk_views.bulk_run_view, name="bulk_run"),
+    path("bulk/result/", bulk_views.bulk_result_view, name="bulk_result"),
+    path("reorganisations/", reorganisation_views.reorganisation_list_view, name="reorganisation_list"),
+    path("reorganisations/preview/", reorganisation_views.reorganisation_preview_view, name="reorganisation_preview"),
+    path("reorganisations/<int:pk>/", reorganisation_views.reorganisation_detail_view, name="reorganisation_detail"),
+    path(
+        "reorganisations/<int:pk>/action/",
+        reorganisation_views.reorganisation_action_view,
+        name="reorganisation_action",
+    ),
 ]

@@ -53,7 +53,7 @@ def measure_detail(*, user, pk) -> Measure:
             Prefetch(
                 "reports",
                 queryset=MeasureReport.objects.select_related(
-                    "status", "drafted_by", "last_edited_by", "approved_by", "reviewed_by"
+                    "status", "drafted_by", "last_edited_by", "approved_by", "reviewed_by", "section"
                 ).order_by("drafted_at", "pk"),
             ),
             Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("uploaded_at")),

@@ -118,6 +118,16 @@
     });
   }
 
+  // 3b. A table's "select all" checkbox (data-check-all) checks every item box of its table.
+  function checkAll() {
+    document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+      var table = all.closest("table");
+      all.addEventListener("change", function () {
+        table.querySelectorAll("tbody input[type=checkbox]").forEach(function (b) { b.checked = all.checked; });
+      });
+    });
+  }
+
   // 4. A failed form: move to its error summary so the reader starts with what to fix.
   function errorSummary() {
     var summary = document.querySelector(".error-summary");
@@ -128,6 +138,7 @@
     counters();
     idleWarning();
     pickers();
+    checkAll();
     errorSummary();
   });
 })();

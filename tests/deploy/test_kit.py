@@ -76,6 +76,7 @@ def test_every_timer_has_its_service_and_runs_an_existing_command():
     assert names == {
         "auditreg-send-reminders",
         "auditreg-purge-import-files",
+        "auditreg-apply-reorganisations",
         "auditreg-restore-drill",
         "auditreg-backup",
     }

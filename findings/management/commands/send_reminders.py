@@ -3,16 +3,14 @@ audit office, what awaits review. Idempotent per day: a digest already sent toda
 
 import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from auditreg.choices import Role
 from auditreg.models import User
 from findings.choices import ReportState
-from findings.models import Measure, MeasureReport, ReminderLog
+from findings.models import Measure, MeasureReport
+from findings.reminders import send_digest
 
 
 class Command(BaseCommand):
@@ -66,23 +64,4 @@ class Command(BaseCommand):
         self.stdout.write(f"{today}: {sent} 通送信、{skipped} 通は本日送信済みまたは宛先なしのため省略")
 
     def _send(self, today, key, kind, recipients, subject, lines) -> bool:
-        if not recipients:
-            return False
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(
-                    sent_on=today, recipient_key=key, kind=kind, recipients=",".join(recipients), item_count=len(lines)
-                )
-                body = "\n".join(
-                    [
-                        "auditreg からのお知らせです。",
-                        "",
-                        *lines,
-                        "",
-                        "詳しくは auditreg にログインしてご確認ください。",
-                    ]
-                )
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except IntegrityError:  # already sent today
-            return False
-        return True
+        return send_digest(today=today, key=key, kind=kind, recipients=recipients, subject=subject, lines=lines)

@@ -1,0 +1,236 @@
+"""Bulk work of the audit office: one service call per action, in one transaction, each item in its own
+savepoint through the very service the single action uses (findings.services), so that an item is
+checked by the same rules and recorded in the same history. An item the service refuses is rolled back
+alone and listed with its reason; the others go through."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from auditreg import access
+from auditreg.changelog import record
+from auditreg.models import Section
+
+from . import reminders, services
+from .models import Finding, Measure, MeasureReport
+
+ACTIONS = {
+    "assign": "所管課の一括割当",
+    "extend": "回答期限の一括延長",
+    "accept": "報告の一括受理",
+    "remind": "督促の送信",
+}
+
+
+@dataclass
+class Outcome:
+    label: str  # the item as people name it (指摘01, 指摘01（都市政策局 広報広聴課）…)
+    reason: str = ""  # why it was refused ("" when done); Japanese
+    detail: str = ""  # what was done (the dates set, the recipients …)
+
+
+@dataclass
+class BulkResult:
+    action: str
+    done: list[Outcome] = field(default_factory=list)
+    refused: list[Outcome] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ACTIONS[self.action]
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    text = str(exc)
+    if isinstance(exc, PermissionDenied):
+        return text or "この操作を行う権限がありません。"
+    return text
+
+
+def _item(result: BulkResult, label: str, work) -> None:
+    """Run one item in a savepoint: done, or refused with the service's own reason (and nothing kept)."""
+    try:
+        with transaction.atomic():
+            detail = work()
+    except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
+        result.refused.append(Outcome(label=label, reason=_reason(exc)))
+    else:
+        result.done.append(Outcome(label=label, detail=detail or ""))
+
+
+def _finding_label(f: Finding) -> str:
+    return f.code
+
+
+def _measure_label(m: Measure) -> str:
+    return f"{m.finding.code}（{m.section.bureau.name} {m.section.name}）"
+
+
+# -- assignment ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bulk_assign(
+    *,
+    findings: list[Finding],
+    sections,
+    reply_by_per_section: dict[int, datetime.date | None],
+    by,
+    replace: bool = False,
+) -> BulkResult:
+    """Assign each finding to `sections`, each section with its own reply-by date. By default the
+    sections are added to those already assigned (whose dates stay); with `replace` the finding is
+    assigned to exactly these sections, and services.finding_assign refuses to drop a section that has
+    reported. Each finding goes through services.finding_assign."""
+    access.allowed(by, "bulk_work").check()
+    if not sections:
+        raise services.WorkflowError("所管課を一つ以上選んでください。")
+    result = BulkResult("assign")
+    current: dict[int, list[Measure]] = {}
+    for m in Measure.objects.filter(finding__in=[f.pk for f in findings]).select_related("section").order_by("pk"):
+        current.setdefault(m.finding_id, []).append(m)
+    chosen = {s.pk: s for s in sections}
+    detail = "、".join(f"{s.name}" for s in sections)
+    for finding in findings:
+        existing = current.get(finding.pk, [])
+        if replace:
+            wanted, dates = list(chosen.values()), {}
+        else:
+            wanted = [m.section for m in existing if m.section_id not in chosen] + list(chosen.values())
+            dates = {m.section_id: m.reply_by for m in existing}
+        # a chosen section without a date keeps the date it has (when already assigned)
+        dates |= {pk: d for pk, d in reply_by_per_section.items() if pk in chosen and d is not None}
+
+        def work(finding=finding, wanted=wanted, dates=dates):
+            services.finding_assign(finding=finding, sections=wanted, reply_by=None, reply_by_per_section=dates, by=by)
+            return detail
+
+        _item(result, _finding_label(finding), work)
+    return result
+
+
+# -- reply-by dates -----------------------------------------------------------------------------
+
+
+def _new_reply_by(measure: Measure, *, new_date, days) -> datetime.date:
+    if measure.status.is_closed:
+        raise services.WorkflowError(f"「{measure.status.label}」の措置のため、回答期限は延長しません。")
+    if new_date is None:
+        if measure.reply_by is None:
+            raise services.WorkflowError("回答期限が設定されていないため、日数では延長できません。")
+        return measure.reply_by + datetime.timedelta(days=days)
+    if measure.reply_by is not None and new_date <= measure.reply_by:
+        raise services.WorkflowError(
+            f"新しい回答期限が今の期限（{measure.reply_by:%Y-%m-%d}）より後ではありません（延長のみ行えます）。"
+        )
+    return new_date
+
+
+@transaction.atomic
+def bulk_extend_reply_by(
+    *, measures: list[Measure], by, new_date: datetime.date | None = None, days: int | None = None
+) -> BulkResult:
+    """Extend the reply-by date of each measure: to `new_date`, or by `days` from its own date. Only an
+    extension (a later date) of an open measure; the change itself is services.finding_assign's, with
+    the finding's other sections and their dates as they are."""
+    access.allowed(by, "bulk_work").check()
+    if (new_date is None) == (days is None) or (days is not None and days <= 0):
+        raise services.WorkflowError("新しい回答期限か、延長する日数（1 日以上）のどちらかを指定してください。")
+    result = BulkResult("extend")
+    ids = [m.pk for m in measures]
+    measures = list(
+        Measure.objects.filter(pk__in=ids).select_related("finding", "section__bureau", "status").order_by("pk")
+    )
+    for measure in measures:
+
+        def work(measure=measure):
+            reply_by = _new_reply_by(measure, new_date=new_date, days=days)
+            # the finding's other measures as they are now (an earlier item may have changed one)
+            others = list(Measure.objects.filter(finding_id=measure.finding_id).select_related("section"))
+            dates = {m.section_id: m.reply_by for m in others} | {measure.section_id: reply_by}
+            services.finding_assign(
+                finding=measure.finding,
+                sections=[m.section for m in others],
+                reply_by=None,
+                reply_by_per_section=dates,
+                by=by,
+            )
+            return f"{reply_by:%Y-%m-%d}"
+
+        _item(result, _measure_label(measure), work)
+    return result
+
+
+# -- review -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bulk_accept(*, reports: list[MeasureReport], by, comment: str = "") -> BulkResult:
+    """Accept each submitted report through services.report_accept (its transition and scope checks)."""
+    access.allowed(by, "bulk_work").check()
+    result = BulkResult("accept")
+    reports = list(
+        MeasureReport.objects.filter(pk__in=[r.pk for r in reports])
+        .select_related("measure__finding", "measure__section__bureau", "status")
+        .order_by("pk")
+    )
+    for report in reports:
+
+        def work(report=report):
+            services.report_accept(report=report, by=by, comment=comment)
+            return report.status.label
+
+        _item(result, _measure_label(report.measure), work)
+    return result
+
+
+# -- reminders ----------------------------------------------------------------------------------
+
+REMINDER_KIND = "manual"  # ReminderLog.kind of a reminder the office sends now (the daily digest is "due")
+
+
+@transaction.atomic
+def bulk_remind(*, sections, by, today: datetime.date) -> BulkResult:
+    """Send each section now the digest of what it still owes (findings.reminders, the daily command's
+    digest): once per section and day, logged in ReminderLog and in the change log."""
+    access.allowed(by, "bulk_work").check()
+    result = BulkResult("remind")
+    sections = list(Section.objects.filter(pk__in=[s.pk for s in sections]).select_related("bureau"))
+    owed: dict[int, list[Measure]] = {}
+    for m in reminders.open_measures().filter(section__in=[s.pk for s in sections]):
+        owed.setdefault(m.section_id, []).append(m)
+    people = reminders.section_recipients(s.pk for s in sections)
+    for section in sections:
+
+        def work(section=section):
+            items = owed.get(section.pk, [])
+            if not items:
+                raise services.WorkflowError("回答を求める未完了の措置がありません。")
+            recipients = people.get(section.pk, [])
+            if not recipients:
+                raise services.WorkflowError("メールアドレスが登録された職員がいないため、送信できません。")
+            lines = reminders.digest_lines(items, today)
+            sent = reminders.send_digest(
+                today=today,
+                key=f"section:{section.pk}",
+                kind=REMINDER_KIND,
+                recipients=recipients,
+                subject=f"【督促】{section}：措置の回答をお願いします（{len(items)} 件）",
+                lines=lines,
+            )
+            if not sent:
+                raise services.WorkflowError("本日すでにこの課へ督促を送信しています。")
+            record(
+                actor=by,
+                action="reminder.sent",
+                obj=section,
+                changes={"recipients": [None, len(recipients)], "measures": [None, len(items)]},
+            )
+            return f"{len(items)} 件・{len(recipients)} 人"
+
+        _item(result, f"{section.bureau.name} {section.name}", work)
+    return result

@@ -1,0 +1,188 @@
+"""The bulk pages: select → confirm → run → result, refusals listed; access; query counts bounded."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from auditreg.choices import Role
+from auditreg.models import Section
+from findings import services
+from findings.models import Finding, Measure, MeasureStatus
+from tests.factories import bulk_report
+from tests.query_counts import count_queries
+
+pytestmark = pytest.mark.django_db
+
+SELECT_MAX_QUERIES = 14
+
+
+@pytest.fixture
+def koho():
+    return Section.objects.get(bureau__name="都市政策局", name="広報広聴課")
+
+
+@pytest.fixture
+def shimin():
+    return Section.objects.get(bureau__name="市民局", name="市民課")
+
+
+def test_only_the_audit_office_opens_the_bulk_pages(client, make_user, koho):
+    url = reverse("findings:bulk_select")
+    assert client.get(url).status_code == 302  # to the login
+    client.force_login(make_user("head", Role.SECTION_HEAD, koho))
+    assert client.get(url).status_code == 403
+    assert client.post(reverse("findings:bulk_run"), {"action": "assign"}).status_code == 403
+
+
+def test_bulk_assign_through_the_pages_with_a_date_per_section_and_a_refusal(client, make_user, report, koho, shimin):
+    auditor = make_user("aud", Role.AUDITOR)
+    client.force_login(auditor)
+    f1, f2 = (Finding.objects.get(report=report, code=c) for c in ("指摘01", "意見02"))
+    (m2,) = services.finding_assign(finding=f2, sections=[shimin], reply_by=None, by=auditor)
+    staff, head = make_user("s2", Role.SECTION_STAFF, shimin), make_user("h2", Role.SECTION_HEAD, shimin)
+    values = {
+        "status": MeasureStatus.objects.get(code="planned"),
+        "reported_on": datetime.date(2025, 9, 1),
+        "text": "検討",
+    }
+    services.report_submit(
+        report=services.report_save_draft(measure=m2, by=staff, values=values, version=None), by=head
+    )
+    page = client.get(reverse("findings:bulk_select"), {"action": "assign", "report": report.code})
+    assert page.status_code == 200 and "指摘01" in page.content.decode()
+    data = {
+        "action": "assign",
+        "items": [f1.pk, f2.pk],
+        "sections": [koho.pk, shimin.pk],
+        "reply_by": "令和7年12月26日",
+        f"reply_by_{koho.pk}": "R8.1.30",
+        "replace": "1",
+    }
+    confirm = client.post(reverse("findings:bulk_confirm"), data)
+    text = confirm.content.decode()
+    assert confirm.status_code == 200 and "広報広聴課：令和8年1月30日" in text and "市民課：令和7年12月26日" in text
+    assert not Measure.objects.filter(finding=f1).exists()  # the confirmation writes nothing
+    done = client.post(reverse("findings:bulk_run"), data)
+    assert done.status_code == 302
+    result = client.get(done["Location"]).content.decode()
+    assert "実行 2 件" in result and "実行できなかったもの 0 件" in result
+    assert dict(f1.measures.values_list("section_id", "reply_by")) == {
+        koho.pk: datetime.date(2026, 1, 30),
+        shimin.pk: datetime.date(2025, 12, 26),
+    }
+    # replacing 意見02's sections by 広報広聴課 alone: 市民課 has reported, so it is refused
+    data2 = {"action": "assign", "items": [f1.pk, f2.pk], "sections": [koho.pk], "replace": "1"}
+    result = client.get(client.post(reverse("findings:bulk_run"), data2)["Location"]).content.decode()
+    assert "実行できなかったもの 1 件" in result
+    assert "市民局 市民課 には報告または根拠資料があるため、割当を外せません。" in result
+
+
+def test_bad_input_gets_a_japanese_message_not_a_500(client, make_user):
+    client.force_login(make_user("aud", Role.AUDITOR))
+    r = client.post(reverse("findings:bulk_confirm"), {"action": "extend", "items": ["x"], "new_date": "令和99年"})
+    assert r.status_code == 400
+    text = r.content.decode()
+    assert "対象を一つ以上選んでください。" in text
+    r = client.post(reverse("findings:bulk_confirm"), {"action": "assign", "items": ["1"]})
+    assert r.status_code == 400 and "所管課" in r.content.decode()
+
+
+# -- query counts -----------------------------------------------------------------------------
+
+
+def _assign_and_submit(findings, section, auditor, staff, head):
+    status = MeasureStatus.objects.get(code="in_progress")
+    reports = []
+    for f in findings:
+        (m,) = services.finding_assign(finding=f, sections=[section], reply_by=datetime.date(2025, 1, 1), by=auditor)
+        values = {"status": status, "reported_on": datetime.date(2025, 9, 1), "text": "対応中"}
+        draft = services.report_save_draft(measure=m, by=staff, values=values, version=None)
+        reports.append(services.report_submit(report=draft, by=head))
+    return reports
+
+
+@pytest.fixture
+def people(make_user, koho):
+    return (
+        make_user("aud", Role.AUDITOR),
+        make_user("st", Role.SECTION_STAFF, koho, email="st@example.jp"),
+        make_user("hd", Role.SECTION_HEAD, koho),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["assign", "extend", "accept", "remind"])
+def test_selection_page_queries_do_not_grow_with_the_rows(client, people, koho, action):
+    auditor, staff, head = people
+    client.force_login(auditor)
+    synthetic = bulk_report(120)
+    findings = list(Finding.objects.filter(report=synthetic).order_by("order"))
+    sections = list(Section.objects.filter(bureau__name="合成局synthetic").order_by("order"))
+    _assign_and_submit(findings[:1], koho, auditor, staff, head)
+    services.finding_assign(finding=findings[101], sections=[sections[0]], reply_by=None, by=auditor)  # owed
+    url = reverse("findings:bulk_select") + f"?action={action}"
+    small, _ = count_queries(client, url)
+    _assign_and_submit(findings[1:101], koho, auditor, staff, head)
+    for i, f in enumerate(findings[102:112], start=1):
+        services.finding_assign(finding=f, sections=[sections[i]], reply_by=None, by=auditor)
+    large, response = count_queries(client, url)
+    assert large == small <= SELECT_MAX_QUERIES, (small, large)
+    assert response.content.decode().count('name="items"') >= (11 if action == "remind" else 101)
+
+
+# Per item, each bulk action runs the single action's service in a savepoint: a fixed number of queries
+# per item (measured: see PER_ITEM) plus a fixed few for the whole call.
+BASE = {"assign": 6, "extend": 6, "accept": 6, "remind": 8}
+PER_ITEM = {"assign": 18, "extend": 21, "accept": 24, "remind": 6}  # measured 18, 21, 24, 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["assign", "extend", "accept", "remind"])
+def test_each_bulk_action_costs_a_bounded_number_of_queries_per_item(people, koho, action):
+    from findings import bulk
+
+    auditor, staff, head = people
+    synthetic = bulk_report(220)
+    findings = list(Finding.objects.filter(report=synthetic).order_by("order"))
+    sections = list(Section.objects.filter(bureau__name="合成局synthetic").order_by("order"))
+
+    def run(items):
+        if action == "assign":
+            return bulk.bulk_assign(
+                findings=items, sections=[koho], reply_by_per_section={koho.pk: datetime.date(2026, 1, 1)}, by=auditor
+            )
+        if action == "extend":
+            return bulk.bulk_extend_reply_by(measures=items, days=30, by=auditor)
+        if action == "accept":
+            return bulk.bulk_accept(reports=items, by=auditor)
+        return bulk.bulk_remind(sections=items, by=auditor, today=datetime.date(2025, 10, 1))
+
+    if action == "assign":
+        one, many = findings[:1], findings[1:101]
+    elif action in ("extend", "accept"):
+        reports = _assign_and_submit(findings[:101], koho, auditor, staff, head)
+        if action == "accept":
+            one, many = reports[:1], reports[1:101]
+        else:
+            ms = [r.measure for r in reports]
+            one, many = ms[:1], ms[1:101]
+    else:
+        for i, f in enumerate(findings[:22]):
+            services.finding_assign(finding=f, sections=[sections[i]], reply_by=None, by=auditor)
+        one, many = sections[:1], sections[1:22]
+    results, counts = [], []
+    for items in (one, many):
+        with CaptureQueriesContext(connection) as ctx:
+            results.append(run(items))
+        counts.append(len(ctx.captured_queries))
+    for result, items in zip(results, (one, many), strict=True):
+        if action == "remind":  # the synthetic sections have no e-mail addresses: refused, but checked
+            assert len(result.refused) == len(items)
+        else:
+            assert len(result.done) == len(items), result.refused[:3]
+    n_many = len(many)
+    assert counts[0] <= BASE[action] + PER_ITEM[action], counts
+    assert counts[1] <= BASE[action] + PER_ITEM[action] * n_many, counts
