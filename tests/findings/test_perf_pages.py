@@ -136,6 +136,20 @@ def test_findings_filtered_query_bound(client, people, report):
     assert small == large == BOUNDS["findings_filtered"]
 
 
+def test_findings_followup_query_bound(client, people, report):
+    """Every follow-up filter at once (issue 14), in the organisation's order, at two data sizes."""
+    assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
+    section = people["section"]
+    url = (
+        f"{LIST}?report={report.pk}&bureau={section.bureau_id}&section={section.pk}&status=open&overdue=1"
+        "&due_from=2025-01-01&due_to=令和7年12月31日&sort=organisation"
+    )
+    small, large, response = two_sizes(client, people, url)
+    rows = response.context["page"].object_list
+    assert rows and all(f.is_overdue for f in rows)
+    assert small == large == BOUNDS["findings_followup"], (small, large)
+
+
 def test_csv_export_does_not_load_the_filter_options(client, people):
     """The export validates the filters but renders no select box: no option queries."""
     url = reverse("findings:finding_export_csv") + "?kind=意見"
@@ -208,8 +222,12 @@ def test_filter_options_are_the_models_own(people, make_user):
     assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
     assert rendered_choices(fs, "system") == [("", "すべて（報告書を選ぶと選べます）")]
     assert rendered_choices(fs, "section") == [("", "すべての課（局を選ぶと選べます）")]
+    # 未割当, each status, 未完了 (after the empty option)
+    statuses = [("", "すべての状況"), ("unassigned", "未割当")]
+    statuses += [(s.code, s.label) for s in MeasureStatus.objects.order_by("order")]
+    assert rendered_choices(fs, "status") == [*statuses, ("open", "未完了（完了していないもの）")]
     html = fs.form.as_div()
-    fixed = len(rendered_choices(fs, "kind")) + len(rendered_choices(fs, "area"))
+    fixed = sum(len(rendered_choices(fs, name)) for name in ("kind", "area", "status", "overdue", "sort"))
     assert html.count("<option") == fixed + 2 + AuditReport.objects.count() + Bureau.objects.count() + 3
 
 
@@ -239,14 +257,19 @@ def test_filter_options_follow_the_chosen_report_and_bureau(people, report):
 
 
 def test_bureau_and_section_filters_match_the_plain_join(people, report):
-    """The UNION subquery finds exactly the findings the three-way OR over the joins found."""
+    """The UNION subquery finds exactly the findings the plain joins find: those assigned to the 局
+    (a measure), and those not assigned yet that the report names for it (three-way OR)."""
     grow(people)
     for bureau in Bureau.objects.all():
         fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"bureau": str(bureau.pk)})
         plain = Finding.objects.filter(
-            Q(report_sections__section__bureau=bureau)
-            | Q(subjects__system__section__bureau=bureau)
-            | Q(subjects__project__section__bureau=bureau)
+            Q(measures__section__bureau=bureau)
+            | Q(measures=None)
+            & (
+                Q(report_sections__section__bureau=bureau)
+                | Q(subjects__system__section__bureau=bureau)
+                | Q(subjects__project__section__bureau=bureau)
+            )
         ).distinct()
         assert sorted(f.pk for f in fs.qs) == sorted(plain.values_list("pk", flat=True)), bureau.name
 
@@ -269,11 +292,11 @@ def test_list_total_is_the_exact_count(auditor_client, people):
     assert f"{Finding.objects.count()} 件" in response.content.decode()
 
 
-def test_list_order_is_fiscal_year_then_report_then_order(auditor_client, people):
+def test_list_order_is_newest_report_first_then_report_order(auditor_client, people):
     grow(people)
-    AuditReport.objects.filter(code="synthetic-perf").update(fiscal_year=2000)  # now the oldest
+    AuditReport.objects.filter(code="synthetic-perf").update(fiscal_year=2099)  # now the newest
     expected = list(
-        Finding.objects.order_by("report__fiscal_year", "report_id", "order").values_list("pk", flat=True)[:50]
+        Finding.objects.order_by("-report__fiscal_year", "-report_id", "order").values_list("pk", flat=True)[:50]
     )
     response = auditor_client.get(LIST)
     assert [f.pk for f in response.context["page"]] == expected
