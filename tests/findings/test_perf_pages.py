@@ -23,6 +23,7 @@ from findings import services, status_report
 from findings.choices import ReportState, StatusCode
 from findings.filtersets import FindingFilterSet
 from findings.models import AuditReport, Finding, FindingGroup, Measure, MeasureReport, MeasureStatus
+from findings.saved_filters import saved_filter_save
 from findings.selectors import finding_list
 from findings.status import label_of
 from findings.workflow_selectors import _per_section, awaiting_review, awaiting_review_count, worklist
@@ -121,8 +122,12 @@ def two_sizes(client, people, url, user="auditor"):
         ("findings_list", f"{LIST}?page=2"),
     ],
 )
-def test_findings_list_query_bound(client, people, report, name, url):
+def test_findings_list_query_bound(client, people, report, name, url, make_user):
     assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
+    # saved filters (own and another office user's shared one) are listed by one query whatever their number
+    other = make_user("auditor-other", Role.AUDITOR)
+    for user, filter_name, shared in ((people["auditor"], "期限超過", False), (other, "共有", True)):
+        saved_filter_save(user=user, name=filter_name, query="overdue=1", shared=shared)
     small, large, response = two_sizes(client, people, url)
     assert len(response.context["page"].object_list) > 0
     assert small == large == BOUNDS[name], (small, large)
