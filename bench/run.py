@@ -331,6 +331,22 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
     # and rendering the rows through a trivial template, (b) the same view replaying all of the page's
     # own SQL through the framework's cursor, (c) the raw rows query on a cursor. Interleaving makes
     # the ratios robust to the machine's load, which the absolute times are not.
+    followup = {
+        "report": str(
+            AuditReport.objects.filter(code__startswith="synthetic-")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ),
+        "bureau": str(bureau.pk),
+        "section": str(section.pk),
+        "status": "open",
+        "overdue": "1",
+        "due_from": "2000-01-01",
+        "due_to": "2099-12-31",
+        "sort": "organisation",
+    }
+
     def list_rows(data):
         def rows(request):
             qs = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None).qs
@@ -357,6 +373,13 @@ def main():  # noqa: C901 - one measurement script, read top to bottom
             "synthetic-auditor0",
             f"/findings/?kind=意見&area=DX&bureau={bureau.pk}",
             list_rows({"kind": "意見", "area": "DX", "bureau": str(bureau.pk)}),
+        ),
+        # every follow-up filter of issue 14 at once, in the organisation's order
+        "findings_followup": (
+            "synthetic-auditor0",
+            f"/findings/?report={followup['report']}&bureau={bureau.pk}&section={section.pk}&status=open&overdue=1"
+            "&due_from=2000-01-01&due_to=2099-12-31&sort=organisation",
+            list_rows(followup),
         ),
         "findings_search": ("synthetic-auditor0", "/findings/?q=台帳の整備", list_rows({"q": "台帳の整備"})),
         # a 2-character and a 4-character term of the same selectivity (one topic in twelve)
