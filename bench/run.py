@@ -25,13 +25,19 @@ sys.path.insert(0, str(ROOT))
 
 # Query bounds per page (fail in --short mode when exceeded); equal at every scale by construction.
 BOUNDS = {
-    # session, user, 3 filter option lists (reports, bureaus, and the city's kinds with the reports' areas in
-    # one query), count, rows (status label inside), 2 prefetches
-    "findings_list": 9,
-    "findings_filtered": 11,  # + the submitted 局 checked by its form field, + that 局's sections
-    "findings_search": 9,
-    "findings_search_2": 9,
-    "findings_search_4": 9,
+    # session, user, the user's saved filters (issue 14: also their default view), 3 filter option lists
+    # (reports, bureaus, and the city's kinds with the reports' areas and the statuses in one query), count,
+    # rows (status label, nearest reply-by and overdue inside), subjects, sections (assigned and named, one
+    # UNION)
+    "findings_list": 10,
+    "findings_filtered": 12,  # + the submitted 局 checked by its form field, + that 局's sections
+    # every follow-up filter (issue 14): status, 局 and 課, overdue, reply-by range, report, organisation
+    # order: + the submitted report, 局 and 課 checked by their fields, + the report's 見出し and systems, the
+    # 局's sections
+    "findings_followup": 16,
+    "findings_search": 10,
+    "findings_search_2": 10,
+    "findings_search_4": 10,
     "finding_detail": 9,
     # session, user, statuses, the groups (window functions), page count, page rows, sections, open reports
     "worklist": 8,
@@ -328,6 +334,22 @@ def main():
     # and rendering the rows through a trivial template, (b) the same view replaying all of the page's
     # own SQL through the framework's cursor, (c) the raw rows query on a cursor. Interleaving makes
     # the ratios robust to the machine's load, which the absolute times are not.
+    followup = {
+        "report": str(
+            AuditReport.objects.filter(code__startswith="synthetic-")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ),
+        "bureau": str(bureau.pk),
+        "section": str(section.pk),
+        "status": "open",
+        "overdue": "1",
+        "due_from": "2000-01-01",
+        "due_to": "2099-12-31",
+        "sort": "organisation",
+    }
+
     def list_rows(data):
         def rows(request):
             qs = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None).qs
@@ -354,6 +376,13 @@ def main():
             "synthetic-auditor0",
             f"/findings/?kind=意見&area=DX&bureau={bureau.pk}",
             list_rows({"kind": "意見", "area": "DX", "bureau": str(bureau.pk)}),
+        ),
+        # every follow-up filter of issue 14 at once, in the organisation's order
+        "findings_followup": (
+            "synthetic-auditor0",
+            f"/findings/?report={followup['report']}&bureau={bureau.pk}&section={section.pk}&status=open&overdue=1"
+            "&due_from=2000-01-01&due_to=2099-12-31&sort=organisation",
+            list_rows(followup),
         ),
         "findings_search": ("synthetic-auditor0", "/findings/?q=台帳の整備", list_rows({"q": "台帳の整備"})),
         # a 2-character and a 4-character term of the same selectivity (one topic in twelve)

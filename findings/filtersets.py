@@ -1,13 +1,26 @@
 import django_filters
 from django import forms
 from django.db.models import F, Q, Value
+from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 
+from auditreg import access
 from auditreg.models import Bureau, Section
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
-from .models import AuditReport, Finding, FindingGroup, FindingKindLabel, FindingSection, FindingSubject, ReportArea
+from .forms import BoundedDateField
+from .models import (
+    AuditReport,
+    Finding,
+    FindingGroup,
+    FindingKindLabel,
+    FindingSection,
+    FindingSubject,
+    MeasureStatus,
+    ReportArea,
+)
+from .selectors import ORDERS, annotate_follow_up, order_by_organisation
 
 CODES_TTL_SECONDS = 60
 _codes_cache: dict = {}
@@ -24,8 +37,11 @@ def known_codes(vocabulary: str) -> set[str]:
     cached = _codes_cache.get(vocabulary)
     if cached is not None and time.monotonic() - cached[0] < ttl:
         return cached[1]
-    model = FindingKindLabel if vocabulary == "kind" else ReportArea
-    codes = set(model.objects.values_list("code", flat=True))
+    if vocabulary == "status":  # the statuses, and the two words of FindingFilterSet.status
+        codes = set(MeasureStatus.objects.values_list("code", flat=True)) | {"unassigned", "open"}
+    else:
+        model = FindingKindLabel if vocabulary == "kind" else ReportArea
+        codes = set(model.objects.values_list("code", flat=True))
     _codes_cache[vocabulary] = (time.monotonic(), codes)
     return codes
 
@@ -51,7 +67,32 @@ class CodeFilter(django_filters.CharFilter):
     field_class = CodeField
 
 
+# ?status=: a MeasureStatus code, or one of these two (未割当; 未完了 = assigned and not closed)
+STATUS_UNASSIGNED, STATUS_OPEN = "unassigned", "open"
+SORT_CHOICES = [("", "番号順（新しい報告書から）"), ("organisation", "組織順（所管課）")]
+OVERDUE_CHOICES = [("1", "期限超過のみ"), ("0", "期限超過でないもの")]
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date as people type it (令和7年4月1日, R7.4.1, 2025-04-01), read by the era-checked parser."""
+
+    field_class = BoundedDateField
+
+
+def _keep(queryset, name, value):
+    """Filters applied together in FindingFilterSet.filter_queryset (they depend on each other)."""
+    return queryset
+
+
 class FindingFilterSet(django_filters.FilterSet):
+    """The findings list's filters. Query parameters (the dashboard links to these):
+    report, kind, area, group, bureau, section, system, q, status (a status code, `unassigned` or
+    `open`), overdue (1 / 0), due_from / due_to (a date: ISO or 和暦), sort (`organisation`).
+
+    bureau / section match the sections assigned (Measure rows the user may see) and, for findings not
+    assigned yet, the sections the report names (or its subjects' sections). When one is chosen, the
+    reply-by columns and the overdue / reply-by filters read that 局・課's measures only."""
+
     report = django_filters.ModelChoiceFilter(
         widget=FastSelect, label="報告書", queryset=AuditReport.objects.all(), empty_label="すべての報告書"
     )
@@ -63,15 +104,21 @@ class FindingFilterSet(django_filters.FilterSet):
         widget=FastSelect, label="見出し", queryset=FindingGroup.objects.select_related("report"), empty_label="すべて"
     )
     bureau = django_filters.ModelChoiceFilter(
-        widget=FastSelect, label="局", queryset=Bureau.objects.all(), method="filter_bureau", empty_label="すべての局"
+        widget=FastSelect, label="所管局", queryset=Bureau.objects.all(), method=_keep, empty_label="すべての局"
     )
     section = django_filters.ModelChoiceFilter(
         widget=FastSelect,
-        label="課",
+        label="所管課",
         queryset=Section.objects.select_related("bureau"),
-        method="filter_section",
+        method=_keep,
         empty_label="すべての課",
     )
+    status = CodeFilter(widget=FastSelect, label="措置状況", max_length=30, vocabulary="status", method=_keep)
+    overdue = django_filters.ChoiceFilter(
+        widget=FastSelect, label="期限超過", choices=OVERDUE_CHOICES, empty_label="すべて", method=_keep
+    )
+    due_from = DateFilter(label="回答期限（から）", method=_keep, help_text="")
+    due_to = DateFilter(label="回答期限（まで）", method=_keep, help_text="")
     system = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         label="情報システム",
@@ -85,10 +132,32 @@ class FindingFilterSet(django_filters.FilterSet):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "表題・本文（全角半角を区別しません）"}),
     )
+    sort = django_filters.ChoiceFilter(
+        widget=FastSelect, label="並び順", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1], method=_keep
+    )
 
     class Meta:
         model = Finding
-        fields = ["report", "kind", "area", "group", "bureau", "section", "system", "q"]
+        fields = [
+            "report",
+            "kind",
+            "area",
+            "group",
+            "bureau",
+            "section",
+            "status",
+            "overdue",
+            "due_from",
+            "due_to",
+            "system",
+            "q",
+            "sort",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, user=None, today=None, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.user = user
+        self.today = today or timezone.localdate()
 
     @property
     def form(self):
@@ -102,23 +171,95 @@ class FindingFilterSet(django_filters.FilterSet):
         (FindingSubject, "project__section"),
     )
 
-    def _by_sections(self, queryset, **lookups):
-        """Findings whose responsible section (as named by the report) or whose subject's section
-        matches: one subquery, a UNION over the small link tables, so the database looks up only the
-        matching findings (no duplicate rows, no per-row queries, no scan of every finding)."""
-        parts = [
-            model.objects.filter(**{f"{path}__{key}": value for key, value in lookups.items()})
+    def measure_scope(self):
+        """The measures the reply-by columns and filters read: those the user may see, of the chosen
+        局・課 when one is chosen (valid form data only)."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        measures = access.visible_measures(self.user)
+        if data.get("section"):
+            return measures.filter(section=data["section"])
+        if data.get("bureau"):
+            return measures.filter(section__bureau=data["bureau"])
+        return measures
+
+    def _by_sections(self, queryset, measures, **lookups):
+        """Findings assigned to the section(s) (the user's visible measures), or not assigned yet and
+        named for them by the report (its responsible sections or its subjects' sections): one subquery,
+        a UNION over the small link tables, so the database looks up only the matching findings (no
+        duplicate rows, no per-row queries, no scan of every finding). A section user sees only their
+        own section's measures, so for them the named sections count whatever the assignment (as before:
+        nothing is learnt of other sections' assignments)."""
+        unassigned = {"finding__status_code": ""} if access.is_office(self.user) else {}
+        parts = [measures.order_by().values("finding_id")] + [
+            model.objects.filter(**{f"{path}__{key}": value for key, value in lookups.items()}, **unassigned)
             .order_by()
             .values("finding_id")
             for model, path in self.SECTION_PATHS
         ]
         return queryset.filter(pk__in=parts[0].union(*parts[1:]))
 
-    def filter_bureau(self, queryset, name, value):
-        return self._by_sections(queryset, bureau=value) if value else queryset
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            qs = super().qs
+            self._qs = qs if self.is_bound else self._follow_up(qs, {})
+        return self._qs
 
-    def filter_section(self, queryset, name, value):
-        return self._by_sections(queryset, pk=value.pk) if value else queryset
+    def filter_queryset(self, queryset):
+        return self._follow_up(super().filter_queryset(queryset), self.form.cleaned_data)
+
+    def _follow_up(self, queryset, data):
+        """The filters that read the measures, the reply-by columns and the order."""
+        measures = self.measure_scope()
+        if data.get("section"):
+            queryset = self._by_sections(queryset, measures, pk=data["section"].pk)
+        elif data.get("bureau"):
+            queryset = self._by_sections(queryset, measures, bureau=data["bureau"])
+        queryset = self._by_status(queryset, data.get("status"))
+        overdue = measures.overdue(self.today).order_by().values("finding_id")
+        if data.get("overdue") == "1":
+            queryset = queryset.filter(pk__in=overdue)
+        elif data.get("overdue") == "0":
+            queryset = queryset.exclude(pk__in=overdue)
+        queryset = self._by_nearest_reply(queryset, measures, data.get("due_from"), data.get("due_to"))
+        queryset = annotate_follow_up(queryset, measures=measures, today=self.today)
+        if data.get("sort") == "organisation":
+            return order_by_organisation(queryset, measures=measures)
+        return queryset.order_by(*ORDERS)
+
+    def _by_status(self, queryset, code):
+        """The finding's derived status (Finding.status_code). A section user is shown the current
+        status only of the findings assigned to their section (selectors.scope_statuses), so for them
+        the filter keeps to those: it never reveals another section's unpublished progress."""
+        if not code:
+            return queryset
+        if code == STATUS_UNASSIGNED:
+            queryset = queryset.filter(status_code="")
+        elif code == STATUS_OPEN:
+            queryset = queryset.exclude(status_code="").exclude(
+                status_code__in=MeasureStatus.objects.filter(is_closed=True).values("code")
+            )
+        else:
+            queryset = queryset.filter(status_code=code)
+        if not access.is_office(self.user):
+            queryset = queryset.filter(pk__in=access.visible_measures(self.user).order_by().values("finding_id"))
+        return queryset
+
+    @staticmethod
+    def _by_nearest_reply(queryset, measures, due_from, due_to):
+        """Findings whose nearest reply-by date (the column: the earliest of their open measures in
+        scope) lies in the range: an open measure due within it, and (with a start) none due before it.
+        Two index lookups on the measures instead of computing every finding's nearest date."""
+        if not (due_from or due_to):
+            return queryset
+        within = measures.open().exclude(reply_by=None)
+        if due_from:
+            within = within.filter(reply_by__gte=due_from)
+            earlier = measures.open().filter(reply_by__lt=due_from).order_by().values("finding_id")
+            queryset = queryset.exclude(pk__in=earlier)
+        if due_to:
+            within = within.filter(reply_by__lte=due_to)
+        return queryset.filter(pk__in=within.order_by().values("finding_id"))
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value) if value else queryset
@@ -142,7 +283,7 @@ def _submitted_pk(data, name):
 
 
 class _FilterOptions:
-    """The options of the five select boxes, loaded when a select box is first rendered (never for
+    """The options of the select boxes, loaded when a select box is first rendered (never for
     the CSV export, which only validates). Reports and bureaus are listed in full; the 見出し and the
     information systems follow the chosen report, and the sections the chosen 局 (thousands of
     options otherwise, which cost more than the rest of the page); a submitted value is always among
@@ -200,18 +341,27 @@ class _FilterOptions:
             .union(
                 ReportArea.objects.order_by()
                 .annotate(src=Value(1), pos=F("order"))
-                .values_list("src", "code", "label", "pos")
+                .values_list("src", "code", "label", "pos"),
+                MeasureStatus.objects.order_by()
+                .annotate(src=Value(2), pos=F("order"))
+                .values_list("src", "code", "label", "pos"),
             )
             .order_by("src", "pos", "code")
         )
+        # the derived status of a finding: 未割当, each status, and 未完了 (assigned, not closed)
+        statuses = [(STATUS_UNASSIGNED, "未割当")]
         for src, code, label, _ in vocabulary:
             if src == 0:
                 kinds.append((code, label))
-            else:
+            elif src == 1:
                 areas.setdefault(code, label)
+            else:
+                statuses.append((code, label))
+        statuses.append((STATUS_OPEN, "未完了（完了していないもの）"))
         return {
             "kind": kinds,
             "area": list(areas.items()),
+            "status": statuses,
             "report": reports,
             "group": groups,
             "bureau": bureaus,
@@ -248,5 +398,5 @@ def _fill_choices(form) -> None:
         if name in FOLLOWS and getattr(options, FOLLOWS[name][0]) is None:
             empty = f"{empty}（{FOLLOWS[name][1]}）"
         field.widget.choices = _LazyChoices(options, name, empty)
-    for name, empty_label in (("kind", "すべての区分"), ("area", "すべて")):
+    for name, empty_label in (("kind", "すべての区分"), ("area", "すべて"), ("status", "すべての状況")):
         form.fields[name].widget.choices = _LazyChoices(options, name, empty_label)

@@ -1,7 +1,7 @@
 """Reads of findings: each selector scopes (through auditreg.access) and joins what its page shows."""
 
-from django.db.models import OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from auditreg import access
@@ -29,11 +29,82 @@ def status_label_annotation():
     )
 
 
+# newest report first (令和6年度 before 令和3年度), then the report's own order; served by the index
+# report_fiscal_year_idx read backwards
+ORDERS = ("-report__fiscal_year", "-report_id", "order")
+
+
+def annotate_follow_up(queryset, *, measures, today):
+    """Each finding's nearest reply-by date (the earliest of its open measures in `measures`) and
+    whether one of them is overdue (MeasureQuerySet.overdue, the one definition), in the rows' own
+    query: two correlated subqueries on the measures' (finding, section) index, no extra query."""
+    open_dated = measures.open().filter(finding_id=OuterRef("pk")).exclude(reply_by=None)
+    return queryset.annotate(
+        nearest_reply_by=Subquery(open_dated.order_by("reply_by").values("reply_by")[:1]),
+        is_overdue=Exists(measures.overdue(today).filter(finding_id=OuterRef("pk"))),
+    )
+
+
+def _organisation_key(model, prefix):
+    """The first section of a finding's rows of `model` in the organisation's order, as one number."""
+    return (
+        model.filter(finding_id=OuterRef("pk"))
+        .annotate(org_key=Cast(F(f"{prefix}bureau__order"), BigIntegerField()) * 1_000_000 + F(f"{prefix}order"))
+        .order_by("org_key")
+        .values("org_key")[:1]
+    )
+
+
+def order_by_organisation(queryset, *, measures):
+    """By the first assigned section in the organisation's order (局 order, then the section's place),
+    findings not assigned yet by the first section the report names, those with neither last; then
+    newest report first and the report's order."""
+    key = Coalesce(
+        Subquery(_organisation_key(measures, "section__")),
+        Subquery(_organisation_key(FindingSection.objects.all(), "section__")),
+    )
+    return queryset.annotate(org_key=key).order_by(F("org_key").asc(nulls_last=True), *ORDERS)
+
+
+SECTION_COLUMNS = ("section__bureau__name", "section__name", "section__bureau__order", "section__order")
+
+
+def follow_up_sections(*, user, finding_ids) -> dict[int, tuple[list[str], list[str]]]:
+    """finding id -> (assigned sections, sections the report names), each "局 課" in the organisation's
+    order, in one query (a UNION of the user's visible measures and the report's named sections): the
+    list page's and the CSV export's 所管課 columns."""
+    ids = list(finding_ids)
+    named = (
+        FindingSection.objects.filter(finding_id__in=ids)
+        .annotate(src=Value(1))
+        .values_list(
+            "src", "finding_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order"
+        )
+    )
+    assigned = (
+        access.visible_measures(user)
+        .filter(finding_id__in=ids)
+        .annotate(src=Value(0))
+        .values_list(
+            "src", "finding_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order"
+        )
+    )
+    found: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
+    for src, finding_id, bureau, section, *_ in (
+        assigned.order_by()
+        .union(named.order_by())
+        .order_by("finding_id", "src", "section__bureau__order", "section__order")
+    ):
+        found[finding_id][src].append(f"{bureau} {section}")
+    return found
+
+
 def finding_list(*, user, filterset_class, data):
     """Returns the bound filterset; its `.qs` is the scoped, filtered, joined list. Derived statuses
     are computed for the rows shown only (Finding.status_code, kept by the services), so that counting and paging
-    never aggregate over every measure. The order (report__fiscal_year, report, order) is served by the index
-    report_fiscal_year_idx: PostgreSQL reads the first reports in order and sorts within them only."""
+    never aggregate over every measure. The order (newest report first, then the report's order, ORDERS) is
+    served by the index report_fiscal_year_idx: PostgreSQL reads the first reports in order and sorts within
+    them only. The filterset adds the reply-by columns and the chosen order (FindingFilterSet._follow_up)."""
     base = (
         visible_findings(user)
         .select_related("report", "group")
@@ -51,9 +122,9 @@ def finding_list(*, user, filterset_class, data):
                 queryset=FindingSubject.objects.select_related("project", "system").order_by("order"),
             ),
         )
-        .order_by("report__fiscal_year", "report_id", "order")
+        .order_by(*ORDERS)
     )
-    return filterset_class(data, queryset=base)
+    return filterset_class(data, queryset=base, user=user)
 
 
 def finding_detail(*, user, pk) -> Finding:

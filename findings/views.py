@@ -1,10 +1,15 @@
 from collections import defaultdict
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from auditreg import access
 from auditreg.exports import csv_response
@@ -12,86 +17,130 @@ from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import SubjectKind
 from .filtersets import FindingFilterSet
-from .models import FindingSection, FindingSubject
-from .selectors import finding_detail, finding_list, report_detail, report_list, scope_statuses
+from .models import FindingSubject
+from .saved_filters import saved_filter_delete, saved_filter_save, saved_filter_set_default, visible_saved_filters
+from .selectors import (
+    finding_detail,
+    finding_list,
+    follow_up_sections,
+    report_detail,
+    report_list,
+    scope_statuses,
+)
 from .workflow_selectors import finding_history, finding_measures
 
 PAGE_SIZE = 50
 
 
 def finding_list_view(request):
-    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
+    saved = list(visible_saved_filters(request.user))
+    data, applied = request.GET, None
+    if not data:  # opened without a query: the user's default list view, if they chose one
+        applied = next((f for f in saved if f.owner_id == request.user.pk and f.is_default), None)
+        data = QueryDict(applied.query) if applied else None
+    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None)
     # the page's subjects and sections come from _list_rows' two light queries, not the prefetches
     page = Paginator(filterset.qs.prefetch_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     scope_statuses(user=request.user, findings=rows)
-    page.object_list = _list_rows(rows)
-    query = request.GET.copy()
+    page.object_list = _list_rows(rows, user=request.user)
+    query = (data or QueryDict()).copy()
     query.pop("page", None)
+    filters = query.copy()
+    filters.pop("all", None)
+    current = filters.urlencode()
     return render(
         request,
         "findings/finding_list.html",
-        {"filterset": filterset, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
+            "saved_filters": [
+                {"filter": f, "own": f.owner_id == request.user.pk, "current": f.query == current} for f in saved
+            ],
+            "applied_default": applied,
+            "current_filter": current,
+            "can_share": access.is_office(request.user),
+            # with a default view, 条件をクリア shows every finding instead of the default again
+            "clear_url": "?all=1" if any(f.is_default and f.owner_id == request.user.pk for f in saved) else "",
+        },
     )
 
 
-def _list_rows(findings) -> list:
+def _date_cell(f) -> str:
+    day = getattr(f, "nearest_reply_by", None)
+    return escape(format_date(day)) if day else '<span class="muted">—</span>'
+
+
+def _list_rows(findings, *, user) -> list:
     """The page's findings, each with its table row as HTML (f.row_html), built in Python: the
-    subjects and the report's sections from two value queries over the page's ids (instead of
-    ~400 model instances through the prefetches), the link from one reverse() and string joins, the
-    fiscal year in 和暦. A row through the template language (a {% url %}, loops and filters per
-    row) was more than half of the page's time; every value is escaped here."""
+    subjects and the sections (assigned and named by the report) from two value queries over the page's
+    ids (instead of ~400 model instances through the prefetches), the link from one reverse() and string
+    joins, dates in 和暦. A row through the template language (a {% url %}, loops and filters per row)
+    was more than half of the page's time; every value is escaped here."""
     rows = list(findings)
     ids = [f.pk for f in rows]
-    subjects, sections = defaultdict(list), defaultdict(list)
+    subjects = defaultdict(list)
     for finding_id, kind, project_id, project, system_id, system in (
         FindingSubject.objects.filter(finding_id__in=ids)
         .order_by("order")
         .values_list("finding_id", "kind", "project_id", "project__name", "system_id", "system__name")
     ):
         subjects[finding_id].append(project if project_id else system if system_id else SubjectKind(kind).label)
-    for finding_id, bureau, section in (
-        FindingSection.objects.filter(finding_id__in=ids)
-        .order_by("section__bureau__order", "section__order")
-        .values_list("finding_id", "section__bureau__name", "section__name")
-    ):
-        sections[finding_id].append(f"{escape(bureau)} {escape(section)}")
+    sections = follow_up_sections(user=user, finding_ids=ids)
     head, _, tail = reverse("findings:finding_detail", args=[0]).rpartition("0")
     for f in rows:
         url = f"{head}{f.pk}{tail}"
         group = f'<div class="muted">{escape(f.group.title)}</div>' if f.group_id else ""
-        named = "<br>".join(sections[f.pk]) or '<span class="muted">記載なし</span>'
+        assigned, named = sections[f.pk]
+        cell = "<br>".join(escape(s) for s in assigned) or '<span class="muted">未割当</span>'
+        if named != assigned:  # the report's own sections, where they differ from the assignment
+            cell += f'<div class="muted">報告書記載: {escape("、".join(named)) or "記載なし"}</div>'
         number = getattr(f, "status_published_in", None)  # selectors.scope_statuses: a status as last published
         published = f'<div class="muted">第{int(number)}号公表時</div>' if number else ""
+        overdue = '<span class="badge overdue">期限超過</span>' if getattr(f, "is_overdue", False) else ""
         f.row_html = mark_safe(  # noqa: S308 - every value escaped
             f'<tr><td class="nowrap"><a href="{url}">{escape(f.code)}</a></td>'
             f'<td><span class="kind kind-{escape(f.kind)}">{escape(f.kind)}</span></td><td>{escape(f.area)}</td>'
             f'<td><a href="{url}">{escape(f.title)}</a>{group}</td><td>{escape("、".join(subjects[f.pk]))}</td>'
-            f'<td>{named}</td><td class="num">{"" if f.page is None else f.page}</td>'
+            f'<td>{cell}</td><td class="num">{"" if f.page is None else f.page}</td>'
             f'<td class="nowrap">{escape(f.status_label)}{published}</td>'
+            f'<td class="nowrap">{_date_cell(f)}</td><td class="nowrap">{overdue}</td>'
             f'<td class="nowrap">{escape(format_fiscal_year(f.report.fiscal_year))}</td></tr>'
         )
     return rows
 
 
+CSV_HEADER = [
+    "報告書",
+    "公表日",
+    "番号",
+    "区分",
+    "分野",
+    "見出し",
+    "表題",
+    "報告書頁",
+    "対象",
+    "所管課（割当）",
+    "所管課（報告書記載）",
+    "措置状況",
+    "回答期限（最も近い）",
+    "期限超過",
+]
+
+
 def finding_export_csv(request):
-    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=request.GET or None)
-    header = [
-        "報告書",
-        "公表日",
-        "番号",
-        "区分",
-        "分野",
-        "見出し",
-        "表題",
-        "報告書頁",
-        "対象",
-        "所管課（報告書記載）",
-        "措置状況",
-    ]
+    """The list's rows with the list's filters, order and columns (the same selector and filterset)."""
+    data = request.GET
+    if not data:  # as the list: the user's default view when opened without a query
+        default = visible_saved_filters(request.user).filter(owner=request.user, is_default=True).first()
+        data = QueryDict(default.query) if default else None
+    filterset = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None)
 
     def rows():
-        for f in _scoped_chunks(request.user, filterset.qs):
+        for f, (assigned, named) in _scoped_chunks(request.user, _with_subjects(filterset.qs)):
             yield [
                 f.report.theme,
                 format_date(f.report.published_on),
@@ -102,24 +151,100 @@ def finding_export_csv(request):
                 f.title,
                 f.page,
                 "、".join(str(s) for s in f.subjects.all()),
-                "、".join(str(s.section) for s in f.report_sections.all()),
+                "、".join(assigned),
+                "、".join(named),
                 f.status_label,
+                format_date(f.nearest_reply_by),
+                "期限超過" if f.is_overdue else "",
             ]
 
-    return csv_response("指摘意見一覧.csv", header, rows())
+    return csv_response("指摘意見一覧.csv", CSV_HEADER, rows())
+
+
+def _with_subjects(queryset):
+    # the subjects only: the sections come with follow_up_sections, per chunk
+    subjects = FindingSubject.objects.select_related("project", "system").order_by("order")
+    return queryset.prefetch_related(None).prefetch_related(Prefetch("subjects", queryset=subjects))
+
+
+@require_POST
+def saved_filter_save_view(request):
+    query = request.POST.get("query", "")
+    try:
+        saved = saved_filter_save(
+            user=request.user,
+            name=request.POST.get("name", ""),
+            query=query,
+            shared=bool(request.POST.get("shared")),
+            is_default=bool(request.POST.get("is_default")),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+        return redirect(_list_url(query))
+    messages.success(request, f"絞り込み「{saved.name}」を保存しました。")
+    return redirect(_list_url(saved.query))
+
+
+@require_POST
+def saved_filter_delete_view(request, pk):
+    try:
+        saved_filter_delete(user=request.user, pk=pk)
+    except PermissionDenied as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, "保存した絞り込みを削除しました。")
+    return redirect(_list_url(request.POST.get("query", "")))
+
+
+@require_POST
+def saved_filter_default_view(request, pk):
+    is_default = request.POST.get("is_default") == "1"
+    try:
+        saved = saved_filter_set_default(user=request.user, pk=pk, is_default=is_default)
+    except PermissionDenied as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(
+            request,
+            f"「{saved.name}」を既定の一覧にしました。"
+            if is_default
+            else f"「{saved.name}」を既定の一覧から外しました。",
+        )
+    return redirect(_list_url(request.POST.get("query", "")))
+
+
+def _message(exc) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _list_url(query: str) -> str:
+    """Back to the list with the filter's query (only the list's own parameters, re-encoded)."""
+    url = reverse("findings:finding_list")
+    kept = QueryDict(mutable=True)
+    given = QueryDict(query[:4000])
+    for name in [*FindingFilterSet.base_filters, "all"]:
+        values = [v for v in given.getlist(name) if v.strip()][:1]
+        if values:
+            kept.setlist(name, values)
+    return f"{url}?{kept.urlencode()}" if kept else url
 
 
 def _scoped_chunks(user, queryset, size=2000):
-    """The rows in chunks, each with the statuses the user may know (selectors.scope_statuses)."""
+    """The rows in chunks, each with the statuses the user may know (selectors.scope_statuses) and its
+    (assigned, named) sections (selectors.follow_up_sections), as the list page reads them."""
     chunk = []
+
+    def done():
+        scope_statuses(user=user, findings=chunk)
+        sections = follow_up_sections(user=user, finding_ids=[f.pk for f in chunk]) if chunk else {}
+        return [(f, sections[f.pk]) for f in chunk]
+
     for f in queryset:
         chunk.append(f)
         if len(chunk) == size:
-            scope_statuses(user=user, findings=chunk)
-            yield from chunk
+            yield from done()
             chunk = []
-    scope_statuses(user=user, findings=chunk)
-    yield from chunk
+    yield from done()
 
 
 def finding_detail_view(request, pk):

@@ -9,7 +9,7 @@ def count_queries(client, url) -> tuple[int, object]:
     from findings.filtersets import known_codes
 
     CitySettings.current()
-    known_codes("kind"), known_codes("area")
+    known_codes("kind"), known_codes("area"), known_codes("status")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
         if getattr(response, "streaming", False):

@@ -28,7 +28,11 @@ def test_finding_list_with_scoped_statuses(client, people, report, user, bound):
     perf.assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
     small, large, response = _two_sizes(client, people, reverse("findings:finding_list"), user)
     assert len(response.context["page"].object_list) > 0
-    assert small == large <= bound
+    # newest report first (issue 14): at the larger size the first page holds only the section's own
+    # findings (the synthetic report's first 60), so the last publications are not read (2 fewer)
+    assert large <= small <= bound
+    if user == "auditor":
+        assert small == large
 
 
 def test_finding_detail_for_a_section_user(client, people, report):

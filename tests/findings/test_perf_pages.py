@@ -23,6 +23,7 @@ from findings import services, status_report
 from findings.choices import ReportState, StatusCode
 from findings.filtersets import FindingFilterSet
 from findings.models import AuditReport, Finding, FindingGroup, Measure, MeasureReport, MeasureStatus
+from findings.saved_filters import saved_filter_save
 from findings.selectors import finding_list
 from findings.status import label_of
 from findings.workflow_selectors import _per_section, awaiting_review, awaiting_review_count, worklist
@@ -121,8 +122,12 @@ def two_sizes(client, people, url, user="auditor"):
         ("findings_list", f"{LIST}?page=2"),
     ],
 )
-def test_findings_list_query_bound(client, people, report, name, url):
+def test_findings_list_query_bound(client, people, report, name, url, make_user):
     assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
+    # saved filters (own and another office user's shared one) are listed by one query whatever their number
+    other = make_user("auditor-other", Role.AUDITOR)
+    for user, filter_name, shared in ((people["auditor"], "期限超過", False), (other, "共有", True)):
+        saved_filter_save(user=user, name=filter_name, query="overdue=1", shared=shared)
     small, large, response = two_sizes(client, people, url)
     assert len(response.context["page"].object_list) > 0
     assert small == large == BOUNDS[name], (small, large)
@@ -134,6 +139,20 @@ def test_findings_filtered_query_bound(client, people, report):
     small, large, response = two_sizes(client, people, url)
     assert len(response.context["page"].object_list) > 0
     assert small == large == BOUNDS["findings_filtered"]
+
+
+def test_findings_followup_query_bound(client, people, report):
+    """Every follow-up filter at once (issue 14), in the organisation's order, at two data sizes."""
+    assign_and_report(list(Finding.objects.filter(report=report).order_by("order")[:10]), people)
+    section = people["section"]
+    url = (
+        f"{LIST}?report={report.pk}&bureau={section.bureau_id}&section={section.pk}&status=open&overdue=1"
+        "&due_from=2025-01-01&due_to=令和7年12月31日&sort=organisation"
+    )
+    small, large, response = two_sizes(client, people, url)
+    rows = response.context["page"].object_list
+    assert rows and all(f.is_overdue for f in rows)
+    assert small == large == BOUNDS["findings_followup"], (small, large)
 
 
 def test_csv_export_does_not_load_the_filter_options(client, people):
@@ -208,8 +227,12 @@ def test_filter_options_are_the_models_own(people, make_user):
     assert rendered_choices(fs, "group") == [("", "すべて（報告書を選ぶと選べます）")]
     assert rendered_choices(fs, "system") == [("", "すべて（報告書を選ぶと選べます）")]
     assert rendered_choices(fs, "section") == [("", "すべての課（局を選ぶと選べます）")]
+    # 未割当, each status, 未完了 (after the empty option)
+    statuses = [("", "すべての状況"), ("unassigned", "未割当")]
+    statuses += [(s.code, s.label) for s in MeasureStatus.objects.order_by("order")]
+    assert rendered_choices(fs, "status") == [*statuses, ("open", "未完了（完了していないもの）")]
     html = fs.form.as_div()
-    fixed = len(rendered_choices(fs, "kind")) + len(rendered_choices(fs, "area"))
+    fixed = sum(len(rendered_choices(fs, name)) for name in ("kind", "area", "status", "overdue", "sort"))
     assert html.count("<option") == fixed + 2 + AuditReport.objects.count() + Bureau.objects.count() + 3
 
 
@@ -239,14 +262,19 @@ def test_filter_options_follow_the_chosen_report_and_bureau(people, report):
 
 
 def test_bureau_and_section_filters_match_the_plain_join(people, report):
-    """The UNION subquery finds exactly the findings the three-way OR over the joins found."""
+    """The UNION subquery finds exactly the findings the plain joins find: those assigned to the 局
+    (a measure), and those not assigned yet that the report names for it (three-way OR)."""
     grow(people)
     for bureau in Bureau.objects.all():
         fs = finding_list(user=people["auditor"], filterset_class=FindingFilterSet, data={"bureau": str(bureau.pk)})
         plain = Finding.objects.filter(
-            Q(report_sections__section__bureau=bureau)
-            | Q(subjects__system__section__bureau=bureau)
-            | Q(subjects__project__section__bureau=bureau)
+            Q(measures__section__bureau=bureau)
+            | Q(measures=None)
+            & (
+                Q(report_sections__section__bureau=bureau)
+                | Q(subjects__system__section__bureau=bureau)
+                | Q(subjects__project__section__bureau=bureau)
+            )
         ).distinct()
         assert sorted(f.pk for f in fs.qs) == sorted(plain.values_list("pk", flat=True)), bureau.name
 
@@ -269,11 +297,11 @@ def test_list_total_is_the_exact_count(auditor_client, people):
     assert f"{Finding.objects.count()} 件" in response.content.decode()
 
 
-def test_list_order_is_fiscal_year_then_report_then_order(auditor_client, people):
+def test_list_order_is_newest_report_first_then_report_order(auditor_client, people):
     grow(people)
-    AuditReport.objects.filter(code="synthetic-perf").update(fiscal_year=2000)  # now the oldest
+    AuditReport.objects.filter(code="synthetic-perf").update(fiscal_year=2099)  # now the newest
     expected = list(
-        Finding.objects.order_by("report__fiscal_year", "report_id", "order").values_list("pk", flat=True)[:50]
+        Finding.objects.order_by("-report__fiscal_year", "-report_id", "order").values_list("pk", flat=True)[:50]
     )
     response = auditor_client.get(LIST)
     assert [f.pk for f in response.context["page"]] == expected

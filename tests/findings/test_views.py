@@ -37,7 +37,9 @@ def test_list_shows_every_finding_of_both_reports(auditor_client):
     response = auditor_client.get(LIST)
     assert response.status_code == 200
     assert response.context["total"] == 35  # 33 of 令和6年度 + 2 of 令和3年度
-    assert codes(response)[:4] == ["意見1", "意見2", "指摘01", "指摘02"]  # oldest report first, report order
+    # newest report first (issue 14: the 令和3年度 items came before 指摘01), each in its report's order
+    assert codes(response)[:4] == ["指摘01", "指摘02", "指摘03", "意見01"]
+    assert codes(response)[-2:] == ["意見1", "意見2"]
 
 
 @pytest.mark.parametrize(
