@@ -168,6 +168,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "auditreg.views.city_settings",
                 "auditreg.context_processors.session",
+                "systems.context_processors.systems_menu",  # the menu shows 情報システム only where a report has one
+                "budgets.context_processors.budgets_menu",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },
