@@ -231,7 +231,7 @@ class ReportFactory(factory.django.DjangoModelFactory):
     """A measure report brought to `state` through the services: "draft" (saved by `by`), "submitted"
     (approved by `approver`), "accepted" / "returned" (by `reviewer`, with `comment`), "revising"
     (handed back within the section by `approver`, with `comment`). `code` is the status code, `values`
-    override report_values()."""
+    override report_values() (a test's own values may replace them all, the status included)."""
 
     class Meta:
         model = "findings.MeasureReport"
@@ -255,7 +255,7 @@ class ReportFactory(factory.django.DjangoModelFactory):
         report = services.report_save_draft(
             measure=measure,
             by=by,
-            values=report_values(code, text=text, **values),
+            values=report_values(code, **({"text": text} | values)),
             version=open_report.version if open_report else None,
         )
         if state == "draft":
