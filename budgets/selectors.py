@@ -1,16 +1,31 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
+from auditreg.memo import remembered
 from findings.models import AuditReport, FindingSubject, StatedTotal
 
 from .models import DxField, DxLine, DxProject
 
 
+def any_budgets() -> bool:
+    """Whether any report holds a DX budget or DX projects (the menu; cached per process)."""
+    return remembered("any_budgets", lambda: DxField.objects.exists() or DxProject.objects.exists())
+
+
+def lacking_report(*, code: str | None) -> AuditReport | None:
+    """The requested report when it exists but holds no DX budget (its page says so, rather than a 404);
+    None when no report is requested. An unknown code is a 404."""
+    if not code:
+        return None
+    return get_object_or_404(AuditReport.objects.only("pk", "code", "fiscal_year", "theme"), code=code)
+
+
 def budget_report(*, code: str | None) -> AuditReport | None:
-    """The report whose DX budget is shown: the requested one, else the latest that has one."""
+    """The report whose DX budget is shown: the requested one (None if it holds no DX budget: see
+    lacking_report), else the latest that has one."""
     qs = AuditReport.objects.filter(dx_fields__isnull=False).distinct().order_by("-fiscal_year", "code")
     if code:
-        return get_object_or_404(qs, code=code)
+        return qs.filter(code=code).first()
     return qs.first()
 
 

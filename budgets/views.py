@@ -2,13 +2,21 @@ from django.shortcuts import render
 
 from auditreg.exports import csv_response
 
-from .selectors import budget_lines_for_export, budget_report, budget_tree, project_detail, project_list
+from .selectors import (
+    budget_lines_for_export,
+    budget_report,
+    budget_tree,
+    lacking_report,
+    project_detail,
+    project_list,
+)
 
 
 def budget_tree_view(request):
     report = budget_report(code=request.GET.get("report"))
     if report is None:
-        return render(request, "budgets/budget_tree.html", {"report": None})
+        lacking = lacking_report(code=request.GET.get("report"))
+        return render(request, "budgets/budget_tree.html", {"report": None, "lacking": lacking})
     fields, stated = budget_tree(user=request.user, report=report)
     totals = {
         "budget": sum(f.budget_thousand_yen or 0 for f in fields),
@@ -47,7 +55,8 @@ def budget_export_csv(request):
 def project_list_view(request):
     report = budget_report(code=request.GET.get("report"))
     projects = project_list(user=request.user, report=report) if report else []
-    return render(request, "budgets/project_list.html", {"report": report, "projects": projects})
+    lacking = None if report else lacking_report(code=request.GET.get("report"))
+    return render(request, "budgets/project_list.html", {"report": report, "projects": projects, "lacking": lacking})
 
 
 def project_export_csv(request):

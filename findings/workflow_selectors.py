@@ -6,7 +6,21 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, FilteredRelation, Min, Prefetch, Q, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, RowNumber
 
@@ -138,6 +152,7 @@ WORKLIST_COLUMNS = (
     "finding__title",
     "finding__report_id",
     "finding__order",
+    "accepted_report_id",
 )
 
 
@@ -146,7 +161,10 @@ WORKLIST_PAGE_SIZE = 100
 WORKLIST_ORDER = ("reply_by", "finding__report_id", "finding__order", "pk")
 # the work-list groups by what the section has to do (open report's state) and by the deadline
 STATE_GROUPS = ("returned", "awaiting_approval", "submitted")
-TIME_GROUPS = ("closed", "overdue", "due_soon", "to_do")
+# "reported": an accepted report, the measure still open (措置中 …) and nothing new under way: the section
+# has reported, so it is not 未報告 (due_soon, to_do); past its reply-by date it stays "overdue", as on
+# the dashboard and in the reminders (MeasureQuerySet.overdue)
+TIME_GROUPS = ("closed", "overdue", "reported", "due_soon", "to_do")
 
 
 def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
@@ -167,6 +185,7 @@ def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
     by_time = Case(
         When(status__is_closed=True, then=Value("closed")),
         When(Q(reply_by__lt=today) & ~Q(open_state=ReportState.SUBMITTED), then=Value("overdue")),
+        When(Q(accepted_report__isnull=False, open_state=""), then=Value("reported")),
         When(Q(reply_by__lte=today + datetime.timedelta(days=due_days), open_state=""), then=Value("due_soon")),
         When(open_state="", then=Value("to_do")),
         default=Value(""),
@@ -187,9 +206,30 @@ def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
     )
 
 
+def _section_return_comment():
+    """The comment of a report's latest 課内差戻し (ChangeLog, index object_type + object_id), as a column."""
+    return Subquery(
+        ChangeLog.objects.filter(
+            object_type=MeasureReport._meta.label_lower, object_id=OuterRef("pk"), action="report.section_returned"
+        )
+        .order_by("-pk")
+        .values("comment")[:1]
+    )
+
+
+def return_comment(report) -> str:
+    """What a section must fix in a report handed back to it: the audit office's comment (差戻し) or the
+    approver's (課内差戻し, annotated by the work list); "" in any other state."""
+    if report.state == ReportState.RETURNED:
+        return report.review_comment
+    if report.state == ReportState.REVISING:
+        return getattr(report, "section_return_comment", None) or ""
+    return ""
+
+
 def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
-    """A section's work list: the groups (returned, awaiting approval, submitted; overdue, due soon,
-    to do, closed), each {"rows": its first GROUP_LIMIT measures, "count": all of them}, and one page
+    """A section's work list: the groups (returned, awaiting approval, submitted; overdue, reported,
+    due soon, to do, closed), each {"rows": its first GROUP_LIMIT measures, "count": all of them}, and one page
     of all its measures. Returns (page, groups, sections by id: the rows' sections and the user's own).
 
     Everything is cut in SQL (window functions for the groups, LIMIT/OFFSET for the page), so the
@@ -213,12 +253,15 @@ def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
         r.measure_id: r
         for r in MeasureReport.objects.filter(state__in=OPEN_REPORT_STATES, measure_id__in={m.pk for m in rows})
         .select_related("last_edited_by", "status")
-        .defer("text", "reason", "review_comment")
+        .defer("text", "reason")
+        .annotate(section_return_comment=_section_return_comment())
     }
     groups = {name: {"rows": [], "count": 0} for name in STATE_GROUPS + TIME_GROUPS}
     for m in rows:
         m.section, m.status = sections[m.section_id], statuses[m.status_id]
         m.open_report = open_reports.get(m.pk)
+        if m.open_report is not None:
+            m.open_report.return_comment = return_comment(m.open_report)
     for m in grouped:
         for name, rank, size in (
             (m.state_group, m.state_rank, m.state_size),

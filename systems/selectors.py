@@ -1,9 +1,26 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from findings.models import FindingSubject
+from auditreg.memo import remembered
+from findings.models import AuditReport, FindingSubject
 
 from .models import InformationSystem, SystemExpenditure
+
+
+def any_systems() -> bool:
+    """Whether any report holds an information system list (the menu; cached per process)."""
+    return remembered("any_systems", InformationSystem.objects.exists)
+
+
+def lacking_report(value):
+    """The report the list was asked for (?report=<id>) when it exists but holds no information system
+    list, so the page can say so; None otherwise (no such request, or the report has systems)."""
+    if not (value or "").isdigit():
+        return None
+    report = AuditReport.objects.filter(pk=int(value)).only("pk", "fiscal_year", "theme").first()
+    if report is None or InformationSystem.objects.filter(report=report).exists():
+        return None
+    return report
 
 
 def system_list(*, user, filterset_class, data):

@@ -5,12 +5,16 @@ from auditreg import access
 from auditreg.exports import csv_response
 
 from .filtersets import InformationSystemFilterSet
-from .selectors import system_detail, system_list
+from .selectors import any_systems, lacking_report, system_detail, system_list
 
 PAGE_SIZE = 50
 
 
 def system_list_view(request):
+    lacking = lacking_report(request.GET.get("report"))
+    if lacking is not None or not any_systems():
+        # a report without systems (issue 11: a subsidy audit has none), or none at all: say so plainly
+        return render(request, "systems/system_list.html", {"lacking": lacking, "no_systems": True})
     filterset = system_list(user=request.user, filterset_class=InformationSystemFilterSet, data=request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -54,11 +54,14 @@ def auditor_client(client, make_user):
 @pytest.fixture(autouse=True)
 def _fresh_city_settings():
     """Each test reads the city's settings afresh (they are cached per process, see CitySettings.current)."""
+    from auditreg import memo
     from auditreg.models import CitySettings
     from findings.filtersets import forget_codes
 
     CitySettings.forget()
     forget_codes()
+    memo.forget()
     yield
     CitySettings.forget()
     forget_codes()
+    memo.forget()

@@ -2,6 +2,8 @@
 
 import datetime
 
+import factory
+
 from auditreg.models import Bureau, Section
 from budgets.models import DxField, DxLine, DxProject, ProjectFunding
 from findings.models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject
@@ -148,3 +150,123 @@ def long_measures(report: AuditReport, *, seed: int = 15, low: int = 800, high: 
     Measure.objects.bulk_update(measures, ["status", "accepted_report"])
     refresh([f.pk for f in findings])
     return len(measures)
+
+
+# -- workflow states (factory_boy) -------------------------------------------------------------------
+# Every state is reached through the services, as the pages reach it: the change log, the measure's
+# status and the kept counts are what they would be in real use. A test names the state it needs:
+#
+#     measure = MeasureFactory(finding=f, section=s, by=auditor)            # assigned (未着手)
+#     ReportFactory(measure=measure, by=staff)                               # drafted (作成中)
+#     ReportFactory(measure=measure, by=staff, state="submitted", approver=head)
+#     ReportFactory(measure=measure, by=staff, state="accepted", approver=head, reviewer=auditor)
+#     ReportFactory(measure=measure, by=staff, state="returned", approver=head, reviewer=auditor)
+#     ReportFactory(measure=measure, by=staff, state="revising", approver=head)   # 課内差戻し
+#
+# A ReportFactory on a measure with an open report edits that report (on its current version), as the
+# 措置 page does.
+
+REPORTED_ON = datetime.date(2025, 6, 30)
+
+
+def report_values(code: str = "in_progress", **overrides) -> dict:
+    """The values the 措置 form hands to services.report_save_draft, for a status code; 措置済 gets a
+    措置年月日 (the services require one)."""
+    from findings.models import MeasureStatus
+
+    status = MeasureStatus.objects.get(code=code)
+    values = {
+        "status": status,
+        "reported_on": REPORTED_ON,
+        "text": "対応を進めている。",
+        "planned_completion_on": None,
+        "completed_on": REPORTED_ON if status.is_done else None,
+        "reason": "",
+    }
+    return values | overrides
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user of a role (auditreg.choices.Role value); section users need a section."""
+
+    class Meta:
+        model = "auditreg.User"
+
+    username = factory.Sequence(lambda n: f"f-user{n}")
+    role = "auditor"
+    section = None
+    last_name = "試験"
+    first_name = factory.Sequence(lambda n: f"{n}号")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, password=kwargs.pop("password", None), **kwargs)
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    """A finding assigned to one more section by the audit office (services.finding_assign): 未着手."""
+
+    class Meta:
+        model = "findings.Measure"
+
+    finding = None  # required
+    section = None  # required
+    reply_by = None
+    by = factory.SubFactory(UserFactory, role="auditor")
+
+    @classmethod
+    def _create(cls, model_class, *, finding, section, reply_by, by, **kwargs):
+        from findings import services
+
+        assigned = list(model_class.objects.filter(finding=finding).select_related("section"))
+        wanted = [m.section for m in assigned if m.section_id != section.pk] + [section]
+        per_section = {m.section_id: m.reply_by for m in assigned if m.reply_by}
+        measures = services.finding_assign(
+            finding=finding, sections=wanted, reply_by=reply_by, reply_by_per_section=per_section, by=by
+        )
+        return next(m for m in measures if m.section_id == section.pk)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A measure report brought to `state` through the services: "draft" (saved by `by`), "submitted"
+    (approved by `approver`), "accepted" / "returned" (by `reviewer`, with `comment`), "revising"
+    (handed back within the section by `approver`, with `comment`). `code` is the status code, `values`
+    override report_values() (a test's own values may replace them all, the status included)."""
+
+    class Meta:
+        model = "findings.MeasureReport"
+
+    measure = None  # required
+    by = None  # the 担当 (or 課長) who saves the draft; required
+    state = "draft"
+    code = "in_progress"
+    text = "対応を進めている。"
+    values = factory.Dict({})
+    approver = None
+    reviewer = None
+    comment = "受理します。"
+
+    @classmethod
+    def _create(cls, model_class, *, measure, by, state, code, text, values, approver, reviewer, comment, **kwargs):
+        from findings import services
+        from findings.choices import OPEN_REPORT_STATES
+
+        open_report = model_class.objects.filter(measure=measure, state__in=OPEN_REPORT_STATES).first()
+        report = services.report_save_draft(
+            measure=measure,
+            by=by,
+            values=report_values(code, **({"text": text} | values)),
+            version=open_report.version if open_report else None,
+        )
+        if state == "draft":
+            return report
+        if state == "revising":
+            return services.report_section_return(report=report, by=approver, comment=comment or "直してください。")
+        report = services.report_submit(report=report, by=approver)
+        if state == "submitted":
+            return report
+        if state == "accepted":
+            return services.report_accept(report=report, by=reviewer, comment=comment)
+        if state == "returned":
+            return services.report_return(report=report, by=reviewer, comment=comment or "再提出してください。")
+        raise ValueError(f"unknown report state {state!r}")

@@ -169,6 +169,8 @@ TEMPLATES = [
                 "auditreg.views.city_settings",
                 "auditreg.context_processors.session",
                 "auditreg.context_processors.can",
+                "systems.context_processors.systems_menu",  # the menu shows 情報システム only where a report has one
+                "budgets.context_processors.budgets_menu",
             ],
             "builtins": ["auditreg.templatetags.wareki"],
         },

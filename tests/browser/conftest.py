@@ -100,6 +100,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            # under pytest-xdist (scripts/test.sh: --dist loadgroup) every journey runs on one worker,
+            # against the one live server that worker starts
+            item.add_marker(pytest.mark.xdist_group("browser"))
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
@@ -127,6 +130,9 @@ def _database_url(root: Path) -> str:
     import psycopg
 
     base, name = url.rsplit("/", 1)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a database of its own per pytest-xdist worker (gw0, gw1 …)
+        name = f"{name}_{os.environ['PYTEST_XDIST_WORKER']}"
+        url = f"{base}/{name}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")

@@ -18,6 +18,7 @@ from findings import services, workflow_views
 from findings.choices import ReportState, StatusCode
 from findings.models import AuditReport, Finding, Measure, MeasureStatus
 from findings.workflow_selectors import dashboard
+from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,17 +70,28 @@ class Mix:
         )
         return {k: Measure.objects.get(finding=finding, section=self.o.sections[k]) for k in keys}
 
+    def reported(self, measure, key, code, state, comment=""):
+        return ReportFactory(
+            measure=measure,
+            by=self.o.staff[key],
+            state=state,
+            approver=self.o.head[key],
+            reviewer=self.o.auditor,
+            comment=comment,
+            values=values(code),
+        )
+
     def draft(self, measure, key, code):
-        return services.report_save_draft(measure=measure, by=self.o.staff[key], values=values(code), version=None)
+        return self.reported(measure, key, code, "draft")
 
     def submit(self, measure, key, code):
-        return services.report_submit(report=self.draft(measure, key, code), by=self.o.head[key])
+        return self.reported(measure, key, code, "submitted")
 
     def accept(self, measure, key, code):
-        return services.report_accept(report=self.submit(measure, key, code), by=self.o.auditor)
+        return self.reported(measure, key, code, "accepted")
 
     def return_(self, measure, key, code):
-        return services.report_return(report=self.submit(measure, key, code), by=self.o.auditor, comment="再提出を")
+        return self.reported(measure, key, code, "returned", comment="再提出を")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from django.utils.html import escape
 
 from auditreg.choices import Role
 from auditreg.models import Bureau, Section
-from findings import services, status_report
+from findings import status_report
 from findings.choices import ReportState, StatusCode
 from findings.filtersets import FindingFilterSet
 from findings.models import AuditReport, Finding, FindingGroup, Measure, MeasureReport, MeasureStatus
@@ -29,7 +29,7 @@ from findings.status import label_of
 from findings.workflow_selectors import _per_section, awaiting_review, awaiting_review_count, worklist
 from findings.workflow_views import _link_measures, _per_section_rows, _report_options
 from systems.models import InformationSystem
-from tests.factories import bulk_report
+from tests.factories import MeasureFactory, ReportFactory, bulk_report
 from tests.query_counts import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -72,22 +72,23 @@ def people(make_user):
 def assign_and_report(findings, people, *, every_state=True):
     """Assign the findings to the section and drive their measures through every report state."""
     section, auditor, staff, head = people["section"], people["auditor"], people["staff"], people["head"]
+    states = [None, "draft", "submitted", "returned", "accepted"]
     for i, f in enumerate(findings):
-        (m,) = services.finding_assign(finding=f, sections=[section], reply_by=PAST, by=auditor)
+        m = MeasureFactory(finding=f, section=section, reply_by=PAST, by=auditor)
         kind = i % 5 if every_state else 4
         if kind == 0:
             continue
         code = StatusCode.DONE if kind == 4 and i % 2 else StatusCode.IN_PROGRESS
-        r = services.report_save_draft(measure=m, by=staff, values=values(code), version=None)
-        if kind == 1:
-            continue
-        r = services.report_submit(report=r, by=head)
-        if kind == 2:
-            continue
-        if kind == 3:
-            services.report_return(report=r, by=auditor, comment="再提出してください。")
-            continue
-        services.report_accept(report=r, by=auditor)
+        comment = "再提出してください。" if kind == 3 else ""
+        ReportFactory(
+            measure=m,
+            by=staff,
+            state=states[kind],
+            approver=head,
+            reviewer=auditor,
+            comment=comment,
+            values=values(code),
+        )
 
 
 def grow(people, n=200):

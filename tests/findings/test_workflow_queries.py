@@ -19,7 +19,7 @@ from auditreg.models import ChangeLog, Section
 from findings import services
 from findings.choices import ReportState, StatusCode
 from findings.models import Finding, Measure, MeasureReport, MeasureStatus
-from tests.factories import bulk_report
+from tests.factories import ReportFactory, bulk_report
 from tests.query_counts import count_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds 100+ measures per test
@@ -64,19 +64,18 @@ class Data:
 
 
 def draft(measure, by, code=StatusCode.IN_PROGRESS, text="対応を進めている。") -> MeasureReport:
-    return services.report_save_draft(measure=measure, by=by, values=values(code, text), version=None)
+    return ReportFactory(measure=measure, by=by, values=values(code, text))
 
 
 def edit(report, by, text) -> MeasureReport:
-    report.refresh_from_db()
-    return services.report_save_draft(
-        measure=report.measure, by=by, values=values(text=text) | {"status": report.status}, version=report.version
-    )
+    """The open report saved again by `by` on its current version (the factory edits an open report)."""
+    return ReportFactory(measure=report.measure, by=by, values=values(text=text) | {"status": report.status})
 
 
 def accepted_cycle(measure, staff, head, auditor, code=StatusCode.IN_PROGRESS) -> MeasureReport:
-    report = services.report_submit(report=draft(measure, staff, code), by=head)
-    return services.report_accept(report=report, by=auditor, comment="受理します。")
+    return ReportFactory(
+        measure=measure, by=staff, state="accepted", approver=head, reviewer=auditor, values=values(code)
+    )
 
 
 def evidence(measure, by, name="根拠.pdf"):
