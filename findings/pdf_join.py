@@ -43,14 +43,14 @@ def join(parts: list[bytes], bookmarks: list[list[tuple[int, str, int, float, fl
     tree_ref = writer._add_object(tree)
     document[NameObject("/P")] = tree_ref
     document[NameObject("/K")] = kids
-    first_root = None
+    first = True
     outline: list = []  # (level, outline item) of the open bookmarks, outermost first
     offset = 0
     for part, marks in zip(parts, bookmarks, strict=True):
         reader = PdfReader(io.BytesIO(part))
         root = reader.trailer["/Root"]
-        if first_root is None:
-            first_root = root
+        if first:
+            first = False
             writer.pdf_header = reader.pdf_header
             for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
                 if key in root:
@@ -92,6 +92,9 @@ def join(parts: list[bytes], bookmarks: list[list[tuple[int, str, int, float, fl
             )
             outline.append((level, item))
         offset += len(pages)
+        # the part is copied: let its reader (and every object it parsed) go
+        del writer._id_translated[id(reader)]
+        del reader, root
     tree[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
     writer._root_object[NameObject("/StructTreeRoot")] = tree_ref
     writer._root_object.setdefault(

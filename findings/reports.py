@@ -3,6 +3,7 @@ standalone HTML page. Views and commands call these; nothing here reads the requ
 
 import csv
 import datetime
+import gc
 import io
 import logging
 import re
@@ -287,12 +288,14 @@ def _render_in_parts(context: dict, layout) -> bytes | None:
             return None
     written = {last: _written(document)}
     del document
+    gc.collect()
     for i in range(last):
         document = layout(part(i, total))
         if document is None:
             return None
         written[i] = _written(document)
         del document
+        gc.collect()  # a laid-out document is a web of cycles: free it before laying out the next part
     ordered = [written[i] for i in range(len(starts))]
     return pdf_join.join([c for c, _ in ordered], [b for _, b in ordered], producer=PRODUCER)
 
