@@ -1,6 +1,7 @@
 """Rendering of the 措置状況 in the formats municipalities publish: Excel, PDF, CSV and a
 standalone HTML page. Views and commands call these; nothing here reads the request."""
 
+import contextlib
 import csv
 import datetime
 import gc
@@ -228,7 +229,27 @@ ONE_DOCUMENT_PAGES = 200
 PART_PAGES = 100
 
 
+@contextlib.contextmanager
+def _fewer_collections():
+    """WeasyPrint makes millions of short-lived objects; with the default thresholds the collector ran
+    through the whole heap again and again (a fifth of the CPU time of a 300-row PDF). The objects alive
+    before are frozen out of its sight and it runs less often; each part is collected once, after it."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def render_pdf(report: StatusReport, *, publication=None, changes=None) -> bytes:
+    with _fewer_collections():
+        return _render_pdf(report, publication=publication, changes=changes)
+
+
+def _render_pdf(report: StatusReport, *, publication=None, changes=None) -> bytes:
     from weasyprint import HTML  # imported here: heavy, and only the PDF needs it
 
     def layout(context, *, final=False):
