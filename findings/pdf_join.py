@@ -11,6 +11,7 @@ rebuilt from the levels WeasyPrint gave them. The catalog keeps what PDF/UA asks
 in compressed object streams, as WeasyPrint writes them.
 """
 
+import gc
 import io
 import zlib
 
@@ -248,6 +249,7 @@ def join(parts: list[bytes], bookmarks: list[list[tuple[int, str, int, float, fl
             joined = _Joined(reader.pdf_header)
         joined.add(reader, index == 0, bookmarks[index])
         del reader
+        gc.collect()  # a reader and its objects refer to each other: free them before the next part
     return joined.finish(producer)
 
 
