@@ -224,7 +224,7 @@ def _pages_as_planned(document, n_pages: int) -> bool:
 # WeasyPrint keeps every laid-out box of a document until its PDF is written (1.3 GB at 3,000 rows,
 # about 1 MB a page), so a report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts
 # of PART_PAGES, each written at once, and the PDFs joined (findings.pdf_join), structure tree and all.
-# Each part adds its own font subset (about 40 KB), so a report that fits in memory stays one document.
+# Each part carries its own font subset (about 130 KB), so a report that fits in memory stays one document.
 ONE_DOCUMENT_PAGES = 200
 PART_PAGES = 50
 
