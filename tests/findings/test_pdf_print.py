@@ -365,3 +365,62 @@ def test_publishing_from_the_page_keeps_the_preamble_chosen_there(client, long_h
     rendered = stub.call_args.args[0]
     assert rendered.preamble["notifier"] == "◯◯市長" and rendered.order == "number"
     assert publication.snapshot["preamble"] == rendered.preamble
+
+
+def test_a_long_report_laid_out_in_parts_prints_as_one_document(long_history, report, monkeypatch):
+    """A report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts and joined: the same pages
+    and text as in one piece, page numbers running on, one structure tree, bookmarks kept."""
+    built = build(reports=[report], as_of=AS_OF, order="number")
+    whole = renderers.render_pdf(built)
+    monkeypatch.setattr(renderers, "ONE_DOCUMENT_PAGES", 3)
+    monkeypatch.setattr(renderers, "PART_PAGES", 2)
+    joined = renderers.render_pdf(built)
+    one, parts = PdfReader(io.BytesIO(whole)), PdfReader(io.BytesIO(joined))
+    assert len(parts.pages) == len(one.pages) > 4  # several parts, the last with the summary
+    texts = pdf_pages(joined)
+    assert [squash(t) for t in texts] == [squash(t) for t in pdf_pages(whole)]
+    n = len(texts)
+    for i, text in enumerate(texts, start=1):
+        assert f"{i} / {n}" in text
+        assert report_title(built) in squash(text)
+    root = parts.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and str(root["/Lang"]) == "ja"
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    assert parts.metadata["/Producer"] == "auditreg" and parts.metadata["/Creator"] == "auditreg"
+    # every page's marked content maps back to elements of the one tree, whose /Document holds them all
+    tree = root["/StructTreeRoot"]
+    (document,) = [k.get_object() for k in tree["/K"]]
+    assert document["/S"] == "/Document"
+    nums = tree["/ParentTree"]["/Nums"]
+    assert [int(nums[i]) for i in range(0, len(nums), 2)] == list(range(n))
+    for k, page in enumerate(parts.pages):
+        assert int(page["/StructParents"]) == k
+        for elem in nums[2 * k + 1]:
+            elem = elem.get_object()
+            assert elem["/Pg"].get_object() == page.get_object()
+            while "/P" in elem and elem["/P"].get_object() is not tree.get_object():
+                elem = elem["/P"].get_object()
+            assert elem is document
+    kinds = set()
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict) and "/S" in node:
+            kinds.add(str(node["/S"]))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids]:
+                walk(kid)
+
+    walk(document)
+    assert {"/Document", "/H1", "/Table", "/TR", "/TH", "/TD", "/P", "/H2"} <= kinds, kinds
+    assert [o["/Title"] for o in flat(parts.outline)] == [o["/Title"] for o in flat(one.outline)]
+    assert embedded_fonts(joined) and all("IPAexGothic" in name for name, _ in embedded_fonts(joined))
+
+
+def report_title(built) -> str:
+    return squash(built.title)
+
+
+def flat(outline):
+    for item in outline:
+        yield from flat(item) if isinstance(item, list) else [item]
