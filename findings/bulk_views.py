@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from auditreg import access
 from auditreg.models import Section
+from auditreg.validators import parse_id
 
 from . import bulk, reminders, services
 from .choices import ReportState
@@ -47,8 +48,8 @@ def _filters(request):
     )
     statuses = list(MeasureStatus.objects.order_by("order").values_list("code", "label"))
     report = next((r for r in reports if r[1] == request.GET.get("report")), None)
-    raw = request.GET.get("section", "")
-    section = next((s for s in sections if raw.isdigit() and s[0] == int(raw)), None)
+    section_id = parse_id(request.GET.get("section"))
+    section = next((s for s in sections if s[0] == section_id), None)
     state = request.GET.get("state", "")
     if state not in {"", "unassigned"} | {c for c, _ in statuses}:
         state = ""
@@ -180,7 +181,7 @@ def bulk_select_view(request):
 def _parse(request):
     """(action, items, params, form, errors) from a POST of the selection or the confirmation page."""
     action = _action(request.POST.get("action"))
-    ids = [int(v) for v in request.POST.getlist("items") if v.isascii() and v.isdigit() and len(v) <= 18]
+    ids = [i for i in map(parse_id, request.POST.getlist("items")) if i is not None]
     errors = []
     if not ids:
         errors.append("対象を一つ以上選んでください。")

@@ -4,6 +4,7 @@ from django import forms
 
 from auditreg import wareki
 from auditreg.models import Section
+from auditreg.validators import parse_id
 
 from .choices import StatusCode
 from .models import MeasureStatus
@@ -82,7 +83,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for v in value:
             text = str(v)
-            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            if parse_id(text) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:40]}
                 )

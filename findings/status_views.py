@@ -1,15 +1,14 @@
 """The 措置状況 page and its downloads. The report is built in findings.status_report and rendered
 in findings.reports; this module only parses the choices and sends the result."""
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from auditreg.access import allowed
+from auditreg.exports import download
 from auditreg.wareki import format_date
 
 from . import reports as renderers
@@ -68,9 +67,7 @@ def status_report_view(request):
             messages.info(request, f"{label} は時間がかかるため、「{label} を作成」で作成します。")
             return redirect(f"{request.path}?{query.urlencode()}")
         render_fn, content_type = renderers.RENDERERS[fmt]
-        response = HttpResponse(render_fn(report), content_type=content_type)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(renderers.filename(report, fmt))}"
-        return response
+        return download(render_fn(report), renderers.filename(report, fmt), content_type)
     return render(
         request,
         "findings/status_report.html",
