@@ -14,7 +14,7 @@ from auditreg.validators import parse_id
 from . import bulk, reminders, services
 from .choices import ReportState
 from .forms import AssignForm, BoundedDateField
-from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
+from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus, overdue_q
 
 ROW_LIMIT = 1000  # rows a selection table shows at most (narrow with the filters beyond that)
 SESSION_KEY = "bulk_result"
@@ -149,7 +149,7 @@ def _remind_rows(report, section, state, f, today):
         qs = qs.filter(section_id=section[0])
     return list(
         qs.values("section_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order")
-        .annotate(n=Count("pk", distinct=True), overdue=Count("pk", filter=Q(reply_by__lt=today), distinct=True))
+        .annotate(n=Count("pk", distinct=True), overdue=Count("pk", filter=overdue_q(today), distinct=True))
         .order_by("section__bureau__order", "section__order")[: ROW_LIMIT + 1]
     )
 

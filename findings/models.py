@@ -383,6 +383,12 @@ class MeasureStatus(models.Model):
         return self.label
 
 
+def overdue_q(today, prefix: str = "") -> Q:
+    """The one definition of 期限超過: an open measure (its status not closed) whose reply-by date is
+    before today. `prefix` reaches measures from another model ("measures__")."""
+    return Q(**{f"{prefix}status__is_closed": False, f"{prefix}reply_by__lt": today})
+
+
 class MeasureQuerySet(models.QuerySet):
     def for_user(self, user, action: str | None = None):
         """The measures `user` sees (READ_ALL_ROLES: all; a section: its own); with `action`, those
@@ -396,8 +402,8 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(status__is_closed=False)
 
     def overdue(self, today):
-        """The one definition of 期限超過: an open measure whose reply-by date is before today."""
-        return self.open().filter(reply_by__lt=today)
+        """The overdue measures (overdue_q)."""
+        return self.filter(overdue_q(today))
 
 
 class Measure(models.Model):
