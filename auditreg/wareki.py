@@ -10,6 +10,10 @@ ERAS = [
     (datetime.date(1989, 1, 8), "平成"),
     (datetime.date(1926, 12, 25), "昭和"),
 ]
+# The dates the register accepts (forms, bundles, inquiry answers): from 昭和, the oldest era it can show
+# in 和暦, to a far but finite future (a typo such as 20255 is refused, not stored). The one home of the rule.
+EARLIEST = ERAS[-1][0]
+LATEST = datetime.date(2200, 12, 31)
 
 
 def _year_label(n: int) -> str:

@@ -5,6 +5,7 @@ from django import forms
 from auditreg import wareki
 from auditreg.models import Section
 from auditreg.validators import parse_id
+from auditreg.wareki import EARLIEST, LATEST
 
 from .choices import StatusCode
 from .models import MeasureStatus
@@ -20,10 +21,6 @@ class DateInput(forms.TextInput):
         if isinstance(value, datetime.date):
             return wareki.format_date(value)
         return super().format_value(value)
-
-
-EARLIEST = datetime.date(1926, 12, 25)  # 昭和 onwards (dates are shown in 和暦)
-LATEST = datetime.date(2200, 12, 31)
 
 
 class BoundedDateField(forms.DateField):

@@ -13,10 +13,9 @@ from auditreg import access, wareki
 from auditreg.changelog import record
 from auditreg.models import ChangeLog
 from auditreg.validators import parse_id
-from auditreg.wareki import format_date
+from auditreg.wareki import EARLIEST, LATEST, format_date
 from findings import services as finding_services
 from findings.choices import OPEN_REPORT_STATES
-from findings.forms import EARLIEST, LATEST
 from findings.models import Measure, MeasureReport, MeasureStatus
 
 from ..choices import BatchKind
