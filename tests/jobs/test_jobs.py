@@ -19,7 +19,7 @@ from findings.reports import render_csv
 from findings.status_report import build
 from jobs.choices import JobKind, JobState
 from jobs.models import Job
-from jobs.services import job_execute
+from jobs.runner import job_execute
 from tests.findings.test_status_report import build_history
 
 pytestmark = pytest.mark.django_db
