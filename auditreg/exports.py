@@ -1,9 +1,11 @@
-"""Export helpers shared by every app: CSV that Excel opens correctly, with no formula injection."""
+"""Export helpers shared by every app: the download response (one home for its headers), and CSV that
+Excel opens correctly, with no formula injection."""
 
 import csv
 from collections.abc import Iterable
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,12 +35,18 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
         for row in rows:
             yield writer.writerow([safe_cell(v) for v in row])
 
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
+    return StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8", headers=download_headers(filename))
 
 
-def _quote(name: str) -> str:
-    from urllib.parse import quote
+def download_headers(filename: str, *, no_store: bool = False) -> dict[str, str]:
+    """The headers of a file download (RFC 6266: `filename*` for a Japanese name); `no_store` for a
+    file that holds a section's own unpublished work."""
+    headers = {"Content-Disposition": content_disposition_header(True, filename)}
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+    return headers
 
-    return quote(name)
+
+def download(content: bytes, filename: str, content_type: str, **kwargs) -> HttpResponse:
+    """A file download of `content` (bytes in memory)."""
+    return HttpResponse(content, content_type=content_type, headers=download_headers(filename, **kwargs))

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
+from .change_labels import readable
 from .choices import DeputyTitle, Role
 from .validators import CONTROL_CHARACTERS_SQL, CONTROL_MESSAGE, validate_no_control_characters
 
@@ -263,7 +264,5 @@ class ChangeLog(models.Model):
 
     @property
     def readable_changes(self) -> list[tuple[str, str, str]]:
-        """(項目, 変更前, 変更後) in Japanese: labels, 和暦, KB/MB (auditreg.changelog.readable)."""
-        from .changelog import readable
-
+        """(項目, 変更前, 変更後) in Japanese: labels, 和暦, KB/MB (auditreg.change_labels.readable)."""
         return readable(self.changes)

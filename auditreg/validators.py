@@ -16,3 +16,15 @@ CONTROL_MESSAGE = "改行・タブなどの制御文字は名称に使えませ�
 def validate_no_control_characters(value: str) -> None:
     if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
         raise ValidationError(CONTROL_MESSAGE, code="control_characters")
+
+
+def parse_id(value) -> int | None:
+    """A row id from user input (a query parameter, a form value, a command argument, a cell's text):
+    ASCII digits only, at most 18 of them (a 64-bit key); anything else (text, full-width or superscript
+    digits, a number too large for the database's integer) is None. The one home of this rule."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 2**63 else None
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None

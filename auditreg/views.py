@@ -15,6 +15,7 @@ from . import access, accounts, middleware
 from .changelog import record
 from .choices import Role
 from .models import User
+from .validators import parse_id
 
 
 def _require_admin(user):
@@ -29,7 +30,7 @@ def account_review_view(request):
     except ValueError:
         days = 90
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("user") if x.isascii() and x.isdigit() and len(x) <= 18]
+        ids = [i for i in map(parse_id, request.POST.getlist("user")) if i is not None]
         count = accounts.deactivate(users=User.objects.filter(pk__in=ids), by=request.user)
         messages.success(request, f"{count} 件のアカウントを無効にしました。")
         return redirect(f"{request.path}?days={days}")

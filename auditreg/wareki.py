@@ -3,6 +3,9 @@
 import datetime
 import re
 import unicodedata
+from collections.abc import Callable
+
+from django.utils import timezone
 
 # (first day, era name); newest first. Only the eras a municipal register needs.
 ERAS = [
@@ -10,6 +13,10 @@ ERAS = [
     (datetime.date(1989, 1, 8), "平成"),
     (datetime.date(1926, 12, 25), "昭和"),
 ]
+# The dates the register accepts (forms, bundles, inquiry answers): from 昭和, the oldest era it can show
+# in 和暦, to a far but finite future (a typo such as 20255 is refused, not stored). The one home of the rule.
+EARLIEST = ERAS[-1][0]
+LATEST = datetime.date(2200, 12, 31)
 
 
 def _year_label(n: int) -> str:
@@ -40,11 +47,23 @@ def format_datetime(moment: datetime.datetime | None) -> str:
     """An instant in the city's time zone: 令和7年4月11日 14:05."""
     if moment is None:
         return ""
-    from django.utils import timezone
-
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return f"{format_date(moment.date())} {moment:%H:%M}"
+
+
+def _fy2019_default() -> str:
+    return "reiwa"
+
+
+# The city's choice for FY2019 (CitySettings.fy2019_label), set at start-up by AuditregConfig.ready():
+# a hook rather than an import, so that this formatter stays free of the models that use it.
+_fy2019_setting: Callable[[], str] = _fy2019_default
+
+
+def use_fy2019_setting(getter: Callable[[], str]) -> None:
+    global _fy2019_setting
+    _fy2019_setting = getter
 
 
 def format_fiscal_year(fiscal_year: int | None, *, fy2019: str | None = None) -> str:
@@ -55,9 +74,7 @@ def format_fiscal_year(fiscal_year: int | None, *, fy2019: str | None = None) ->
         return ""
     if fiscal_year == 2019:
         if fy2019 is None:
-            from .models import CitySettings  # the models import this module's neighbours: no cycle at load
-
-            fy2019 = CitySettings.current().fy2019_label
+            fy2019 = _fy2019_setting()
         return "平成31年度" if fy2019 == "heisei" else "令和元年度"
     if fiscal_year >= 2019:
         return f"令和{_year_label(fiscal_year - 2018)}年度"

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from auditreg import access
 from auditreg.models import Section
+from auditreg.validators import parse_id
 
 from . import bulk, reminders, services
 from .choices import ReportState
 from .forms import AssignForm, BoundedDateField
-from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
+from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus, overdue_q
 
 ROW_LIMIT = 1000  # rows a selection table shows at most (narrow with the filters beyond that)
 SESSION_KEY = "bulk_result"
@@ -47,8 +48,8 @@ def _filters(request):
     )
     statuses = list(MeasureStatus.objects.order_by("order").values_list("code", "label"))
     report = next((r for r in reports if r[1] == request.GET.get("report")), None)
-    raw = request.GET.get("section", "")
-    section = next((s for s in sections if raw.isdigit() and s[0] == int(raw)), None)
+    section_id = parse_id(request.GET.get("section"))
+    section = next((s for s in sections if s[0] == section_id), None)
     state = request.GET.get("state", "")
     if state not in {"", "unassigned"} | {c for c, _ in statuses}:
         state = ""
@@ -148,7 +149,7 @@ def _remind_rows(report, section, state, f, today):
         qs = qs.filter(section_id=section[0])
     return list(
         qs.values("section_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order")
-        .annotate(n=Count("pk", distinct=True), overdue=Count("pk", filter=Q(reply_by__lt=today), distinct=True))
+        .annotate(n=Count("pk", distinct=True), overdue=Count("pk", filter=overdue_q(today), distinct=True))
         .order_by("section__bureau__order", "section__order")[: ROW_LIMIT + 1]
     )
 
@@ -180,7 +181,7 @@ def bulk_select_view(request):
 def _parse(request):
     """(action, items, params, form, errors) from a POST of the selection or the confirmation page."""
     action = _action(request.POST.get("action"))
-    ids = [int(v) for v in request.POST.getlist("items") if v.isascii() and v.isdigit() and len(v) <= 18]
+    ids = [i for i in map(parse_id, request.POST.getlist("items")) if i is not None]
     errors = []
     if not ids:
         errors.append("対象を一つ以上選んでください。")

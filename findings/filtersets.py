@@ -6,6 +6,7 @@ from django.utils.choices import BaseChoiceIterator
 
 from auditreg import access
 from auditreg.models import Bureau, Section
+from auditreg.validators import parse_id
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
@@ -277,9 +278,7 @@ def _submitted_pk(data, name):
     """A submitted id as an int, or None for anything that cannot be a row's id (text, full-width
     digits, a number too large for the database's integer)."""
     value = (data or {}).get(name)
-    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 18:
-        return None
-    return int(value)
+    return parse_id(value) if isinstance(value, str) else None
 
 
 class _FilterOptions:

@@ -4,6 +4,8 @@ from django import forms
 
 from auditreg import wareki
 from auditreg.models import Section
+from auditreg.validators import parse_id
+from auditreg.wareki import EARLIEST, LATEST
 
 from .choices import StatusCode
 from .models import MeasureStatus
@@ -19,10 +21,6 @@ class DateInput(forms.TextInput):
         if isinstance(value, datetime.date):
             return wareki.format_date(value)
         return super().format_value(value)
-
-
-EARLIEST = datetime.date(1926, 12, 25)  # 昭和 onwards (dates are shown in 和暦)
-LATEST = datetime.date(2200, 12, 31)
 
 
 class BoundedDateField(forms.DateField):
@@ -82,7 +80,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for v in value:
             text = str(v)
-            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            if parse_id(text) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:40]}
                 )

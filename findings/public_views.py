@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from auditreg.exports import download, download_headers
+
 from .models import Publication, PublicationFile
 from .publishing import package, read_file
 from .reports import RENDERERS
@@ -23,16 +25,10 @@ def publication_file_view(request, number, fmt="html"):
     response = HttpResponse(read_file(f), content_type=CONTENT_TYPES[fmt])
     response["ETag"] = f'"{f.sha256}"'
     if fmt != "html":
-        from urllib.parse import quote
-
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f.file.name.rsplit('/', 1)[-1])}"
+        response.headers.update(download_headers(f.file.name.rsplit("/", 1)[-1]))
     return response
 
 
 def _package_response(publication):
-    from urllib.parse import quote
-
     name, content = package(publication)
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return download(content, name, "application/zip")

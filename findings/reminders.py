@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from auditreg import access
 from auditreg.models import User
+from auditreg.wareki import format_date
 
 from .choices import ReportState
 from .models import Measure, ReminderLog
@@ -40,8 +41,8 @@ def digest_lines(measures, today: datetime.date) -> list[str]:
         if m.reply_by is None:
             label, due = "期限なし", "回答期限なし"
         else:
-            label = "期限超過" if m.reply_by < today else "期限間近"
-            due = f"回答期限 {m.reply_by:%Y-%m-%d}"
+            label = "期限超過" if m.reply_by < today else "期限間近"  # open measures only: overdue_q's date part
+            due = f"回答期限 {format_date(m.reply_by)}"
         lines.append(f"[{label}] {m.finding.code} {m.finding.title}（{due}）")
     return lines
 

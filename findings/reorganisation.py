@@ -17,6 +17,7 @@ from django.utils import timezone
 from auditreg import access
 from auditreg.changelog import record
 from auditreg.models import ChangeLog, Section, User
+from auditreg.validators import parse_id
 from auditreg.wareki import format_date
 
 from . import status as finding_status
@@ -70,8 +71,9 @@ def resolve_section(text: str, *, on: datetime.date | None = None) -> Section:
     names repeat over periods, the unit in force on `on`."""
     text = (text or "").strip()
     qs = Section.objects.select_related("bureau")
-    if text.isdigit():
-        section = qs.filter(pk=int(text)).first()
+    section_id = parse_id(text)
+    if section_id is not None:
+        section = qs.filter(pk=section_id).first()
         if section is None:
             raise WorkflowError(f"課（ID {text}）が見つかりません。")
         return section

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from auditreg import access
 from auditreg.models import Section
+from auditreg.validators import parse_id
 
 from . import reorganisation
 from .forms import BoundedDateField
@@ -62,9 +63,9 @@ def _choices(data, plan) -> dict[int, int]:
     valid = {s.pk for s in plan.to_sections}
     chosen = {}
     for m in plan.moves:
-        raw = data.get(f"choice_{m.measure.pk}", "")
-        if raw.isdigit() and int(raw) in valid:
-            chosen[m.measure.pk] = int(raw)
+        section_id = parse_id(data.get(f"choice_{m.measure.pk}"))
+        if section_id in valid:
+            chosen[m.measure.pk] = section_id
     return chosen
 
 

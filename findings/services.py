@@ -14,7 +14,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from auditreg.access import allowed
-from auditreg.changelog import diff, filesize, record
+from auditreg.change_labels import filesize
+from auditreg.changelog import diff, record
 
 from . import status as finding_status
 from .access import WorkflowError, drafter_bar

@@ -439,3 +439,19 @@ def table_cells(report: StatusReport, row: Row) -> list:
 
 def _fy(report, row):
     return next((r["fiscal_year"] for r in report.reports if r["code"] == row.report_code), "")
+
+
+def build_from_form(form) -> "StatusReport":
+    d = form.cleaned_data
+    report = build(
+        reports=d["reports"],
+        as_of=d["as_of"],
+        per=d["per"],
+        bureau=d["bureau"],
+        section=d["section"],
+        kind=d["kind"] or None,
+        status=d["status"] or None,
+        order=d["order"],
+    )
+    report.preamble = form.preamble_data()
+    return report

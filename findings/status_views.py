@@ -1,16 +1,16 @@
 """The 措置状況 page and its downloads. The report is built in findings.status_report and rendered
 in findings.reports; this module only parses the choices and sends the result."""
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from auditreg.access import allowed
+from auditreg.exports import download
 from auditreg.wareki import format_date
+from jobs.services import export_start, publication_start
 
 from . import reports as renderers
 from . import status_report
@@ -29,22 +29,6 @@ def _form(request):
     return StatusReportForm(data)
 
 
-def build_from_form(form) -> status_report.StatusReport:
-    d = form.cleaned_data
-    report = status_report.build(
-        reports=d["reports"],
-        as_of=d["as_of"],
-        per=d["per"],
-        bureau=d["bureau"],
-        section=d["section"],
-        kind=d["kind"] or None,
-        status=d["status"] or None,
-        order=d["order"],
-    )
-    report.preamble = form.preamble_data()
-    return report
-
-
 FORMAT_LABELS = {"xlsx": "Excel", "pdf": "PDF", "csv": "CSV"}
 
 
@@ -58,7 +42,7 @@ def status_report_view(request):
     form = _form(request)
     if not form.is_valid():
         return render(request, "findings/status_report.html", {"form": form}, status=400)
-    report = build_from_form(form)
+    report = status_report.build_from_form(form)
     query = request.GET.copy()
     query.pop("format", None)
     fmt = request.GET.get("format")
@@ -68,9 +52,7 @@ def status_report_view(request):
             messages.info(request, f"{label} は時間がかかるため、「{label} を作成」で作成します。")
             return redirect(f"{request.path}?{query.urlencode()}")
         render_fn, content_type = renderers.RENDERERS[fmt]
-        response = HttpResponse(render_fn(report), content_type=content_type)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(renderers.filename(report, fmt))}"
-        return response
+        return download(render_fn(report), renderers.filename(report, fmt), content_type)
     return render(
         request,
         "findings/status_report.html",
@@ -89,8 +71,6 @@ def status_report_view(request):
 
 def status_export_start_view(request):
     """POST: start a background download of the status page as filtered; lands on the job's page."""
-    from jobs.services import export_start
-
     allowed(request.user, "view_all").check()
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -108,8 +88,6 @@ def status_export_start_view(request):
 def publication_create_view(request):
     """The confirmation page: exactly what will be frozen (the whole reports, no filters), compared with the
     last publication; POST starts the freezing as a background job."""
-    from jobs.services import publication_start
-
     from . import publishing
     from .forms import PublicationForm
     from .models import Publication

@@ -38,6 +38,7 @@ from .models import (
     MeasureReport,
     MeasureStatus,
     Publication,
+    overdue_q,
 )
 from .selectors import FINDING_LONG_TEXTS
 from .status import UNASSIGNED
@@ -184,7 +185,7 @@ def _worklist_grouped(measures, *, today: datetime.date, due_days: int):
     )
     by_time = Case(
         When(status__is_closed=True, then=Value("closed")),
-        When(Q(reply_by__lt=today) & ~Q(open_state=ReportState.SUBMITTED), then=Value("overdue")),
+        When(overdue_q(today) & ~Q(open_state=ReportState.SUBMITTED), then=Value("overdue")),
         When(Q(accepted_report__isnull=False, open_state=""), then=Value("reported")),
         When(Q(reply_by__lte=today + datetime.timedelta(days=due_days), open_state=""), then=Value("due_soon")),
         When(open_state="", then=Value("to_do")),
@@ -398,8 +399,7 @@ def dashboard(*, user, today: datetime.date, report=None, reports=None):
     else:
         per_section = _per_section(measures, statuses=statuses, today=today)
     # 3) overdue measures (one query with the joins the table shows)
-    closed_ids = [s.pk for s in statuses if s.is_closed]
-    late = measures.filter(reply_by__lt=today).exclude(status_id__in=closed_ids)
+    late = measures.overdue(today)
     overdue = overdue_rows(late)
     return {
         "labels": labels,
@@ -515,6 +515,7 @@ def _per_section(measures, *, statuses, today) -> list[dict]:
     grouped = (
         measures.order_by()
         .values("section_id", "status_id")
+        # late: overdue_q's date part; its open part is the status, applied per group in Python
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(reply_by__lt=today)))
         .values_list("section_id", "status_id", "n", "late")
     )

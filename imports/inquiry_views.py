@@ -4,14 +4,15 @@ Objects come only through imports.inquiry selectors, which scope them (another s
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from auditreg import access
+from auditreg.exports import download
+from auditreg.validators import parse_id
 
 from . import inquiry, pipeline
 from .choices import BatchKind
@@ -26,8 +27,7 @@ def _today():
 
 
 def _section_param(value) -> int | None:
-    text = value or ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    return parse_id(value)
 
 
 @require_GET
@@ -111,11 +111,7 @@ def round_workbook_view(request, pk):
         raise Http404
     content = inquiry.section_workbook(round=round_, section=response_.section, by=request.user)
     filename = f"照会{round_.pk}_回答様式_{response_.section.name}.xlsx"
-    return HttpResponse(
-        content,
-        content_type=XLSX,
-        headers={"Content-Disposition": content_disposition_header(True, filename), "Cache-Control": "no-store"},
-    )
+    return download(content, filename, XLSX, no_store=True)
 
 
 @require_POST

@@ -2,16 +2,15 @@
 
 import io
 import zipfile
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from auditreg.access import allowed
+from auditreg.exports import download
 from findings.bundle.exporter import bundle_files
 
 from . import pipeline
@@ -67,9 +66,7 @@ def template_view(request):
 
     report = _chosen_report(request)
     name = f"報告書データ_{report.code}.xlsx" if report else "報告書データ_テンプレート.xlsx"
-    response = HttpResponse(template_bytes(report), content_type=XLSX)
-    response["Content-Disposition"] = _attachment(name)
-    return response
+    return download(template_bytes(report), name, XLSX)
 
 
 def bundle_zip_view(request):
@@ -82,13 +79,7 @@ def bundle_zip_view(request):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(bundle_files(report).items()):
             archive.writestr(f"{report.code}/{name}", text)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = _attachment(f"{report.code}.zip")
-    return response
-
-
-def _attachment(name: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(name)}"
+    return download(buffer.getvalue(), f"{report.code}.zip", "application/zip")
 
 
 def _grouped_changes(batch):

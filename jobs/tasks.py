@@ -2,9 +2,9 @@
 
 from django_tasks import task
 
+from .runner import job_execute
+
 
 @task()
 def run_job(job_id: int) -> str:
-    from .services import job_execute
-
     return job_execute(job_id=job_id)

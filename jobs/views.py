@@ -1,15 +1,16 @@
 """A job's page (progress, then the download or the publication), its state as JSON for the page's script,
 the download, and the retry of a failed job."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from auditreg.exports import download
 from auditreg.wareki import format_date
 
 from .choices import FINISHED, JobKind, JobState
@@ -81,9 +82,7 @@ def job_download_view(request, pk):
         content = fh.read()
     from findings.reports import RENDERERS
 
-    response = HttpResponse(content, content_type=RENDERERS[job.params["format"]][1])
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.result_name)}"
-    return response
+    return download(content, job.result_name, RENDERERS[job.params["format"]][1])
 
 
 @require_POST

@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from auditreg.memo import remembered
+from auditreg.validators import parse_id
 from findings.models import AuditReport, FindingSubject
 
 from .models import InformationSystem, SystemExpenditure
@@ -15,9 +16,9 @@ def any_systems() -> bool:
 def lacking_report(value):
     """The report the list was asked for (?report=<id>) when it exists but holds no information system
     list, so the page can say so; None otherwise (no such request, or the report has systems)."""
-    if not (value or "").isdigit():
+    if parse_id(value) is None:
         return None
-    report = AuditReport.objects.filter(pk=int(value)).only("pk", "fiscal_year", "theme").first()
+    report = AuditReport.objects.filter(pk=parse_id(value)).only("pk", "fiscal_year", "theme").first()
     if report is None or InformationSystem.objects.filter(report=report).exists():
         return None
     return report

@@ -1,7 +1,7 @@
 from django import template
 
 from auditreg import wareki as w
-from auditreg.changelog import filesize
+from auditreg.change_labels import filesize
 
 register = template.Library()
 

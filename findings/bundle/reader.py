@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from auditreg.wareki import EARLIEST, LATEST
+
 from .schema import CSV_FILES, FILE_ORDER, MAX_FILE_BYTES, REQUIRED_FILES, YAML_FILES, Col
 
 
@@ -71,8 +73,6 @@ NON_NEGATIVE = {
 }
 MAX_ROWS = 20_000  # rows of one table (the real report's largest has a few hundred)
 MAX_CELL_CHARS = 32_767  # one value, as in an Excel cell
-EARLIEST_DATE = datetime.date(1926, 12, 25)  # 昭和 onwards: dates the register can show in 和暦
-LATEST_DATE = datetime.date(2200, 12, 31)
 FALSE_WORDS = {"", "false", "no", "0"}
 
 
@@ -133,8 +133,8 @@ def _to_date(value, col: Col, add_problem):
         except ValueError:
             add_problem(col.name, f"日付は YYYY-MM-DD で書いてください（{str(value)[:40]!r}）")
             return None
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        add_problem(col.name, f"日付が範囲外です（{EARLIEST_DATE}〜{LATEST_DATE}）: {value}")
+    if not EARLIEST <= value <= LATEST:
+        add_problem(col.name, f"日付が範囲外です（{EARLIEST}〜{LATEST}）: {value}")
         return None
     return value
 

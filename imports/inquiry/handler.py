@@ -12,10 +12,10 @@ from openpyxl.utils import get_column_letter
 from auditreg import access, wareki
 from auditreg.changelog import record
 from auditreg.models import ChangeLog
-from auditreg.wareki import format_date
+from auditreg.validators import parse_id
+from auditreg.wareki import EARLIEST, LATEST, format_date
 from findings import services as finding_services
 from findings.choices import OPEN_REPORT_STATES
-from findings.forms import EARLIEST, LATEST
 from findings.models import Measure, MeasureReport, MeasureStatus
 
 from ..choices import BatchKind
@@ -74,8 +74,8 @@ def _as_int(value) -> int | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 18:
-        value = int(value.strip())
+    if isinstance(value, str):
+        return parse_id(value)
     if isinstance(value, int) and -(2**63) <= value < 2**63:
         return value
     return None

@@ -13,9 +13,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from auditreg import access, xlsx
 from auditreg.changelog import record
-from auditreg.wareki import format_date
+from auditreg.wareki import EARLIEST, LATEST, format_date
 from findings.choices import ReportState
-from findings.forms import EARLIEST, LATEST
 
 from ..models import InquiryResponse
 from .layout import (

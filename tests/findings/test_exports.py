@@ -344,7 +344,7 @@ def test_xlsx_download(office, report, built):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename*=UTF-8''")
+    assert disposition.lower().startswith("attachment; filename*=utf-8''")
     assert unquote(disposition.split("''", 1)[1]) == "措置状況_2025-12-31.xlsx"
     wb = workbook(response.content)
     assert wb.sheetnames == SHEETS

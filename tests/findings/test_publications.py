@@ -199,7 +199,7 @@ def test_public_page_serves_the_stored_files_to_anyone(history, stub_pdf):
         assert response.status_code == 200
         assert response["Content-Type"] == CONTENT_TYPES[fmt]
         assert response["ETag"] == f'"{files[fmt].sha256}"'
-        assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+        assert response["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
         assert response.content == read_file(files[fmt])
     assert public(7, "pdf").content == FAKE_PDF
     assert public(8).status_code == 404  # no such publication

@@ -19,7 +19,7 @@ from findings.reports import render_csv
 from findings.status_report import build
 from jobs.choices import JobKind, JobState
 from jobs.models import Job
-from jobs.services import job_execute
+from jobs.runner import job_execute
 from tests.findings.test_status_report import build_history
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,9 @@ def test_export_job_runs_and_its_file_is_the_filtered_report(office, history, re
 
     file = office.get(download)
     assert file.status_code == 200 and file["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment; filename*=UTF-8''" in file["Content-Disposition"]
+    assert (
+        "attachment; filename*=utf-8''" in file["Content-Disposition"].lower()
+    )  # RFC 5987: the charset's case is free
     expected = render_csv(build(reports=[report], as_of=END, kind="意見"))
     assert file.content == expected  # the same bytes as an independent render of the filtered report
     assert len(csv_rows(file.content)) == 1 + 30

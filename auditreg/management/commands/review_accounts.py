@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from auditreg import accounts, directory
+from auditreg.wareki import format_datetime
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             self.stdout.write(f"■ {title}: {len(result[key])} 件")
             for u in result[key]:
                 where = f"{u.section.bureau.name} {u.section.name}" if u.section else "-"
-                last = f"{u.last_login:%Y-%m-%d}" if u.last_login else "なし"
+                last = format_datetime(u.last_login) if u.last_login else "なし"
                 name = f"{u.last_name} {u.first_name}"
                 self.stdout.write(f"  {u.username}\t{name}\t{u.get_role_display()}\t{where}\t最終ログイン {last}")
         if result["directory_error"]:

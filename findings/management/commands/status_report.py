@@ -3,7 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils import timezone
 
+from auditreg.validators import parse_id
 from findings import reports as renderers
 from findings import status_report
 from findings.models import AuditReport
@@ -32,11 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="出力ファイル")
 
     def handle(self, *args, report, as_of, format, per, output, **options):
-        from django.utils import timezone
-
         chosen = []
         for key in report:
-            q = Q(code=key) | (Q(pk=int(key)) if key.isdigit() else Q(pk__in=[]))
+            q = Q(code=key) | (Q(pk=parse_id(key)) if parse_id(key) is not None else Q(pk__in=[]))
             obj = AuditReport.objects.filter(q).first()
             if obj is None:
                 raise CommandError(f"報告書「{key}」がありません。")
