@@ -128,6 +128,18 @@ def _outline_ids(root) -> set[int]:
     return found
 
 
+def _skipped(reader: PdfReader, root, tree, replaced: set, first: bool) -> set:
+    """The part's objects the joined file does not copy: those it replaces, the bookmarks (rebuilt), the
+    info, parent tree, id tree and names, and every part's metadata but the first's."""
+    skip = replaced | _outline_ids(root)
+    for owner, key in [(reader.trailer, "/Info"), (tree, "/ParentTree"), (tree, "/IDTree"), (root, "/Names")]:
+        if isinstance(dict.get(owner, key), IndirectObject):
+            skip.add(owner.raw_get(key).idnum)
+    if not first and isinstance(dict.get(root, "/Metadata"), IndirectObject):
+        skip.add(root.raw_get("/Metadata").idnum)
+    return skip
+
+
 class _Joined:
     """What the parts add up to: their pages, top-level structure elements, parent tree and bookmarks."""
 
@@ -143,13 +155,9 @@ class _Joined:
         self.title = None
 
     def add(self, reader: PdfReader, first: bool, marks) -> None:
-        out = self.out
         root = reader.trailer["/Root"]
         if first:
-            for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
-                if key in root:
-                    self.catalog_extra += b" %s %s" % (key.encode(), _bytes(root[key]))
-            self.title = (reader.metadata or {}).get("/Title")
+            self._take_catalog(reader, root)
         tree = root["/StructTreeRoot"]
         document = tree.raw_get("/K")[0]
         pages_root = root.raw_get("/Pages").idnum
@@ -159,38 +167,45 @@ class _Joined:
             root.raw_get("/StructTreeRoot").idnum: self.tree,
             document.idnum: self.document,
         }
-        skip = set(mapping) | _outline_ids(root)
-        for owner, key in [(reader.trailer, "/Info"), (tree, "/ParentTree"), (tree, "/IDTree"), (root, "/Names")]:
-            if isinstance(dict.get(owner, key), IndirectObject):
-                skip.add(owner.raw_get(key).idnum)
-        if not first and isinstance(dict.get(root, "/Metadata"), IndirectObject):
-            skip.add(root.raw_get("/Metadata").idnum)
+        skip = _skipped(reader, root, tree, set(mapping), first)
 
         def ref(old: int) -> int:
             new = mapping.get(old)
             if new is None:
-                new = mapping[old] = out.number()
+                new = mapping[old] = self.out.number()
             return new
 
         if first and "/Metadata" in root:
             self.catalog_extra += b" /Metadata %d 0 R" % ref(root.raw_get("/Metadata").idnum)
         offset = len(self.page_numbers)
-        pages = reader.pages
+        local = self._add_pages(reader.pages, pages_root, ref)
+        self.kids += [ref(kid.idnum) for kid in list.__iter__(document.get_object()["/K"])]
+        self._add_parent_tree(tree, len(local), offset, ref)
+        self._copy_objects(reader, skip, local, offset, ref)
+        self.marks += [(level, label, offset + k, x, y) for level, label, k, x, y in marks]
+
+    def _take_catalog(self, reader: PdfReader, root) -> None:
+        """The first part's language, viewer preferences, tagging mark and title serve the whole file."""
+        for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
+            if key in root:
+                self.catalog_extra += b" %s %s" % (key.encode(), _bytes(root[key]))
+        self.title = (reader.metadata or {}).get("/Title")
+
+    def _add_pages(self, pages, pages_root: int, ref) -> set:
         for page in pages:
             if page.raw_get("/Parent").idnum != pages_root:
                 raise ValueError("a nested page tree is not joined")  # WeasyPrint writes a flat one
             self.page_numbers.append(ref(page.indirect_reference.idnum))
             self.page_heights.append(float(page.mediabox.height))
-        local = {page.indirect_reference.idnum for page in pages}
-        self.kids += [ref(kid.idnum) for kid in list.__iter__(document.get_object()["/K"])]
+        return {page.indirect_reference.idnum for page in pages}
+
+    def _add_parent_tree(self, tree, n_pages: int, offset: int, ref) -> None:
         old_nums = tree["/ParentTree"]["/Nums"]
         for i in range(0, len(old_nums), 2):
             key = int(old_nums[i])
-            if key >= len(pages):
+            if key >= n_pages:
                 raise ValueError("links and other annotations are not joined")  # the report prints none
             self.nums.append(b"%d %s" % (offset + key, _bytes(old_nums[i + 1], ref)))
-        self._copy_objects(reader, skip, local, offset, ref)
-        self.marks += [(level, label, offset + k, x, y) for level, label, k, x, y in marks]
 
     def _copy_objects(self, reader: PdfReader, skip: set, local: set, offset: int, ref) -> None:
         """Every object of the part but those the joined file replaces, renumbered; its pages' parent

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -309,6 +309,10 @@ PARAGRAPHS = st.lists(st.lists(st.sampled_from(WORDS), max_size=120).map("".join
 @settings(max_examples=60, deadline=None)
 @given(paragraphs=PARAGRAPHS, width=st.sampled_from([40, 86, 31]))
 def test_wrapped_lines_fit_keep_the_text_and_follow_kinsoku(paragraphs, width):
+    # 禁則 can hold only where a line may end and the next begin: a run of 禁則 characters nearly a line
+    # long (「「「の、、、、、、 in a 9-character column) has no such place, and the text must still fit
+    kinsoku = print_pages.NO_START | print_pages.NO_END
+    assume(all(max(map(len, re.split(f"[^{re.escape(''.join(kinsoku))}]", p))) <= 4 for p in paragraphs))
     advances, other = print_pages._advances()
     inner = print_pages._inner(width)
     lines = print_pages.wrap("\n".join(paragraphs), inner)
@@ -322,6 +326,16 @@ def test_wrapped_lines_fit_keep_the_text_and_follow_kinsoku(paragraphs, width):
             assert line[:1] not in print_pages.NO_START, cut  # 行頭禁則
         for line in cut[:-1]:
             assert line[-1:] not in print_pages.NO_END, cut  # 行末禁則
+
+
+@pytest.mark.parametrize("text", ["「「「の、、、、、、", "監査、、、、、、、、、"])
+def test_a_run_of_kinsoku_characters_longer_than_a_line_still_fits_and_keeps_the_text(text):
+    """No place to break obeys 禁則 here: the text is kept whole and no line runs over the column."""
+    advances, other = print_pages._advances()
+    inner = print_pages._inner(31)
+    lines = print_pages.wrap(text, inner)
+    assert "".join(lines) == text
+    assert all(sum(advances.get(c, other) for c in line) * print_pages.FONT_PT <= inner for line in lines)
 
 
 def test_paginate_cuts_a_tall_row_and_labels_its_rest():
