@@ -20,7 +20,6 @@ Adding a role: add it to `Role`, name it in the rules it takes part in (a read-o
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 
@@ -111,18 +110,6 @@ def sees_all(user) -> bool:
     return bool(allowed(user, "view_all"))
 
 
-def is_office(user) -> bool:
-    """An active 監査事務局 or システム管理者 (not the read-only 監査委員).
-    Compatibility: for what someone may *see*, use `sees_all(user)`; for what they may *do*,
-    `allowed(user, action)`."""
-    return _active(user) and user.role in OFFICE_ROLES
-
-
-def is_auditor(user) -> bool:
-    """Compatibility: use `allowed(user, action)` with the action's rule (e.g. "assign", "publish")."""
-    return _active(user) and user.role == Role.AUDITOR
-
-
 def is_section_user(user) -> bool:
     return _active(user) and user.role in SECTION_ROLES and user.section_id is not None
 
@@ -168,51 +155,3 @@ register(
         "review_accounts": rule(Role.ADMIN),
     }
 )
-
-
-# -- compatibility delegates (the models live in feature apps: resolved through the app registry,
-#    so that this package imports none of them) ---------------------------------------------------
-
-
-def _objects(label: str):
-    return apps.get_model(label)._default_manager
-
-
-def visible_findings(user):
-    """Compatibility: use `Finding.objects.for_user(user)`."""
-    return _objects("findings.Finding").for_user(user)
-
-
-def visible_systems(user):
-    """Compatibility: use `InformationSystem.objects.for_user(user)`."""
-    return _objects("systems.InformationSystem").for_user(user)
-
-
-def visible_projects(user):
-    """Compatibility: use `DxProject.objects.for_user(user)`."""
-    return _objects("budgets.DxProject").for_user(user)
-
-
-def visible_measures(user):
-    """Compatibility: use `Measure.objects.for_user(user)`."""
-    return _objects("findings.Measure").for_user(user)
-
-
-def editable_measures(user):
-    """Compatibility: use `Measure.objects.for_user(user, action="save_draft")` (their own section's)."""
-    return _objects("findings.Measure").for_user(user, action="save_draft")
-
-
-def visible_reports(user):
-    """Compatibility: use `MeasureReport.objects.for_user(user)`."""
-    return _objects("findings.MeasureReport").for_user(user)
-
-
-def visible_evidence(user):
-    """Compatibility: use `EvidenceFile.objects.for_user(user)`."""
-    return _objects("findings.EvidenceFile").for_user(user)
-
-
-def visible_batches(user):
-    """Compatibility: use `ImportBatch.objects.for_user(user)`."""
-    return _objects("imports.ImportBatch").for_user(user)

@@ -226,7 +226,6 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from auditreg import access
     from auditreg.models import Section, User
     from findings import reports as renderers
     from findings import status_report
@@ -361,12 +360,12 @@ def main():
         return Finding.objects.filter(pk=big_finding.pk).select_related("report", "group")
 
     def worklist_rows(request):
-        return measure_rows(access.visible_measures(request.user)).order_by(
+        return measure_rows(Measure.objects.for_user(request.user)).order_by(
             "reply_by", "finding__report_id", "finding__order"
         )[:100]
 
     def overdue_rows(request):
-        return measure_rows(access.visible_measures(request.user).filter(reply_by__lt=timezone.localdate())).order_by(
+        return measure_rows(Measure.objects.for_user(request.user).filter(reply_by__lt=timezone.localdate())).order_by(
             "reply_by", "finding__order", "pk"
         )[:100]
 

@@ -129,6 +129,7 @@ access.register(
         "assign": rule(Role.AUDITOR, refused="割当は監査事務局が行います。"),
         "publish": rule(Role.AUDITOR, refused="公表は監査事務局が行います。"),
         "bulk_work": rule(Role.AUDITOR, refused="一括処理は監査事務局が行います。"),
+        "share_filter": rule(access.OFFICE_ROLES, refused="絞り込みを共有できるのは監査事務局です。"),
         "reorganise": rule(access.OFFICE_ROLES, refused="機構改革の引継ぎは監査事務局または管理者が行います。"),
     }
 )

@@ -18,6 +18,7 @@ from .models import (
     FindingKindLabel,
     FindingSection,
     FindingSubject,
+    Measure,
     MeasureStatus,
     ReportArea,
 )
@@ -176,7 +177,7 @@ class FindingFilterSet(django_filters.FilterSet):
         """The measures the reply-by columns and filters read: those the user may see, of the chosen
         局・課 when one is chosen (valid form data only)."""
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
-        measures = access.visible_measures(self.user)
+        measures = Measure.objects.for_user(self.user)
         if data.get("section"):
             return measures.filter(section=data["section"])
         if data.get("bureau"):
@@ -190,7 +191,7 @@ class FindingFilterSet(django_filters.FilterSet):
         duplicate rows, no per-row queries, no scan of every finding). A section user sees only their
         own section's measures, so for them the named sections count whatever the assignment (as before:
         nothing is learnt of other sections' assignments)."""
-        unassigned = {"finding__status_code": ""} if access.is_office(self.user) else {}
+        unassigned = {"finding__status_code": ""} if access.sees_all(self.user) else {}
         parts = [measures.order_by().values("finding_id")] + [
             model.objects.filter(**{f"{path}__{key}": value for key, value in lookups.items()}, **unassigned)
             .order_by()
@@ -242,8 +243,8 @@ class FindingFilterSet(django_filters.FilterSet):
             )
         else:
             queryset = queryset.filter(status_code=code)
-        if not access.is_office(self.user):
-            queryset = queryset.filter(pk__in=access.visible_measures(self.user).order_by().values("finding_id"))
+        if not access.sees_all(self.user):
+            queryset = queryset.filter(pk__in=Measure.objects.for_user(self.user).order_by().values("finding_id"))
         return queryset
 
     @staticmethod

@@ -24,7 +24,7 @@ def visible_saved_filters(user):
     if not user.is_authenticated:
         return SavedFilter.objects.none()
     where = Q(owner=user)
-    if access.is_office(user):
+    if access.sees_all(user):
         where |= Q(shared=True)
     return SavedFilter.objects.filter(where).select_related("owner").order_by("name", "pk")
 
@@ -71,7 +71,7 @@ def saved_filter_save(*, user, name: str, query: str, shared: bool = False, is_d
         raise ValidationError("名前を入力してください。")
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationError(f"名前は {MAX_NAME_LENGTH} 文字までです。")
-    if shared and not access.is_office(user):
+    if shared and not access.allowed(user, "share_filter"):
         raise PermissionDenied("共有できるのは監査事務局の職員だけです。")
     query = clean_query(user=user, query=query)
     now = timezone.now()

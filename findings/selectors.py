@@ -5,7 +5,6 @@ from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from auditreg import access
-from auditreg.access import visible_findings
 
 from .models import Finding, FindingSection, FindingSubject, Measure, MeasureStatus, TextRepair
 from .status import UNASSIGNED
@@ -82,7 +81,7 @@ def follow_up_sections(*, user, finding_ids) -> dict[int, tuple[list[str], list[
         )
     )
     assigned = (
-        access.visible_measures(user)
+        Measure.objects.for_user(user)
         .filter(finding_id__in=ids)
         .annotate(src=Value(0))
         .values_list(
@@ -106,7 +105,7 @@ def finding_list(*, user, filterset_class, data):
     served by the index report_fiscal_year_idx: PostgreSQL reads the first reports in order and sorts within
     them only. The filterset adds the reply-by columns and the chosen order (FindingFilterSet._follow_up)."""
     base = (
-        visible_findings(user)
+        Finding.objects.for_user(user)
         .select_related("report", "group")
         .defer(*unshown_finding_columns())
         .annotate(status_label=status_label_annotation())
@@ -129,7 +128,7 @@ def finding_list(*, user, filterset_class, data):
 
 def finding_detail(*, user, pk) -> Finding:
     finding = get_object_or_404(
-        visible_findings(user)
+        Finding.objects.for_user(user)
         .select_related("report", "group")
         .prefetch_related(
             Prefetch(

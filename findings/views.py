@@ -62,7 +62,7 @@ def finding_list_view(request):
             ],
             "applied_default": applied,
             "current_filter": current,
-            "can_share": access.is_office(request.user),
+            "can_share": bool(access.allowed(request.user, "share_filter")),
             # with a default view, 条件をクリア shows every finding instead of the default again
             "clear_url": "?all=1" if any(f.is_default and f.owner_id == request.user.pk for f in saved) else "",
         },

@@ -32,7 +32,7 @@ def _section_param(value) -> int | None:
 
 @require_GET
 def round_list_view(request):
-    if not (access.is_office(request.user) or access.is_section_user(request.user)):
+    if not (access.sees_all(request.user) or access.is_section_user(request.user)):
         raise PermissionDenied
     rounds = inquiry.rounds_for(request.user).select_related("created_by")
     page = Paginator(rounds, 50).get_page(request.GET.get("page"))
@@ -43,7 +43,7 @@ def round_list_view(request):
             "page": page,
             "summaries": inquiry.round_list(request.user, page.object_list, _today()),
             "can_create": bool(access.allowed(request.user, "create_inquiry")),
-            "is_office": access.is_office(request.user),
+            "sees_all": access.sees_all(request.user),
             "query": "",
         },
     )
@@ -84,7 +84,7 @@ def _detail_page(request, pk, *, upload_form=None, status=200):
         "rows": detail.rows,
         "items": detail.items,
         "own": detail.own,
-        "is_office": access.is_office(request.user),
+        "sees_all": access.sees_all(request.user),
         "overdue": today > detail.round.reply_by,
         "upload_form": upload_form or AnswerUploadForm(),
         "can_close": bool(access.allowed(request.user, "close_inquiry")) and detail.round.closed_at is None,
@@ -102,7 +102,7 @@ def round_workbook_view(request, pk):
     round_ = inquiry.round_of(request.user, pk)
     if access.is_section_user(request.user):
         section_id = request.user.section_id  # always their own section, whatever ?section= says
-    elif access.is_office(request.user):
+    elif access.sees_all(request.user):
         section_id = _section_param(request.GET.get("section"))
     else:
         raise Http404

@@ -10,7 +10,9 @@ from .models import Job
 
 def can_see(user, job: Job) -> bool:
     """The person who asked, or the audit office (the status report's own rule: those who may export)."""
-    return bool(access.allowed(user, "export")) and (job.requested_by_id == user.pk or access.is_auditor(user))
+    return bool(access.allowed(user, "export")) and (
+        job.requested_by_id == user.pk or access.allowed(user, "see_others_jobs")
+    )
 
 
 def job_for_user(*, user, pk: int) -> Job:

@@ -33,7 +33,7 @@ def round_of(user, pk) -> InquiryRound:
 
 def scope_section_ids(user) -> list[int] | None:
     """The sections whose rows a user sees inside a round: all (None) for the office, else their own."""
-    if access.is_office(user):
+    if access.sees_all(user):
         return None
     if access.is_section_user(user):
         return [user.section_id]

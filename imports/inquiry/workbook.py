@@ -47,7 +47,7 @@ def section_workbook(*, round, section, by) -> bytes:
     if response is None:
         raise PermissionDenied("この課はこの照会の対象ではありません。")
     own = by is not None and access.is_section_user(by) and by.section_id == section.pk
-    if by is not None and not (own or access.is_office(by)):
+    if by is not None and not (own or access.sees_all(by)):
         raise PermissionDenied("他の課の回答様式はダウンロードできません。")
     now = timezone.now()
     content = _render_workbook(round, section, section_items(round, section_ids=[section.pk]), now)

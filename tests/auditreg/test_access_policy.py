@@ -101,21 +101,3 @@ def test_the_templates_flags_come_from_the_same_table():
     assert not flags["publish"] and not flags["import_data"] and not flags["own_section"]
     with pytest.raises(KeyError):
         flags["no_such_action"]  # shown as empty by the template language
-
-
-@pytest.mark.django_db
-def test_the_compatibility_helpers_are_the_querysets(make_user):
-    """auditreg.access.visible_* still work for code written against them, and return for_user()."""
-    from findings.models import EvidenceFile, Finding, Measure, MeasureReport
-    from imports.models import ImportBatch
-
-    user = make_user("staff", Role.SECTION_STAFF)
-    for helper, model in (
-        (access.visible_measures, Measure),
-        (access.visible_reports, MeasureReport),
-        (access.visible_evidence, EvidenceFile),
-        (access.visible_batches, ImportBatch),
-        (access.visible_findings, Finding),
-    ):
-        assert str(helper(user).query) == str(model.objects.for_user(user).query)
-    assert str(access.editable_measures(user).query) == str(Measure.objects.for_user(user, action="save_draft").query)
