@@ -109,7 +109,7 @@ def round_workbook_view(request, pk):
     response_ = inquiry.response_of(round_, section_id)
     if response_ is None:
         raise Http404
-    content = inquiry.section_workbook(round=round_, section=response_.section, by=request.user)
+    content = inquiry.section_workbook(inquiry_round=round_, section=response_.section, by=request.user)
     filename = f"照会{round_.pk}_回答様式_{response_.section.name}.xlsx"
     return download(content, filename, XLSX, no_store=True)
 
@@ -126,7 +126,7 @@ def round_upload_view(request, pk):
                 kind=BatchKind.INQUIRY,
                 upload=form.cleaned_data["file"],
                 by=request.user,
-                round=round_,
+                inquiry_round=round_,
                 section=request.user.section,
             )
         except UploadRefused as exc:
@@ -140,7 +140,7 @@ def round_upload_view(request, pk):
 def round_close_view(request, pk):
     round_ = inquiry.round_of(request.user, pk)
     try:
-        inquiry.round_close(round=round_, by=request.user)
+        inquiry.round_close(inquiry_round=round_, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -55,7 +55,7 @@ def _run_rolled_back(handler, batch, by) -> Plan:
 REPORT_DATA_KINDS = {"zip": BatchKind.BUNDLE, "xlsx": BatchKind.WORKBOOK}
 
 
-def stage(*, kind: str | None, upload, by, round=None, section=None) -> ImportBatch:
+def stage(*, kind: str | None, upload, by, inquiry_round=None, section=None) -> ImportBatch:
     """Check and preview an upload. Raises UploadRefused (nothing stored) when the file cannot be read
     at all; otherwise returns the stored batch, PREVIEWED or INVALID (with its problems).
     kind=None: report data, as a zipped bundle or the Excel template, told apart by the content."""
@@ -73,7 +73,7 @@ def stage(*, kind: str | None, upload, by, round=None, section=None) -> ImportBa
         content=data,
         uploaded_by=by,
         uploaded_at=timezone.now(),
-        round=round,
+        round=inquiry_round,
         section=section,
     )
     started = time.perf_counter()

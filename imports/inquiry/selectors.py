@@ -113,10 +113,10 @@ def _states_for(rounds, today, *, section_ids=None) -> dict[int, list[SectionRow
     return result
 
 
-def section_states(round, today: datetime.date, *, section_ids=None) -> list[SectionRow]:
+def section_states(inquiry_round, today: datetime.date, *, section_ids=None) -> list[SectionRow]:
     """Per section of the round (organisation order): its ResponseState and item counts. Two queries
     whatever the number of sections and items. `section_ids` limits the rows (a section user's view)."""
-    return _states_for([round], today, section_ids=section_ids)[round.pk]
+    return _states_for([inquiry_round], today, section_ids=section_ids)[inquiry_round.pk]
 
 
 @dataclass
@@ -151,12 +151,12 @@ def round_list(user, rounds, today: datetime.date) -> list[RoundSummary]:
     return [RoundSummary(round=r, rows=states[r.pk]) for r in rounds]
 
 
-def section_items(round, *, section_ids=None) -> list[Measure]:
+def section_items(inquiry_round, *, section_ids=None) -> list[Measure]:
     """The round's measures (optionally of some sections), each with its reports and, as attributes,
     `open_report` (draft, submitted or returned), `latest_report` and `base_report` (what a workbook
     row shows and an upload compares with: the open draft/returned report, else the latest, else None)."""
     measures = (
-        Measure.objects.filter(Exists(InquiryItem.objects.filter(round_id=round.pk, measure_id=OuterRef("pk"))))
+        Measure.objects.filter(Exists(InquiryItem.objects.filter(round_id=inquiry_round.pk, measure_id=OuterRef("pk"))))
         .select_related("finding__report", "section__bureau", "status")
         .prefetch_related(
             Prefetch(
@@ -197,7 +197,11 @@ def round_detail(user, pk, *, today: datetime.date | None = None) -> RoundDetail
     return RoundDetail(round=round_, rows=rows, items=section_items(round_, section_ids=scope), own=own)
 
 
-def response_of(round, section_id) -> InquiryResponse | None:
+def response_of(inquiry_round, section_id) -> InquiryResponse | None:
     if section_id is None:
         return None
-    return InquiryResponse.objects.select_related("section__bureau").filter(round=round, section_id=section_id).first()
+    return (
+        InquiryResponse.objects.select_related("section__bureau")
+        .filter(round=inquiry_round, section_id=section_id)
+        .first()
+    )

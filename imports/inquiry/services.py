@@ -57,10 +57,10 @@ def round_create(*, title, reply_by, findings, sections, note="", by) -> Inquiry
     return round_
 
 
-def round_close(*, round, by) -> InquiryRound:
+def round_close(*, inquiry_round, by) -> InquiryRound:
     """Close a round: answers uploaded afterwards are refused (the preview says since when). Once only."""
     with transaction.atomic():
-        locked = InquiryRound.objects.select_for_update().get(pk=round.pk)
+        locked = InquiryRound.objects.select_for_update().get(pk=inquiry_round.pk)
         access.allowed(by, "close_inquiry").check()
         if locked.closed_at is not None:
             raise ValidationError("この照会はすでに締め切られています。")

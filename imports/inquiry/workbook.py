@@ -39,18 +39,18 @@ from .selectors import section_items
 
 
 @transaction.atomic
-def section_workbook(*, round, section, by) -> bytes:
+def section_workbook(*, inquiry_round, section, by) -> bytes:
     """The section's answer workbook. A section user's first download is recorded on its response;
     an office user may download any section's workbook for support without marking it downloaded;
     `by=None` (the export_inquiry command) records nothing."""
-    response = InquiryResponse.objects.select_for_update().filter(round=round, section=section).first()
+    response = InquiryResponse.objects.select_for_update().filter(round=inquiry_round, section=section).first()
     if response is None:
         raise PermissionDenied("この課はこの照会の対象ではありません。")
     own = by is not None and access.is_section_user(by) and by.section_id == section.pk
     if by is not None and not (own or access.sees_all(by)):
         raise PermissionDenied("他の課の回答様式はダウンロードできません。")
     now = timezone.now()
-    content = _render_workbook(round, section, section_items(round, section_ids=[section.pk]), now)
+    content = _render_workbook(inquiry_round, section, section_items(inquiry_round, section_ids=[section.pk]), now)
     if own and response.downloaded_at is None:
         response.downloaded_at, response.downloaded_by = now, by
         response.save(update_fields=["downloaded_at", "downloaded_by"])
@@ -78,7 +78,7 @@ def _line(ws, row, text, *, style, width, columns):
     ws.row_dimensions[row].height = max(height or 0, (style.font.sz or xlsx.FONT_SIZE) * xlsx.LINE_HEIGHT + 4)
 
 
-def _render_workbook(round, section, measures, now) -> bytes:
+def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     wb = xlsx.new_workbook()
     ws = wb.active
     ws.title = SHEET
@@ -87,11 +87,11 @@ def _render_workbook(round, section, measures, now) -> bytes:
     widths = [width for _, _, _, width in columns]
     shown = sum(widths[1:])  # column A (措置ID) is hidden
     # the lines above the table start in column B, beside the hidden 措置ID, and wrap across the table
-    _line(ws, 1, f"照会：{round.title}", style=xlsx.TITLE, width=shown, columns=len(columns))
+    _line(ws, 1, f"照会：{inquiry_round.title}", style=xlsx.TITLE, width=shown, columns=len(columns))
     _line(
         ws,
         2,
-        f"{section.bureau.name} {section.name}　回答期限：{format_date(round.reply_by)}",
+        f"{section.bureau.name} {section.name}　回答期限：{format_date(inquiry_round.reply_by)}",
         style=xlsx.NOTE,
         width=shown,
         columns=len(columns),
@@ -102,9 +102,14 @@ def _render_workbook(round, section, measures, now) -> bytes:
         "アップロードすると下書きになり、課長の承認を経て監査事務局へ提出されます。"
     )
     _line(ws, 3, rules, style=xlsx.NOTE, width=shown, columns=len(columns))
-    if round.note:
+    if inquiry_round.note:
         _line(
-            ws, 4, f"依頼文：{_clean_text(round.note)[:MAX_CELL]}", style=xlsx.NOTE, width=shown, columns=len(columns)
+            ws,
+            4,
+            f"依頼文：{_clean_text(inquiry_round.note)[:MAX_CELL]}",
+            style=xlsx.NOTE,
+            width=shown,
+            columns=len(columns),
         )
     head_row = 5
     # the report's own text (up to about 900 characters) prints in 9 pt so that a row holds it
@@ -119,7 +124,7 @@ def _render_workbook(round, section, measures, now) -> bytes:
     _validations(ws, statuses, first=head_row + 1, last=last)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
     xlsx.print_setup(
-        ws, widths=widths, title_rows=f"{head_row}:{head_row}", header=f"照会：{round.title}　{section.name}"
+        ws, widths=widths, title_rows=f"{head_row}:{head_row}", header=f"照会：{inquiry_round.title}　{section.name}"
     )
     # the internal id stays in column A, where the upload reads it, but neither shows nor prints
     ws.column_dimensions[get_column_letter(1)].hidden = True
@@ -129,7 +134,7 @@ def _render_workbook(round, section, measures, now) -> bytes:
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # widths and heights may still be changed
     ws.protection.formatRows = False
-    _meta_sheet(wb, round, section, measures, statuses, now)
+    _meta_sheet(wb, inquiry_round, section, measures, statuses, now)
     wb.security = WorkbookProtection(lockStructure=True)  # no renaming, adding or unhiding sheets
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -223,10 +228,10 @@ def _validations(ws, statuses, *, first, last):
     ws.add_data_validation(dates)
 
 
-def _meta_sheet(wb, round, section, measures, statuses, now):
+def _meta_sheet(wb, inquiry_round, section, measures, statuses, now):
     meta = wb.create_sheet(META)
     meta.append([META_MARK, META_FORMAT])
-    meta.append(["round", round.pk])
+    meta.append(["round", inquiry_round.pk])
     meta.append(["section", section.pk])
     meta.append(["generated_at", now.isoformat()])
     meta.append(["rows", len(measures)])

@@ -94,7 +94,7 @@ def _workbook(round_, section, staff) -> bytes:
     key_batch = ImportBatch(round=round_, section=section)
     key = (round_.pk, section.pk, inquiry.InquiryHandler().fingerprint(key_batch))
     if key not in _WORKBOOKS:
-        _WORKBOOKS[key] = inquiry.section_workbook(round=round_, section=section, by=staff)
+        _WORKBOOKS[key] = inquiry.section_workbook(inquiry_round=round_, section=section, by=staff)
     return _WORKBOOKS[key]
 
 
@@ -397,7 +397,7 @@ def mutated(answer, mutations) -> bytes:
 
 def stage(answer, data):
     return pipeline.stage(
-        kind=BatchKind.INQUIRY, upload=upload(data), by=answer.staff, round=answer.round, section=answer.section
+        kind=BatchKind.INQUIRY, upload=upload(data), by=answer.staff, inquiry_round=answer.round, section=answer.section
     )
 
 

@@ -50,8 +50,8 @@ def test_a_section_outside_the_round_gets_404(w):
 
 
 def test_after_closing_the_section_page_has_no_upload_and_an_answer_is_refused(w):
-    content = inquiry.section_workbook(round=w.round, section=w.section, by=w.staff)
-    inquiry.round_close(round=w.round, by=w.auditor)
+    content = inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=w.staff)
+    inquiry.round_close(inquiry_round=w.round, by=w.auditor)
     staff = client_for(w.staff)
     page = staff.get(reverse("imports:round_detail", args=[w.round.pk])).content.decode()
     assert "締め切られています" in page and "アップロードして内容を確認する" not in page
@@ -68,14 +68,14 @@ def test_a_heading_given_twice_is_a_problem(w):
 
     from .test_inquiry_common import columns, header_row, open_book, save_book
 
-    book = open_book(inquiry.section_workbook(round=w.round, section=w.section, by=w.staff))
+    book = open_book(inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=w.staff))
     ws = book.worksheets[0]
     ws.protection.sheet = False
     row = header_row(ws)
     ws.cell(row, ws.max_column + 1).value = ws.cell(row, columns(ws)["措置状況"]).value
     before = snapshot()
     batch = pipeline.stage(
-        kind=BatchKind.INQUIRY, upload=upload(save_book(book)), by=w.staff, round=w.round, section=w.section
+        kind=BatchKind.INQUIRY, upload=upload(save_book(book)), by=w.staff, inquiry_round=w.round, section=w.section
     )
     assert batch.state == BatchState.INVALID
     assert any(p[1] == "措置状況" and "複数" in p[2] for p in batch.problems), batch.problems

@@ -61,7 +61,7 @@ def test_export_refuses_sections_outside_the_round_and_other_sections_users(w, t
 
 
 def _answer_file(w, tmp_path):
-    content = inquiry.section_workbook(round=w.round, section=w.section, by=None)
+    content = inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=None)
     path = tmp_path / "回答.xlsx"
     path.write_bytes(edit(content, {w.m01: {"措置状況": "措置中", "措置（対応）の内容": "コマンドで回答"}}))
     return path
@@ -94,7 +94,7 @@ def test_import_applies_as_a_draft_of_the_named_user(w, tmp_path):
 
 
 def test_import_with_problems_exits_non_zero_and_writes_nothing(w, tmp_path):
-    content = inquiry.section_workbook(round=w.round, section=w.section, by=None)
+    content = inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=None)
     path = tmp_path / "回答.xlsx"
     path.write_bytes(edit(content, {w.m01: {"措置状況": "完了", "措置（対応）の内容": "x"}}))
     before = snapshot()

@@ -196,7 +196,7 @@ def big_round(make_user, n_findings: int):
         staff = make_user(f"s{n_findings}-{i}", Role.SECTION_STAFF, section)
         people.append(staff)
         head = make_user(f"h{n_findings}-{i}", Role.SECTION_HEAD, section)
-        inquiry.section_workbook(round=round_, section=section, by=staff)
+        inquiry.section_workbook(inquiry_round=round_, section=section, by=staff)
         measures = list(Measure.objects.filter(section=section).order_by("pk"))
         report = services.report_save_draft(
             measure=measures[0], by=staff, values=report_values(StatusCode.PLANNED), version=None

@@ -40,7 +40,7 @@ def long_answers(make_user, report):
         sections=[section],
         by=make_user("long_answer_auditor", Role.AUDITOR),
     )
-    content = inquiry.section_workbook(round=round_, section=section, by=None)
+    content = inquiry.section_workbook(inquiry_round=round_, section=section, by=None)
     return round_, section, staff, content
 
 
@@ -73,7 +73,7 @@ def test_every_text_fits_its_rows_and_long_answers_are_kept_whole(long_answers):
 def test_an_unchanged_long_answer_workbook_uploads_as_unchanged(long_answers):
     round_, section, staff, content = long_answers
     batch = pipeline.stage(
-        kind=BatchKind.INQUIRY, upload=upload(content, "answer.xlsx"), by=staff, round=round_, section=section
+        kind=BatchKind.INQUIRY, upload=upload(content, "answer.xlsx"), by=staff, inquiry_round=round_, section=section
     )
     assert batch.problems == []
     assert batch.summary == {inquiry.ITEM_LABEL: {"created": 0, "updated": 0, "unchanged": 33, "deleted": 0}}

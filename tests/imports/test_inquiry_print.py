@@ -34,7 +34,7 @@ def answer(make_user, report):
         note="各課の措置の状況を、期限までに回答してください。" * 4,
         by=auditor,
     )
-    return inquiry.section_workbook(round=round_, section=section, by=None)
+    return inquiry.section_workbook(inquiry_round=round_, section=section, by=None)
 
 
 def test_rows_hold_their_text(answer):

@@ -38,9 +38,9 @@ def states(round_, today) -> dict:
 def answer(w, by, changes, round_=None):
     """Download, edit and upload+confirm as `by` (a section user)."""
     round_ = round_ or w.round
-    content = inquiry.section_workbook(round=round_, section=by.section, by=by)
+    content = inquiry.section_workbook(inquiry_round=round_, section=by.section, by=by)
     batch = pipeline.stage(
-        kind=BatchKind.INQUIRY, upload=upload(edit(content, changes)), by=by, round=round_, section=by.section
+        kind=BatchKind.INQUIRY, upload=upload(edit(content, changes)), by=by, inquiry_round=round_, section=by.section
     )
     assert batch.problems == []
     return pipeline.confirm(batch=batch, by=by)
@@ -139,9 +139,9 @@ def test_states_not_opened_downloaded_and_overdue(w):
     assert states(w.round, REPLY_BY) == {w.section.pk: ResponseState.NOT_OPENED, w.other.pk: ResponseState.NOT_OPENED}
     assert set(states(w.round, AFTER_DEADLINE).values()) == {ResponseState.OVERDUE}
     # the office downloading a section's workbook for support does not mark it downloaded
-    inquiry.section_workbook(round=w.round, section=w.section, by=w.auditor)
+    inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=w.auditor)
     assert states(w.round, BEFORE_DEADLINE)[w.section.pk] == ResponseState.NOT_OPENED
-    inquiry.section_workbook(round=w.round, section=w.section, by=w.staff)
+    inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=w.staff)
     assert states(w.round, BEFORE_DEADLINE) == {
         w.section.pk: ResponseState.DOWNLOADED,
         w.other.pk: ResponseState.NOT_OPENED,

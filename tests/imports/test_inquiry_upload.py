@@ -49,7 +49,7 @@ def w(make_user, report):
 
 def workbook(w, by=None, section=None, round_=None):
     by = by or w.staff
-    return inquiry.section_workbook(round=round_ or w.round, section=section or by.section, by=by)
+    return inquiry.section_workbook(inquiry_round=round_ or w.round, section=section or by.section, by=by)
 
 
 def stage(w, content, by=None, section=None, round_=None, name="回答.xlsx"):
@@ -58,7 +58,7 @@ def stage(w, content, by=None, section=None, round_=None, name="回答.xlsx"):
         kind=BatchKind.INQUIRY,
         upload=upload(content, name),
         by=by,
-        round=round_ or w.round,
+        inquiry_round=round_ or w.round,
         section=section or by.section,
     )
 

@@ -139,7 +139,7 @@ def test_creating_a_round_without_an_assigned_pair_shows_why(w):
 
 
 def test_detail_for_the_office_shows_every_section(w):
-    inquiry.section_workbook(round=w.round, section=w.section, by=w.staff)
+    inquiry.section_workbook(inquiry_round=w.round, section=w.section, by=w.staff)
     html = client_for(w.auditor).get(urls(w)["detail"]).content.decode()
     assert "広報広聴課" in html and "交通政策課" in html
     assert ResponseState.DOWNLOADED.label in html and "担当 太郎" in html

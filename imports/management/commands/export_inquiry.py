@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "照会の、ある課の回答様式（Excel）を書き出します。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--round", type=int, required=True, help="照会の番号（ID）")
+        parser.add_argument("--round", dest="inquiry_round", type=int, required=True, help="照会の番号（ID）")
         parser.add_argument("--section", type=int, required=True, help="課の ID")
         parser.add_argument("-o", "--output", required=True, help="書き出すファイル（.xlsx）")
         parser.add_argument(
@@ -18,10 +18,10 @@ class Command(BaseCommand):
             help="この利用者のダウンロードとして記録します（その課の担当・課長の場合のみ。省略時は記録しません）",
         )
 
-    def handle(self, *args, round, section, output, user, **options):
-        round_ = InquiryRound.objects.filter(pk=round).first()
+    def handle(self, *args, inquiry_round, section, output, user, **options):
+        round_ = InquiryRound.objects.filter(pk=inquiry_round).first()
         if round_ is None:
-            raise CommandError(f"照会 {round} がありません。")
+            raise CommandError(f"照会 {inquiry_round} がありません。")
         response = InquiryResponse.objects.select_related("section__bureau").filter(round=round_, section_id=section)
         response = response.first()
         if response is None:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             if by is None:
                 raise CommandError(f"利用者「{user}」がいません。")
         try:
-            content = inquiry.section_workbook(round=round_, section=response.section, by=by)
+            content = inquiry.section_workbook(inquiry_round=round_, section=response.section, by=by)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
         with open(output, "wb") as handle:

@@ -20,26 +20,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="記入済みの回答様式（.xlsx）")
-        parser.add_argument("--round", type=int, required=True, help="照会の番号（ID）")
+        parser.add_argument("--round", dest="inquiry_round", type=int, required=True, help="照会の番号（ID）")
         parser.add_argument("--user", required=True, help="回答する利用者の ID（その課の担当または課長）")
         parser.add_argument("--dry-run", action="store_true", help="確認だけを行い、取り込みません")
 
-    def handle(self, *args, file, round, user, dry_run, **options):
+    def handle(self, *args, file, inquiry_round, user, dry_run, **options):
         by = get_user_model().objects.filter(username=user).first()
         if by is None:
             raise CommandError(f"利用者「{user}」がいません。")
         if not access.is_section_user(by):
             raise CommandError(f"利用者「{user}」は所管課の担当・課長ではありません。")
-        round_ = InquiryRound.objects.filter(pk=round).first()
+        round_ = InquiryRound.objects.filter(pk=inquiry_round).first()
         if round_ is None:
-            raise CommandError(f"照会 {round} がありません。")
+            raise CommandError(f"照会 {inquiry_round} がありません。")
         try:
             with open(file, "rb") as handle:
                 batch = pipeline.stage(
                     kind=BatchKind.INQUIRY,
                     upload=File(handle, name=os.path.basename(file)),
                     by=by,
-                    round=round_,
+                    inquiry_round=round_,
                     section=by.section,
                 )
         except OSError as exc:
