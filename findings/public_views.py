@@ -25,7 +25,8 @@ def publication_file_view(request, number, fmt="html"):
     response = HttpResponse(read_file(f), content_type=CONTENT_TYPES[fmt])
     response["ETag"] = f'"{f.sha256}"'
     if fmt != "html":
-        response.headers.update(download_headers(f.file.name.rsplit("/", 1)[-1]))
+        for name, value in download_headers(f.file.name.rsplit("/", 1)[-1]).items():
+            response[name] = value
     return response
 
 
