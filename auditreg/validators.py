@@ -26,5 +26,5 @@ def parse_id(value) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 <= value < 2**63 else None
-    text = value.strip() if isinstance(value, str) else ""
+    text = value if isinstance(value, str) else ""  # no stripping: " 1" in a query string is not an id
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None

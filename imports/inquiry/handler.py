@@ -75,7 +75,7 @@ def _as_int(value) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
-        return parse_id(value)
+        return parse_id(value.strip())  # a cell's text: spaces around the number are the typist's
     if isinstance(value, int) and -(2**63) <= value < 2**63:
         return value
     return None

@@ -11,7 +11,7 @@ from auditreg.validators import parse_id
     "value, expected",
     [
         ("1", 1),
-        (" 42 ", 42),
+        (" 42 ", None),  # spaces: not an id (a cell's reader strips them first)
         ("0", 0),
         ("9" * 18, int("9" * 18)),
         (7, 7),
