@@ -185,6 +185,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The zero-setup server and its job worker write the same file. A deferred transaction that turns into
+    # a write while the other process writes fails at once with "database is locked" (SQLite does not
+    # wait then); IMMEDIATE takes the write lock up front and waits for it, WAL lets readers go on.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auditreg.User"

@@ -37,7 +37,7 @@ def finding(code):
 (m,) = services.finding_assign(finding=finding("意見23"), sections=[old], reply_by=None, by=auditor)
 services.report_save_draft(measure=m, by=staff, version=None, values={{
     "status": MeasureStatus.objects.get(code="planned"), "reported_on": timezone.localdate(), "text": "検討中"}})
-services.finding_assign(finding=finding("意見25"), sections=[old], reply_by=None, by=auditor)
+services.finding_assign(finding=finding("意見26"), sections=[old], reply_by=None, by=auditor)
 print("SEEDED")
 """
 
@@ -125,14 +125,14 @@ def test_reorganisation_preview_then_run(people, own_sections, today_tokyo):
     expect(page.get_by_role("heading", level=1)).to_have_text("引継ぎのプレビュー")
     expect(page.locator("#plan-summary")).to_contain_text("移す措置 2 件（報告 1 件・根拠資料 0 件")
     expect(page.locator("#plan-moves tbody tr")).to_have_count(2)
-    page.get_by_label("意見25 の承継先").select_option(label="市民局 試験二課")
+    page.get_by_label("意見26 の承継先").select_option(label="市民局 試験二課")
     shoot(page, "reorganisation-preview")
     page.get_by_role("button", name="引継ぎを実施する").click()
     expect(messages(page)).to_contain_text("引継ぎを実施しました。")
     moves = page.locator("#moves tbody tr")
     expect(moves).to_have_count(2)
     expect(moves.filter(has_text="意見23")).to_contain_text("市民局 試験一課")
-    expect(moves.filter(has_text="意見25")).to_contain_text("市民局 試験二課")
+    expect(moves.filter(has_text="意見26")).to_contain_text("市民局 試験二課")
     shoot(page, "reorganisation-done")
     # the measure moved with its draft; the list of changes records it
     moves.filter(has_text="意見23").get_by_role("link", name="意見23").click()
