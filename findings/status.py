@@ -6,7 +6,13 @@
 - otherwise                           -> the least advanced status among the open measures
 """
 
+from django.db import transaction
 from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncMonth
+
+from auditreg.models import Section
+
+from .models import Finding, Measure, MeasureCount, MeasureStatus
 
 UNASSIGNED = "未割当"
 
@@ -58,7 +64,6 @@ def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
     recount the dashboard's MeasureCount rows of their measures' sections plus `sections` (those that
     just lost a measure), in the caller's transaction. Every status change goes through here, so a
     new transition that refreshes the finding keeps the counts too."""
-    from .models import Finding, Measure, MeasureStatus
 
     finding_ids = list(finding_ids)
     statuses = list(MeasureStatus.objects.order_by("order"))
@@ -79,12 +84,6 @@ def recount_sections(section_ids) -> None:
     """Replace the MeasureCount rows of these sections by a recount of their measures. The sections'
     rows are locked first (in id order), so two transactions recounting a section run one after the
     other and the second counts what the first committed."""
-    from django.db import transaction
-    from django.db.models.functions import TruncMonth
-
-    from auditreg.models import Section
-
-    from .models import Measure, MeasureCount
 
     ids = sorted(section_ids)
     if not ids:
@@ -107,11 +106,6 @@ def recount_sections(section_ids) -> None:
 
 def rebuild_counts() -> None:
     """Recount every section's MeasureCount rows (after a bulk load that bypasses the services)."""
-    from django.db import transaction
-
-    from auditreg.models import Section
-
-    from .models import MeasureCount
 
     with transaction.atomic():
         MeasureCount.objects.all().delete()

@@ -12,6 +12,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from auditreg.models import CitySettings
 from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import ReportState
@@ -398,7 +399,6 @@ def _stated_findings(report: AuditReport) -> int:
 
 def format_title(report: AuditReport, as_of: datetime.date) -> str:
     """The publication title, from the city's pattern (CitySettings.status_title_pattern)."""
-    from auditreg.models import CitySettings
 
     city = CitySettings.current()
     values = {
