@@ -6,6 +6,7 @@ the directory accounts whose person the directory no longer has."""
 import datetime
 import logging
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from . import directory
 from .access import READ_ALL_ROLES, allowed
 from .changelog import record
-from .choices import Role
+from .choices import DeputyTitle, Role
 from .models import User
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,6 @@ def deactivate(*, users, by=None) -> int:
 @transaction.atomic
 def deputy_set(*, user: User, title: str, by) -> User:
     """A 課長 names (or un-names) a 担当 of their own section as deputy approver (課長補佐・代理)."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    from .choices import DeputyTitle
 
     target = User.objects.select_for_update().get(pk=user.pk)
     allowed(by, "name_deputies").check()

@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -177,8 +178,6 @@ def _log_admin_of(model) -> None:
 
 
 def _log_other_apps() -> None:
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     for model in (Group, AccessAttempt, AccessLog, AccessFailureLog):
         _log_admin_of(model)
 

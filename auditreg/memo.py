@@ -6,12 +6,13 @@ import time
 
 from django.conf import settings
 
+from .models import SETTINGS_TTL_SECONDS
+
 _memo: dict = {}
 
 
 def remembered(key: str, compute):
     """compute() once per process and TTL (the city settings' TTL)."""
-    from .models import SETTINGS_TTL_SECONDS
 
     ttl = getattr(settings, "CITY_SETTINGS_TTL_SECONDS", SETTINGS_TTL_SECONDS)
     hit = _memo.get(key)

@@ -1,14 +1,16 @@
 """Shared models: the people who use auditreg and the city's organisation master."""
 
 import datetime
+import time
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from .change_labels import readable
-from .choices import DeputyTitle, Role
+from .choices import ACTION_LABELS, DeputyTitle, Role
 from .validators import CONTROL_CHARACTERS_SQL, CONTROL_MESSAGE, validate_no_control_characters
 
 # Stand-in for "since before our records" in uniqueness constraints over valid_from (a date, not
@@ -210,9 +212,6 @@ class CitySettings(models.Model):
     @classmethod
     def current(cls) -> "CitySettings":
         """The settings row (an unsaved default before the admin saves one); cached per process."""
-        import time
-
-        from django.conf import settings
 
         ttl = getattr(settings, "CITY_SETTINGS_TTL_SECONDS", SETTINGS_TTL_SECONDS)
         cached = _settings_cache.get("value")
@@ -258,7 +257,6 @@ class ChangeLog(models.Model):
 
     @property
     def action_label(self) -> str:
-        from .choices import ACTION_LABELS
 
         return ACTION_LABELS.get(self.action, self.action)
 

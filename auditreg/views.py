@@ -5,16 +5,17 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordChangeView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from . import access, accounts, middleware
 from .changelog import record
-from .choices import Role
-from .models import User
+from .choices import DeputyTitle, Role
+from .models import CitySettings, User
 from .validators import parse_id
 
 
@@ -39,9 +40,6 @@ def account_review_view(request):
 
 def city_settings(request):
     """Context processor: the city's settings (name, system name) for the page frame, read lazily."""
-    from django.utils.functional import SimpleLazyObject
-
-    from .models import CitySettings
 
     return {"city": SimpleLazyObject(CitySettings.current)}
 
@@ -92,9 +90,6 @@ class OwnPasswordChangeView(PasswordChangeView):
 
 def deputies_view(request):
     """A 課長 names the section's deputy approvers (課長補佐・代理) among its 担当."""
-    from django.core.exceptions import ValidationError
-
-    from .choices import DeputyTitle
 
     user = request.user
     access.allowed(user, "name_deputies").check()

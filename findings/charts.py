@@ -212,7 +212,6 @@ class ListLinks:
     path is reversed once per page (hundreds of links: reverse() per link was a quarter of the page)."""
 
     def __init__(self, report_codes):
-        from django.urls import reverse
 
         self.base = reverse("findings:finding_list")
         self.reports = urlencode([("report", code) for code in report_codes])

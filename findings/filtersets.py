@@ -1,5 +1,8 @@
+import time
+
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
@@ -31,9 +34,6 @@ _codes_cache: dict = {}
 def known_codes(vocabulary: str) -> set[str]:
     """The codes a kind / area filter accepts, cached for a minute per process (as the city's settings);
     an import forgets them at once (forget_codes)."""
-    import time
-
-    from django.conf import settings
 
     ttl = getattr(settings, "CITY_SETTINGS_TTL_SECONDS", CODES_TTL_SECONDS)
     cached = _codes_cache.get(vocabulary)

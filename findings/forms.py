@@ -3,12 +3,15 @@ import datetime
 from django import forms
 
 from auditreg import wareki
-from auditreg.models import Section
+from auditreg.models import Bureau, Section
 from auditreg.validators import parse_id
 from auditreg.wareki import EARLIEST, LATEST
 
 from .choices import StatusCode
-from .models import MeasureStatus
+from .models import AuditReport, FindingKindLabel, MeasureStatus
+from .reports import preamble
+from .status import UNASSIGNED
+from .status_report import ORDERS
 
 
 class DateInput(forms.TextInput):
@@ -223,10 +226,6 @@ class StatusReportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from auditreg.models import Bureau
-
-        from .models import AuditReport, FindingKindLabel
-        from .status import UNASSIGNED
 
         super().__init__(*args, **kwargs)
         self.fields["reports"].queryset = AuditReport.objects.order_by("-fiscal_year", "code")
@@ -237,7 +236,6 @@ class StatusReportForm(forms.Form):
         self.fields["status"].choices = [("", "すべて"), ("unassigned", UNASSIGNED), *statuses]
         kinds = FindingKindLabel.objects.order_by("order", "code").values_list("code", "label")
         self.fields["kind"].choices = [("", "すべての区分"), *kinds]
-        from .status_report import ORDERS
 
         self.fields["order"].choices = list(ORDERS.items())
 
@@ -255,7 +253,6 @@ class StatusReportForm(forms.Form):
         d = self.cleaned_data
         if not d.get("preamble"):
             return None
-        from .reports import preamble
 
         return preamble(
             legal_basis=d["legal_basis"],

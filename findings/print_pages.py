@@ -67,7 +67,7 @@ class Page:
 @functools.cache
 def _advances() -> tuple[dict[str, float], float]:
     """Advance width of every character of the font, in em, and the width used for the others."""
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # imported here: only the PDF's line measuring reads the font
 
     font = TTFont(settings.BASE_DIR / "static" / "fonts" / "ipaexg.ttf", lazy=True)
     per_em = font["head"].unitsPerEm

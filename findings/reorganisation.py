@@ -22,7 +22,7 @@ from auditreg.wareki import format_date
 
 from . import status as finding_status
 from .choices import EDITABLE_REPORT_STATES, ReportState
-from .models import Measure, MeasureReport, OrganisationChange, OrganisationMove
+from .models import FindingSection, Measure, MeasureReport, OrganisationChange, OrganisationMove
 from .services import WorkflowError
 
 
@@ -123,7 +123,6 @@ def plan(
 ) -> Plan:
     """What would move (a fixed number of queries): each measure of the old section with its successor
     (the office's choice, else the default), its reports and evidence, or why it cannot move."""
-    from .models import FindingSection
 
     _check(from_section=from_section, to_sections=to_sections, effective_on=effective_on)
     choices = {int(k): int(v) for k, v in (choices or {}).items()}

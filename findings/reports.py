@@ -17,7 +17,8 @@ from auditreg import xlsx
 from auditreg.exports import safe_cell
 from auditreg.wareki import format_date
 
-from . import print_pages
+from . import pdf_join, print_pages
+from .report_data import write_data_sheets
 from .status_report import COLUMNS, StatusReport, table_cells
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,6 @@ def render_xlsx(report: StatusReport, *, data_sheets: bool = True, publication: 
     summary.append(["措置済率", rate / 100 if rate is not None else "—"], [xlsx.STRONG, xlsx.PERCENT])
 
     if data_sheets:
-        from .report_data import write_data_sheets
-
         write_data_sheets(book, report)
     return book.save()
 
@@ -204,7 +203,7 @@ PRODUCER = "auditreg"
 def _no_versions(document, pdf):
     """WeasyPrint writes its version into /Producer and the XMP metadata; the published file names
     no software versions (they tell an attacker what to look for)."""
-    import pydyf
+    import pydyf  # imported here: WeasyPrint's PDF writer, needed only with it (render_pdf)
 
     pdf.info["Producer"] = pydyf.String(PRODUCER)
     for obj in pdf.objects:
@@ -282,7 +281,6 @@ def _render_in_parts(context: dict, layout) -> bytes | None:
     """The planned pages in parts of PART_PAGES pages: the first with the title block, the last with the
     summary after the table; page numbers run on ("n / N" with N the whole document's count). The last
     part is laid out first, as only it can have more pages than planned (the summary may start one)."""
-    from . import pdf_join
 
     pages = context["pages"]
     starts = list(range(0, len(pages), PART_PAGES))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from auditreg import access
 from auditreg.changelog import record
 
+from .filtersets import FindingFilterSet
 from .models import Finding, SavedFilter
 
 MAX_QUERY_LENGTH = SavedFilter._meta.get_field("query").max_length
@@ -32,7 +33,6 @@ def visible_saved_filters(user):
 def clean_query(*, user, query: str) -> str:
     """The list's query string kept to the filters (page and unknown parameters dropped, empty values
     dropped), each value checked by the list's own form; a clear Japanese message otherwise."""
-    from .filtersets import FindingFilterSet
 
     if len(query) > MAX_QUERY_LENGTH * 2:
         raise ValidationError("条件が長すぎます。")

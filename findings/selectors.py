@@ -1,12 +1,22 @@
 """Reads of findings: each selector scopes (through auditreg.access) and joins what its page shows."""
 
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Prefetch, Subquery, Value
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from auditreg import access
+from budgets.models import CoreCityComparison
 
-from .models import Finding, FindingSection, FindingSubject, Measure, MeasureStatus, TextRepair
+from .models import (
+    AuditReport,
+    Finding,
+    FindingSection,
+    FindingSubject,
+    Measure,
+    MeasureStatus,
+    Publication,
+    TextRepair,
+)
 from .status import UNASSIGNED
 
 # The verbatim texts (kilobytes per finding) and the report's JSON columns: no list or table shows
@@ -160,9 +170,6 @@ def finding_detail(*, user, pk) -> Finding:
 
 
 def report_list():
-    from django.db.models import Count, Q
-
-    from .models import AuditReport
 
     return AuditReport.objects.annotate(
         n_findings=Count("findings"),
@@ -172,9 +179,6 @@ def report_list():
 
 
 def report_detail(*, code):
-    from django.db.models import Count
-
-    from .models import AuditReport
 
     report = get_object_or_404(AuditReport.objects.prefetch_related("earlier_reports", "later_reports"), code=code)
     # counts by 区分 × 分野 in one grouped query
@@ -185,7 +189,6 @@ def report_detail(*, code):
 
 def core_city_tables(report):
     """第3 dashboard comparison as [(table, cities, [(item, [value per city])])], in printed order."""
-    from budgets.models import CoreCityComparison
 
     tables: dict[str, dict] = {}
     for cell in CoreCityComparison.objects.filter(report=report).order_by("id"):
@@ -204,7 +207,6 @@ def published_status_labels(report_ids) -> dict[tuple[int, str], tuple[str, int]
     publication by section gives one row per section: the finding's status is then its least advanced.
     Snapshots hold status codes (a label renamed since still shows the status published); older
     snapshots that hold only the label are read through the current labels."""
-    from .models import Publication
 
     statuses = list(MeasureStatus.objects.all())
     order = {s.code: s.order for s in statuses}

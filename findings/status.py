@@ -6,9 +6,69 @@
 - otherwise                           -> the least advanced status among the open measures
 """
 
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
 from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncMonth
+
+from auditreg.models import Section
+
+from .models import Finding, FindingKindLabel, Measure, MeasureCount, MeasureStatus
 
 UNASSIGNED = "未割当"
+
+
+@dataclass
+class KindRow:
+    code: str
+    label: str
+    counted: bool  # the city counts this kind in 計 and the 措置済率 (FindingKindLabel.counted_in_status)
+    counts: list[int]  # per status code, in the order asked
+    total: int
+
+
+@dataclass
+class KindSummary:
+    rows: list[KindRow]
+    totals: list[int]  # per status code, over the counted kinds
+    n_findings: int
+    n_done: int
+    kind_labels: dict[str, str]
+
+
+def kind_summary(counted: Counter, codes: list[str], done_codes, *, uncounted: bool) -> KindSummary:
+    """The 区分 × 措置状況 table, the one rule the dashboard and the 措置状況 share. `counted`: findings by
+    (kind, status code). Rows: the city's kinds in its order (FindingKindLabel), then any other kind the
+    reports use (counted); 計 and 措置済 over the counted kinds only. `uncounted`: also list the kinds the
+    city does not count (the dashboard shows them, marked), else leave them out (the published table)."""
+    kind_rows = list(
+        FindingKindLabel.objects.order_by("order", "code").values_list("code", "label", "counted_in_status")
+    )
+    labels = {c: label for c, label, _ in kind_rows}
+    counts_in = {c: flag for c, _, flag in kind_rows}
+    kinds = [c for c, _, flag in kind_rows if flag or uncounted]
+    kinds += sorted({k for k, _ in counted} - set(labels))  # a kind not in the city's table yet
+    rows = [
+        KindRow(
+            code=k,
+            label=labels.get(k, k),
+            counted=counts_in.get(k, True),
+            counts=[counted[(k, c)] for c in codes],
+            total=sum(counted[(k, c)] for c in codes),
+        )
+        for k in kinds
+    ]
+    counted_kinds = [r.code for r in rows if r.counted]
+    totals = [sum(counted[(k, c)] for k in counted_kinds) for c in codes]
+    return KindSummary(
+        rows=rows,
+        totals=totals,
+        n_findings=sum(totals),
+        n_done=sum(counted[(k, c)] for k in counted_kinds for c in done_codes),
+        kind_labels=labels,
+    )
 
 
 def annotate_status_parts(queryset):
@@ -58,7 +118,6 @@ def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
     recount the dashboard's MeasureCount rows of their measures' sections plus `sections` (those that
     just lost a measure), in the caller's transaction. Every status change goes through here, so a
     new transition that refreshes the finding keeps the counts too."""
-    from .models import Finding, Measure, MeasureStatus
 
     finding_ids = list(finding_ids)
     statuses = list(MeasureStatus.objects.order_by("order"))
@@ -79,12 +138,6 @@ def recount_sections(section_ids) -> None:
     """Replace the MeasureCount rows of these sections by a recount of their measures. The sections'
     rows are locked first (in id order), so two transactions recounting a section run one after the
     other and the second counts what the first committed."""
-    from django.db import transaction
-    from django.db.models.functions import TruncMonth
-
-    from auditreg.models import Section
-
-    from .models import Measure, MeasureCount
 
     ids = sorted(section_ids)
     if not ids:
@@ -107,11 +160,6 @@ def recount_sections(section_ids) -> None:
 
 def rebuild_counts() -> None:
     """Recount every section's MeasureCount rows (after a bulk load that bypasses the services)."""
-    from django.db import transaction
-
-    from auditreg.models import Section
-
-    from .models import MeasureCount
 
     with transaction.atomic():
         MeasureCount.objects.all().delete()

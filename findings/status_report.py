@@ -12,11 +12,12 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from auditreg.models import CitySettings
 from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import ReportState
-from .models import AuditReport, Finding, FindingKindLabel, Measure, MeasureReport, MeasureStatus
-from .status import UNASSIGNED, derive_code
+from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
+from .status import UNASSIGNED, derive_code, kind_summary
 
 UNASSIGNED_GROUP = "（所管課未定）"
 ORDERS = {"organisation": "局・課の順", "number": "番号順"}
@@ -298,21 +299,15 @@ def _finding_row(facts: _Facts, base: dict, ms: list, states: list, status_code:
     )
 
 
-def _counts(rows: list[Row], finding_status: dict[int, str]) -> tuple[Counter, list[str], dict[str, str]]:
-    """Findings counted once each by (kind, status), the kinds the summary lists in order, and their labels."""
+def _counts(rows: list[Row], finding_status: dict[int, str]) -> Counter:
+    """Findings counted once each by (kind, status code)."""
     counted = Counter()
     seen = set()
     for r in rows:
         if r.finding_id not in seen:
             seen.add(r.finding_id)
             counted[(r.kind, finding_status[r.finding_id])] += 1
-    kind_rows = list(
-        FindingKindLabel.objects.order_by("order", "code").values_list("code", "label", "counted_in_status")
-    )
-    kinds = [c for c, _, counted_in in kind_rows if counted_in]
-    kinds += sorted({k for k, _ in counted} - {c for c, _, _ in kind_rows})  # a kind not in the table yet
-    kind_label = {c: label for c, label, _ in kind_rows}
-    return counted, kinds, kind_label
+    return counted
 
 
 def _report_heading(r: AuditReport) -> dict:
@@ -351,16 +346,8 @@ def build(
     )
     _sort(rows, reports, order)
     codes = [""] + [s.code for s in statuses]
-    counted, kinds, kind_label = _counts(rows, finding_status)
-    summary = [
-        {
-            "kind": kind_label.get(k, k),
-            "code": k,
-            "counts": [counted[(k, x)] for x in codes],
-            "total": sum(counted[(k, x)] for x in codes),
-        }
-        for k in kinds
-    ]
+    table = kind_summary(_counts(rows, finding_status), codes, done_codes, uncounted=False)
+    summary = [{"kind": r.label, "code": r.code, "counts": r.counts, "total": r.total} for r in table.rows]
     return StatusReport(
         title=format_title(reports[0], as_of),
         as_of=as_of.isoformat(),
@@ -371,13 +358,13 @@ def build(
         labels=[labels_by_code[c] for c in codes],
         codes=codes,
         summary=summary,
-        totals=[sum(counted[(k, x)] for k in kinds) for x in codes],
-        n_findings=sum(s["total"] for s in summary),
-        n_done=sum(counted[(k, x)] for k in kinds for x in done_codes),
+        totals=table.totals,
+        n_findings=table.n_findings,
+        n_done=table.n_done,
         done_label=next(s.label for s in statuses if s.is_done),
         n_stated=sum(_stated_findings(r) for r in reports),
         status_labels=labels_by_code,
-        kind_labels=kind_label,
+        kind_labels=table.kind_labels,
         order=order,
     )
 
@@ -398,7 +385,6 @@ def _stated_findings(report: AuditReport) -> int:
 
 def format_title(report: AuditReport, as_of: datetime.date) -> str:
     """The publication title, from the city's pattern (CitySettings.status_title_pattern)."""
-    from auditreg.models import CitySettings
 
     city = CitySettings.current()
     values = {

@@ -12,10 +12,11 @@ from auditreg.exports import download
 from auditreg.wareki import format_date
 from jobs.services import export_start, publication_start
 
+from . import publishing, status_report
 from . import reports as renderers
-from . import status_report
-from .forms import StatusReportForm
-from .models import AuditReport
+from .forms import PublicationForm, StatusReportForm
+from .models import AuditReport, Publication
+from .services import WorkflowError
 
 
 def _form(request):
@@ -88,10 +89,6 @@ def status_export_start_view(request):
 def publication_create_view(request):
     """The confirmation page: exactly what will be frozen (the whole reports, no filters), compared with the
     last publication; POST starts the freezing as a background job."""
-    from . import publishing
-    from .forms import PublicationForm
-    from .models import Publication
-    from .services import WorkflowError
 
     allowed(request.user, "publish").check()  # the page's form; publication_start checks again when it runs
     choice = _form(request)
@@ -144,7 +141,6 @@ def publication_create_view(request):
 
 def publication_page_view(request, number):
     """The app's page of one publication: what was frozen, its files with their hashes, the zip."""
-    from .models import Publication
 
     allowed(request.user, "view_all").check()
     publication = get_object_or_404(
@@ -160,7 +156,6 @@ def publication_page_view(request, number):
 
 
 def publication_list_view(request):
-    from .models import Publication
 
     allowed(request.user, "view_all").check()
     publications = Publication.objects.select_related("created_by").prefetch_related("files").order_by("-number")

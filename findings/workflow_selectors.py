@@ -32,7 +32,6 @@ from .choices import OPEN_REPORT_STATES, ReportState
 from .models import (
     EvidenceFile,
     Finding,
-    FindingKindLabel,
     Measure,
     MeasureCount,
     MeasureReport,
@@ -41,7 +40,7 @@ from .models import (
     overdue_q,
 )
 from .selectors import FINDING_LONG_TEXTS
-from .status import UNASSIGNED
+from .status import UNASSIGNED, kind_summary
 
 # A measure's finding without its verbatim texts (kilobytes each): no measure table shows them.
 FINDING_LONG_TEXTS_OF_MEASURE = [f"finding__{f}" for f in FINDING_LONG_TEXTS] + ["finding__body_title"]
@@ -366,29 +365,14 @@ def dashboard(*, user, today: datetime.date, report=None, reports=None):
         by_kind[(kind, code)] += n
     codes = [""] + [s.code for s in statuses]
     labels = [UNASSIGNED] + [s.label for s in statuses]
+    done_codes = [s.code for s in statuses if s.is_done]
     # the city's kinds in their order (always shown), then any other kind the reports use; the kinds the
     # city does not count (counted_in_status off) are shown but left out of 計 and the 措置済率
-    kind_rows = list(
-        FindingKindLabel.objects.order_by("order", "code").values_list("code", "label", "counted_in_status")
-    )
-    kind_label = {c: label for c, label, _ in kind_rows}
-    kinds = [c for c, _, _ in kind_rows] + sorted({k for k, _ in by_kind} - set(kind_label))
-    not_counted = {c for c, _, counted in kind_rows if not counted}
+    kinds = kind_summary(by_kind, codes, done_codes, uncounted=True)
     table = [
-        {
-            "kind": kind_label.get(k, k),
-            "code": k,
-            "counted": k not in not_counted,
-            "cells": [by_kind[(k, c)] for c in codes],
-            "total": sum(by_kind[(k, c)] for c in codes),
-        }
-        for k in kinds
+        {"kind": r.label, "code": r.code, "counted": r.counted, "cells": r.counts, "total": r.total} for r in kinds.rows
     ]
-    counted_kinds = [k for k in kinds if k not in not_counted]
-    done_codes = [s.code for s in statuses if s.is_done]
-    totals = [sum(by_kind[(k, c)] for k in counted_kinds) for c in codes]
-    n_all = sum(totals)
-    n_done = sum(by_kind[(k, c)] for k in counted_kinds for c in done_codes)
+    totals, n_all, n_done = kinds.totals, kinds.n_findings, kinds.n_done
     # 2) measures by section × status: one grouped query over the measure table's own columns (section,
     #    status, reply_by); the names and the done/closed meaning are joined in Python afterwards.
     measures = Measure.objects.for_user(user)

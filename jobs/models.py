@@ -2,13 +2,13 @@
 the freezing of a publication. django-tasks keeps its own queue rows; this row is what the user sees:
 who asked, what for, the state, a Japanese error message, and the result."""
 
+from django.core.files.storage import storages
 from django.db import models
 
 from .choices import JobKind, JobState
 
 
 def result_storage():
-    from django.core.files.storage import storages
 
     return storages["publications"]  # beside the publication files: outside any URL-served folder
 

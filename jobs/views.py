@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from auditreg.exports import download
 from auditreg.wareki import format_date
+from findings.reports import RENDERERS
 
 from .choices import FINISHED, JobKind, JobState
 from .models import Job
@@ -80,7 +81,6 @@ def job_download_view(request, pk):
         raise Http404
     with job.result.open("rb") as fh:
         content = fh.read()
-    from findings.reports import RENDERERS
 
     return download(content, job.result_name, RENDERERS[job.params["format"]][1])
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from auditreg.wareki import format_date
+
 from .workflow import Measure
 
 
@@ -38,7 +40,6 @@ class OrganisationChange(models.Model):
         indexes = [models.Index(fields=["state", "effective_on"], name="org_change_due_idx")]
 
     def __str__(self):
-        from auditreg.wareki import format_date
 
         return f"{format_date(self.effective_on)} {self.from_section} の引継ぎ"
 

@@ -1,5 +1,6 @@
 """Published status reports (措置状況の公表) and their files."""
 
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 
@@ -40,7 +41,6 @@ class Publication(models.Model):
 
 
 def publication_storage():
-    from django.core.files.storage import storages
 
     return storages["publications"]
 

@@ -1,9 +1,13 @@
 """The follow-up of each finding: measures (措置) per section, their reports and evidence."""
 
+import uuid
+
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 
 from auditreg import access
+from auditreg.wareki import format_date
 
 from ..choices import ReportState
 from .report import Finding
@@ -182,20 +186,17 @@ class MeasureReport(models.Model):
         ]
 
     def __str__(self):
-        from auditreg.wareki import format_date
 
         return f"{self.measure} {format_date(self.reported_on)} {self.get_state_display()}"
 
 
 def evidence_storage():
-    from django.core.files.storage import storages
 
     return storages["evidence"]
 
 
 def evidence_upload_to(instance, filename):
     # Random stored name: the user's file name never reaches the file system (no traversal).
-    import uuid
 
     return f"evidence/{instance.measure_id}/{uuid.uuid4().hex}"
 

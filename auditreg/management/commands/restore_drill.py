@@ -8,6 +8,7 @@ difference. The scratch copies are removed afterwards unless --keep is given."""
 import datetime
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
+
+from findings.models import EvidenceFile, PublicationFile
 
 
 def _file_hashes(root: Path) -> dict[str, str]:
@@ -187,7 +190,6 @@ class Command(BaseCommand):
 
     def _recorded_hashes(self, restored_roots) -> list[str]:
         """Each evidence/publication file restored must still match the SHA-256 recorded in the database."""
-        from findings.models import EvidenceFile, PublicationFile
 
         problems = []
         for model, root in (
@@ -217,7 +219,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _run(cmd, s):
-        import os
 
         env = dict(os.environ)
         if s.get("PASSWORD"):

@@ -1,11 +1,15 @@
+import datetime
 import secrets
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from auditreg.choices import Role
 from auditreg.models import Section, User
+from findings.models import Finding, FindingSection
+from findings.services import finding_assign
 
 # One named person per role. The section users belong to the first section (in organisation order)
 # that the imported report names as responsible for a finding, so the demo shows a section with work;
@@ -20,7 +24,6 @@ DEMO_USERS = [
 
 
 def demo_section():
-    from findings.models import FindingSection
 
     named = FindingSection.objects.select_related("section__bureau").order_by(
         "section__bureau__order", "section__order", "section__pk"
@@ -70,12 +73,6 @@ class Command(BaseCommand):
     def _assign_named_findings(self, auditor) -> int:
         """Demo data: assign each finding to the sections the report names, once, so that the
         section accounts have work to see. Findings already assigned are left alone."""
-        import datetime
-
-        from django.utils import timezone
-
-        from findings.models import Finding
-        from findings.services import finding_assign
 
         reply_by = timezone.localdate() + datetime.timedelta(days=60)
         count = 0

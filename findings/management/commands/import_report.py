@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from auditreg import access
 from auditreg.choices import Role
 from auditreg.models import User
 from imports import pipeline
@@ -102,7 +103,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{verdict} {time.perf_counter() - started:.2f} 秒"))
 
     def _actor(self, username) -> User:
-        from auditreg import access
 
         if username is None:
             return system_actor()

@@ -1,6 +1,7 @@
 """機構改革の引継ぎ: move the measures of an abolished or split section to its successors, from the
 command line. --dry-run shows what would move and writes nothing."""
 
+import argparse
 import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -88,6 +89,5 @@ class Command(BaseCommand):
 
 
 def argparse_suppress():
-    import argparse
 
     return argparse.SUPPRESS
