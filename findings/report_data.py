@@ -40,6 +40,14 @@ def write_data_sheets(book, report):
         ws.append(columns, HEAD)
         return ws
 
+    _findings_sheet(sheet, reports, label)
+    _history_sheet(sheet, reports, report)
+    _systems_sheet(sheet, reports)
+    _budget_sheet(sheet, reports, codes)
+
+
+def _findings_sheet(sheet, reports, label) -> None:
+    """The 指摘・意見 sheet: the findings' verbatim texts, one query."""
     ws = sheet(
         "指摘・意見",
         ["報告書", "番号", "区分", "分野", "見出し", "表題", "頁", "① 検出事項", "② 問題点", "③ 指摘・意見"],
@@ -64,6 +72,9 @@ def write_data_sheets(book, report):
     ):
         ws.append([label[values[0]], *(v if v is not None else "" for v in values[1:])])
 
+
+def _history_sheet(sheet, reports, report) -> None:
+    """The 措置履歴 sheet: the accepted reports up to the status report's date, one query."""
     ws = sheet(
         "措置履歴",
         [
@@ -136,6 +147,9 @@ def write_data_sheets(book, report):
             ]
         )
 
+
+def _systems_sheet(sheet, reports) -> None:
+    """The 情報システム sheet: the reports' system lists, one query."""
     ws = sheet(
         "情報システム",
         ["No.", "局", "所管課", "システム名称", "監査対象", "重要度", "導入年度", "クラウド"],
@@ -158,6 +172,9 @@ def write_data_sheets(book, report):
     ):
         ws.append([v[0], v[1], v[2], v[3], "○" if v[4] else "", v[5], v[6], v[7]])
 
+
+def _budget_sheet(sheet, reports, codes) -> None:
+    """The DX予算 sheet: lines and the 分野 and overall totals, two queries."""
     ws = sheet(
         "DX予算",
         ["分野", "大項目", "小項目", "取組", "予算額（千円）", "決算額（千円）", "差額（千円）"],
