@@ -3,6 +3,7 @@ budget lines of the reports in the status report. Rows are streamed (iterator) i
 temporary files, so memory stays bounded whatever the number of rows."""
 
 import datetime
+import itertools
 
 from django.utils import timezone
 
@@ -149,13 +150,8 @@ def _history_sheet(sheet, reports, report) -> None:
 
 
 def _systems_sheet(sheet, reports) -> None:
-    """The 情報システム sheet: the reports' system lists, one query."""
-    ws = sheet(
-        "情報システム",
-        ["No.", "局", "所管課", "システム名称", "監査対象", "重要度", "導入年度", "クラウド"],
-        [6, 16, 22, 44, 8, 6, 12, 8],
-    )
-    for v in (
+    """The 情報システム sheet: the reports' system lists, one query; no sheet for reports without one."""
+    rows = (
         InformationSystem.objects.filter(report__in=reports)
         .order_by("report_id", "number")
         .values_list(
@@ -169,12 +165,26 @@ def _systems_sheet(sheet, reports) -> None:
             "cloud_text",
         )
         .iterator(chunk_size=2000)
-    ):
+    )
+    first = next(rows, None)
+    if first is None:
+        return  # a report without an information system list (a subsidy audit, say) gets no empty sheet
+    ws = sheet(
+        "情報システム",
+        ["No.", "局", "所管課", "システム名称", "監査対象", "重要度", "導入年度", "クラウド"],
+        [6, 16, 22, 44, 8, 6, 12, 8],
+    )
+    for v in itertools.chain([first], rows):
         ws.append([v[0], v[1], v[2], v[3], "○" if v[4] else "", v[5], v[6], v[7]])
 
 
 def _budget_sheet(sheet, reports, codes) -> None:
-    """The DX予算 sheet: lines and the 分野 and overall totals, two queries."""
+    """The DX予算 sheet: lines and the 分野 and overall totals, two queries; no sheet for reports
+    without a DX budget."""
+    # two queries for every report: the fields, then all their lines (each report's lines kept together)
+    fields = list(DxField.objects.filter(report__in=reports).order_by("order"))
+    if not fields:
+        return
     ws = sheet(
         "DX予算",
         ["分野", "大項目", "小項目", "取組", "予算額（千円）", "決算額（千円）", "差額（千円）"],
@@ -182,8 +192,6 @@ def _budget_sheet(sheet, reports, codes) -> None:
     )
     money = [CELL, CELL, CELL, CELL, MONEY, MONEY, MONEY]
     total = [STRONG, CELL, CELL, STRONG, STRONG_MONEY, STRONG_MONEY, STRONG_MONEY]
-    # two queries for every report: the fields, then all their lines (each report's lines kept together)
-    fields = list(DxField.objects.filter(report__in=reports).order_by("order"))
     lines_of: dict[int, list] = {}
     for line in DxLine.objects.filter(field__in=fields).order_by("field__order", "order"):
         lines_of.setdefault(line.field_id, []).append(line)
