@@ -16,7 +16,7 @@ from auditreg.models import CitySettings
 from auditreg.wareki import format_date, format_fiscal_year
 
 from .choices import ReportState
-from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
+from .models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus, OrganisationMove
 from .status import UNASSIGNED, derive_code, kind_summary
 
 UNASSIGNED_GROUP = "（所管課未定）"
@@ -185,6 +185,40 @@ def _unit(m) -> dict:
     }
 
 
+def _as_it_stood(measures: list, assigned, cutoff: datetime.datetime) -> list:
+    """Each measure under the section it stood with on the report's date: one handed over in a
+    reorganisation (機構改革) that took effect after that date shows the section it came from (the
+    earliest such move's). One query."""
+    earlier: dict[int, tuple] = {}
+    for move in (
+        OrganisationMove.objects.filter(
+            measure__in=assigned.values("pk"), to_section__isnull=False, change__effective_on__gte=cutoff.date()
+        )
+        .order_by("change__effective_on", "pk")
+        .values_list(
+            "measure_id",
+            "from_section__name",
+            "from_section__order",
+            "from_section__bureau__name",
+            "from_section__bureau__order",
+            "from_section__bureau_id",
+            "from_section_id",
+        )
+    ):
+        earlier.setdefault(move[0], move[1:])
+    if not earlier:
+        return measures
+    fields = (
+        "section__name",
+        "section__order",
+        "section__bureau__name",
+        "section__bureau__order",
+        "section__bureau_id",
+        "section_id",
+    )
+    return [m._replace(**dict(zip(fields, earlier[m.pk], strict=True))) if m.pk in earlier else m for m in measures]
+
+
 def _facts(reports: list[AuditReport], cutoff: datetime.datetime) -> _Facts:
     statuses = list(MeasureStatus.objects.order_by("order"))
     # Plain tuples, not model instances: at 30,000 findings and 100,000 measures building instances
@@ -208,6 +242,7 @@ def _facts(reports: list[AuditReport], cutoff: datetime.datetime) -> _Facts:
             named=True,
         )
     )
+    measures = _as_it_stood(measures, assigned, cutoff)
     # the latest report accepted by the cutoff, per measure, chosen by the database (one row each)
     latest_first = Window(
         RowNumber(), partition_by=[F("measure_id")], order_by=[F("reviewed_at").desc(), F("pk").desc()]

@@ -302,3 +302,35 @@ def test_a_prepared_change_whose_successor_was_abolished_shows_why_not_a_500(cli
     assert done == [] and failed == change and "廃止されています" in reason
     change.refresh_from_db()
     assert change.state == OrganisationChange.PREPARED
+
+
+def test_the_status_report_as_of_a_date_before_the_hand_over_shows_the_section_as_it_stood(world, report):
+    """Rebuilt after the hand-over, last year's 措置状況 still names the section that held each measure
+    then; from the effective date on, the successors."""
+    w = world
+    effective = timezone.localdate() + datetime.timedelta(days=10)  # the measures were assigned today
+    reorganisation.prepare(
+        from_section=w["koho"],
+        to_sections=[w["new_a"], w["new_b"]],
+        effective_on=effective,
+        choices={w["m"]["意見02"].pk: w["new_b"].pk},
+        by=w["auditor"],
+        today=effective,  # applied as the daily run applies it on the day
+    )
+    day_before = effective - datetime.timedelta(days=1)
+    then = rows_by_code(status_report.build(reports=[report], as_of=day_before, per="section"))
+    since = rows_by_code(status_report.build(reports=[report], as_of=effective, per="section"))
+    for code in ("指摘01", "意見01", "意見02", "意見03"):
+        assert then[code][1] == ["広報広聴課"], code
+    assert [since[c][1] for c in ("指摘01", "意見01", "意見02", "意見03")] == [
+        ["広報課"],
+        ["広報課"],
+        ["広聴課"],
+        ["広報課"],
+    ]
+    # per finding, and the statuses unchanged by the move
+    then_f = status_report.build(reports=[report], as_of=day_before, per="finding")
+    assert {r.code: [u["section"] for u in r.units] for r in then_f.rows if r.code == "指摘01"} == {
+        "指摘01": ["広報広聴課"]
+    }
+    assert then["指摘01"][0] == since["指摘01"][0] == "done"

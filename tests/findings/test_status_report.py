@@ -635,4 +635,4 @@ def test_build_makes_a_fixed_number_of_queries(make_user, report, per):
         assert len(built.rows) == n + 33
         assert summary_of(built)["意見"][LABELS.index("措置済")] == n
     # statuses, kinds of finding, findings, measures, latest accepted reports
-    assert counts[0] == counts[1] <= 5, counts
+    assert counts[0] == counts[1] <= 6, counts  # + the hand-overs (機構改革) after the date: one query
