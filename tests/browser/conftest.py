@@ -14,6 +14,7 @@ Screenshots of the main pages go to test-artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -114,6 +115,11 @@ class LiveApp:
     findings: dict[str, int]
     a11y_measure: int
     log: Path  # the server's output, for a test that fails oddly
+    env: dict = dataclasses.field(default_factory=dict, repr=False)  # the server's settings, for manage()
+
+    def manage(self, *args, timeout=300) -> str:
+        """A management command against this server's database and files (e.g. a journey's own seed)."""
+        return _manage(self.env, *args, timeout=timeout)
 
 
 def _free_port() -> int:
@@ -250,6 +256,7 @@ def live_app(tmp_path_factory):
             findings=seeded["findings"],
             a11y_measure=seeded["a11y_measure"],
             log=log,
+            env=env,
         )
 
 

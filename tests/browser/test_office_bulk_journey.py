@@ -3,19 +3,14 @@ assignment with a reply-by date per section where one finding is refused with it
 reorganisation previewed (a split, one measure sent to the second successor) and run. Uses sections of
 its own (試験旧課 → 試験一課・試験二課) so that the other journeys' sections are untouched."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from .conftest import BASE_DIR, PASSWORD
+from .conftest import PASSWORD, SCREENSHOTS
 from .helpers import expect, messages, nav
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("D14_SHOTS", "/work/wt/shots/d14"))
+SHOTS = SCREENSHOTS / "office"  # beside the other journeys' screenshots
 
 SEED = """
 import datetime
@@ -44,22 +39,8 @@ print("SEEDED")
 
 @pytest.fixture(scope="module")
 def own_sections(live_app):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "PYTEST_"))}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "auditreg.settings.local",
-        "DATABASE_URL": os.environ.get("BROWSER_DATABASE_URL") or f"sqlite:///{live_app.root / 'db.sqlite3'}",
-        "EVIDENCE_ROOT": str(live_app.root / "evidence"),
-        "PUBLICATION_ROOT": str(live_app.root / "publications"),
-    }
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SEED.format(password=PASSWORD)],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "SEEDED" in out.stdout, out.stderr[-3000:]
+    out = live_app.manage("shell", "-c", SEED.format(password=PASSWORD), timeout=120)
+    assert "SEEDED" in out, out[-3000:]
 
 
 def shoot(page, name):
