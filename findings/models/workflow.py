@@ -251,10 +251,12 @@ class MeasureCount(models.Model):
     services store a status change, in the same transaction (the changed findings' sections are
     recounted under a lock on those sections); findings.status.rebuild_counts recounts everything."""
 
-    section = models.ForeignKey("auditreg.Section", on_delete=models.CASCADE, related_name="+")
-    status = models.ForeignKey(MeasureStatus, on_delete=models.CASCADE, related_name="+")
-    reply_month = models.DateField(null=True)  # first day of reply_by's month; null: no deadline
-    measures = models.PositiveIntegerField()
+    section = models.ForeignKey("auditreg.Section", on_delete=models.CASCADE, related_name="+", verbose_name="課")
+    status = models.ForeignKey(MeasureStatus, on_delete=models.CASCADE, related_name="+", verbose_name="措置状況")
+    # first day of reply_by's month; null: no deadline
+    reply_month = models.DateField("回答期限の月", null=True)
+    measures = models.PositiveIntegerField("措置の件数")
 
     class Meta:
+        verbose_name = verbose_name_plural = "措置の件数（課・措置状況・回答期限の月ごと）"
         indexes = [models.Index(fields=["section"], name="measure_count_section_idx")]
