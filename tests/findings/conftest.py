@@ -9,6 +9,7 @@ from findings.models import Finding, Measure
 from findings.services import finding_assign
 
 from .permissions_matrix import World
+from .report_data_helpers import REPORT_TEXT
 from .services_helpers import REPLY_BY, People  # the same date as permissions_matrix.REPLY_BY
 
 # -- fixtures of test_permission_matrix.py, test_permission_requests.py --
@@ -81,3 +82,13 @@ def opinion(report):
 def measure(finding, section, people):
     (measure,) = finding_assign(finding=finding, sections=[section], reply_by=REPLY_BY, by=people.auditor)
     return measure
+
+
+# -- fixtures of test_report_findings.py, test_report_texts.py --
+
+
+@pytest.fixture(scope="module")
+def report_text():
+    if not REPORT_TEXT.exists():
+        pytest.skip(f"report text not available at {REPORT_TEXT}")
+    return REPORT_TEXT.read_text(encoding="utf-8")
