@@ -1,13 +1,16 @@
 """Fixtures shared by several test modules of tests/findings (each block says which)."""
 
 import pytest
+from django.urls import reverse
 
 from auditreg.choices import Role
 from auditreg.models import Section
-from findings import services
+from findings import services, workflow_views
+from findings.choices import StatusCode
 from findings.models import Finding, Measure
 from findings.services import finding_assign
 
+from .dashboard_helpers import FAR_PAST, FUTURE, PAST, TODAY, Mix, Office
 from .permissions_matrix import World
 from .report_data_helpers import REPORT_TEXT
 from .services_helpers import REPLY_BY, People  # the same date as permissions_matrix.REPLY_BY
@@ -92,3 +95,77 @@ def report_text():
     if not REPORT_TEXT.exists():
         pytest.skip(f"report text not available at {REPORT_TEXT}")
     return REPORT_TEXT.read_text(encoding="utf-8")
+
+
+# -- fixtures of test_dashboard.py, test_dashboard_charts.py --
+
+
+@pytest.fixture
+def office(make_user, db):
+    sections = {
+        "A": Section.objects.get(bureau__name="都市政策局", name="広報広聴課"),  # 都市政策局 (order 1), 課 order 3
+        "B": Section.objects.get(bureau__name="都市政策局", name="交通政策課"),  # 都市政策局 (order 1), 課 order 2
+        "C": Section.objects.get(bureau__name="市民局", name="市民課"),  # 市民局 (order 6), 課 order 1
+    }
+    return Office(
+        auditor=make_user("auditor", Role.AUDITOR),
+        admin=make_user("admin", Role.ADMIN),
+        staff={k: make_user(f"staff{k}", Role.SECTION_STAFF, s) for k, s in sections.items()},
+        head={k: make_user(f"head{k}", Role.SECTION_HEAD, s) for k, s in sections.items()},
+        sections=sections,
+    )
+
+
+@pytest.fixture
+def mix(office, report):
+    """Twelve findings of kanazawa-2024-dx assigned; the 2021 report's two 意見 stay unassigned.
+
+    finding  sections  reply_by  what happened                                  finding status
+    指摘01   A         FUTURE    A: accepted 措置済                              措置済
+    指摘02   C         FAR_PAST  C: accepted 措置中                              措置中
+    指摘03   B         PAST      nothing reported                               未着手
+    意見01   A + B     PAST      A: accepted 措置済, B: accepted 措置中           措置中 (least advanced open)
+    意見02   B         FUTURE    B: accepted 措置しない (with reason)              措置しない
+    意見03   B         FUTURE    B: accepted 措置済                              措置済
+    意見04   A         TODAY     A: accepted 措置予定・検討中                      措置予定・検討中
+    意見05   A + C     FUTURE    A: accepted 措置済, C: accepted 措置しない        措置しない (closed, not all done)
+    意見06   C         PAST      C: 措置済 submitted, not yet reviewed           未着手 (only accepted counts)
+    意見07   A         none      A: 措置済 draft only                            未着手
+    意見08   A         PAST      A: accepted 措置中, later accepted 措置済         措置済 (latest accepted)
+    意見09   B         FUTURE    B: 措置済 submitted and returned (差戻し)        未着手
+    """
+    m = Mix(office, report)
+    DONE, IN_PROGRESS, PLANNED, NOT_TAKING = (
+        StatusCode.DONE,
+        StatusCode.IN_PROGRESS,
+        StatusCode.PLANNED,
+        StatusCode.NOT_TAKING,
+    )
+    m.accept(m.assign("指摘01", "A", FUTURE)["A"], "A", DONE)
+    m.accept(m.assign("指摘02", "C", FAR_PAST)["C"], "C", IN_PROGRESS)
+    m.assign("指摘03", "B", PAST)
+    both = m.assign("意見01", "AB", PAST)
+    m.accept(both["A"], "A", DONE)
+    m.accept(both["B"], "B", IN_PROGRESS)
+    m.accept(m.assign("意見02", "B", FUTURE)["B"], "B", NOT_TAKING)
+    m.accept(m.assign("意見03", "B", FUTURE)["B"], "B", DONE)
+    m.accept(m.assign("意見04", "A", TODAY)["A"], "A", PLANNED)
+    both = m.assign("意見05", "AC", FUTURE)
+    m.accept(both["A"], "A", DONE)
+    m.accept(both["C"], "C", NOT_TAKING)
+    m.submit(m.assign("意見06", "C", PAST)["C"], "C", DONE)
+    m.draft(m.assign("意見07", "A", None)["A"], "A", DONE)
+    measure = m.assign("意見08", "A", PAST)["A"]
+    m.accept(measure, "A", IN_PROGRESS)
+    m.accept(measure, "A", DONE)
+    m.return_(m.assign("意見09", "B", FUTURE)["B"], "B", DONE)
+    return m
+
+
+@pytest.fixture
+def page(mix, office, client, monkeypatch):
+    monkeypatch.setattr(workflow_views, "_today", lambda: TODAY)
+    client.force_login(office.auditor)
+    response = client.get(reverse("findings:dashboard"))
+    assert response.status_code == 200
+    return response
