@@ -14,6 +14,7 @@ from .dashboard_helpers import FAR_PAST, FUTURE, PAST, TODAY, Mix, Office
 from .permissions_matrix import World
 from .report_data_helpers import REPORT_TEXT
 from .services_helpers import REPLY_BY, People  # the same date as permissions_matrix.REPLY_BY
+from .status_report_helpers import build_history
 
 # -- fixtures of test_permission_matrix.py, test_permission_requests.py --
 
@@ -169,3 +170,11 @@ def page(mix, office, client, monkeypatch):
     response = client.get(reverse("findings:dashboard"))
     assert response.status_code == 200
     return response
+
+
+# -- fixtures of test_status_report.py, test_status_report_filters.py --
+
+
+@pytest.fixture
+def history(make_user, report):
+    return build_history(make_user, report)
