@@ -65,3 +65,11 @@ def _fresh_city_settings():
     CitySettings.forget()
     forget_codes()
     memo.forget()
+
+
+@pytest.fixture
+def world(make_user, report):
+    """The world every example of the form fuzz tests (tests/test_fuzz_forms*.py) starts from."""
+    from tests.fuzz_forms_helpers import build_world
+
+    return build_world(make_user, report)

@@ -10,8 +10,8 @@ from auditreg.models import Bureau, Section
 from auditreg.validators import CONTROL_MESSAGE
 from imports import pipeline
 from imports.choices import BatchState
+from tests.findings.status_report_helpers import build_history
 from tests.findings.test_exports import status_url
-from tests.findings.test_status_report import build_history
 from tests.imports.helpers import edit, fixture_files, make_zip, upload
 
 from .test_admin_history import form_of

@@ -19,17 +19,10 @@ from findings.services import (
     report_submit,
 )
 
-from . import test_services as base
+from .services_helpers import draft, edit, snapshot
 
-# the workflow fixtures of test_services: a 広報広聴課 with two 担当 and two 課長, 指摘01 assigned to it
-section, other_section, people, finding, measure = (
-    base.section,
-    base.other_section,
-    base.people,
-    base.finding,
-    base.measure,
-)
-draft, edit, snapshot = base.draft, base.edit, base.snapshot
+# the workflow fixtures of test_services_*.py (section, other_section, people, finding, measure; in conftest.py):
+# a 広報広聴課 with two 担当 and two 課長, 指摘01 assigned to it
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from auditreg.choices import Role
 from findings import reports as renderers
 from findings.models import Finding
 from findings.status_report import COLUMNS, build, table_cells
-from tests.findings.test_status_report import TEXT, build_history, jst
+from tests.findings.status_report_helpers import TEXT, build_history, jst
 
 pytestmark = pytest.mark.django_db
 

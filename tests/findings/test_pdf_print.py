@@ -26,8 +26,8 @@ from findings.models import Finding, Publication
 from findings.services import report_accept, report_save_draft, report_submit
 from findings.status_report import build
 from jobs.models import Job
+from tests.findings.status_report_helpers import at, build_history, jst, status
 from tests.findings.test_exports import embedded_fonts, pdf_pages
-from tests.findings.test_status_report import at, build_history, jst, status
 
 pytestmark = pytest.mark.django_db
 

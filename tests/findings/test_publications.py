@@ -35,7 +35,7 @@ from findings.reports import render_csv
 from findings.services import WorkflowError
 from findings.status_report import build
 from jobs.models import Job
-from tests.findings.test_status_report import TEXT, build_history, jst
+from tests.findings.status_report_helpers import TEXT, build_history, jst
 
 pytestmark = pytest.mark.django_db
 

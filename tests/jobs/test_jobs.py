@@ -20,7 +20,7 @@ from findings.status_report import build
 from jobs.choices import JobKind, JobState
 from jobs.models import Job
 from jobs.runner import job_execute
-from tests.findings.test_status_report import build_history
+from tests.findings.status_report_helpers import build_history
 
 pytestmark = pytest.mark.django_db
 
