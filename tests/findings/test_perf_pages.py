@@ -197,7 +197,7 @@ def test_status_report_build_query_count_is_fixed(people, report):
     queries()  # warm: the city's settings (the title pattern) are cached per process
     small = queries()
     grow(people)
-    assert queries() == small <= 5  # statuses, kinds of finding, findings, measures, latest accepted reports
+    assert queries() == small <= 6  # statuses, kinds of finding, findings, measures, hand-overs, latest reports
 
 
 # -- what the faster code shows, against an independent computation -----------------------------
