@@ -14,6 +14,7 @@ from auditreg.changelog import record
 from auditreg.models import Section
 
 from . import reminders, services
+from .choices import Action
 from .models import Finding, Measure, MeasureReport
 
 ACTIONS = {
@@ -49,6 +50,15 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, PermissionDenied):
         return text or "この操作を行う権限がありません。"
     return text
+
+
+def _refusal(verdict) -> str:
+    """The reason of a refused verdict, as _item lists a refusal the service raised."""
+    try:
+        verdict.check()
+    except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
+        return _reason(exc)
+    return ""
 
 
 def _item(result: BulkResult, label: str, work) -> None:
@@ -170,21 +180,20 @@ def bulk_extend_reply_by(
 
 @transaction.atomic
 def bulk_accept(*, reports: list[MeasureReport], by, comment: str = "") -> BulkResult:
-    """Accept each submitted report through services.report_accept (its transition and scope checks)."""
+    """Accept each submitted report: all locked in one query, each checked by the single action's rule
+    (allowed(by, Action.ACCEPT, report): its scope and state), those allowed accepted together by
+    services.accept_reports, the single action's own steps. The same queries for 1 report or 100."""
     access.allowed(by, "bulk_work").check()
     result = BulkResult("accept")
-    reports = list(
-        MeasureReport.objects.filter(pk__in=[r.pk for r in reports])
-        .select_related("measure__finding", "measure__section__bureau", "status")
-        .order_by("pk")
-    )
-    for report in reports:
-
-        def work(report=report):
-            services.report_accept(report=report, by=by, comment=comment)
-            return report.status.label
-
-        _item(result, _measure_label(report.measure), work)
+    ok = []
+    for report in services.reports_for_review().filter(pk__in=[r.pk for r in reports]).order_by("pk"):
+        verdict = access.allowed(by, Action.ACCEPT, report)
+        if verdict:
+            ok.append(report)
+        else:
+            result.refused.append(Outcome(label=_measure_label(report.measure), reason=_refusal(verdict)))
+    services.accept_reports(ok, by=by, comment=comment)
+    result.done = [Outcome(label=_measure_label(r.measure), detail=r.status.label) for r in ok]
     return result
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from auditreg.access import allowed
 from auditreg.change_labels import filesize
-from auditreg.changelog import diff, record
+from auditreg.changelog import diff, entry, record, record_many
 
 from . import status as finding_status
 from .access import WorkflowError, drafter_bar
@@ -23,6 +23,8 @@ from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, Statu
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
 
 REPORT_FIELDS = ("status", "reported_on", "text", "planned_completion_on", "completed_on", "reason")
+
+BATCH = 500  # rows per bulk_update / bulk_create query (SQLite limits the parameters of one)
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 # extension -> (content type, magic bytes the file must start with; None = text, checked as UTF-8)
@@ -273,26 +275,52 @@ def report_section_return(*, report: MeasureReport, by, comment: str) -> Measure
     return report
 
 
+def reports_for_review():
+    """The reports to review, locked with their measures, with what the checks (the measure's section,
+    the report's state), the review and the history read: no further query per report."""
+    return MeasureReport.objects.select_for_update(of=("self", "measure")).select_related(
+        "measure__finding", "measure__section__bureau", "measure__status", "status"
+    )
+
+
+def accept_reports(reports: list[MeasureReport], *, by, comment: str = "") -> None:
+    """The acceptance of reports already locked (reports_for_review) and checked (Action.ACCEPT): each
+    report's state, reviewer and comment, its measure's status and accepted report, the findings'
+    status, one history entry per report. The same few queries for one report or many."""
+    if not reports:
+        return
+    target = TRANSITIONS[Action.ACCEPT][1]
+    now = timezone.now()
+    logs = []
+    for report in reports:
+        measure = report.measure
+        before = {"status": measure.status}
+        report.state, report.reviewed_by, report.reviewed_at = target, by, now
+        report.review_comment = comment or ""
+        measure.status, measure.accepted_report = report.status, report
+        logs.append(
+            entry(
+                actor=by,
+                action="report.accepted",
+                obj=report,
+                finding_id=measure.finding_id,
+                comment=comment or "",
+                changes={"state": [ReportState.SUBMITTED, target]} | diff(before, {"status": report.status}),
+            )
+        )
+    MeasureReport.objects.bulk_update(
+        reports, ["state", "reviewed_by", "reviewed_at", "review_comment"], batch_size=BATCH
+    )
+    Measure.objects.bulk_update([r.measure for r in reports], ["status", "accepted_report"], batch_size=BATCH)
+    finding_status.refresh({r.measure.finding_id for r in reports})
+    record_many(logs)
+
+
 @transaction.atomic
 def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureReport:
-    report = _open_report_for_update(report)
-    target = _check_transition(Action.ACCEPT, user=by, obj=report)
-    report.state, report.reviewed_by, report.reviewed_at = target, by, timezone.now()
-    report.review_comment = comment or ""
-    report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
-    measure = Measure.objects.select_for_update().get(pk=report.measure_id)
-    before = {"status": measure.status}
-    measure.status, measure.accepted_report = report.status, report
-    measure.save(update_fields=["status", "accepted_report"])
-    finding_status.refresh([measure.finding_id])
-    record(
-        actor=by,
-        action="report.accepted",
-        obj=report,
-        finding_id=measure.finding_id,
-        comment=comment or "",
-        changes={"state": [ReportState.SUBMITTED, target]} | diff(before, {"status": report.status}),
-    )
+    report = reports_for_review().get(pk=report.pk)
+    _check_transition(Action.ACCEPT, user=by, obj=report)
+    accept_reports([report], by=by, comment=comment)
     return report
 
 

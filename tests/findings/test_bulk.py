@@ -173,3 +173,37 @@ def test_adding_a_section_already_assigned_without_a_date_keeps_its_date(report,
     )
     assert not result.refused
     assert dict(f.measures.values_list("section_id", "reply_by")) == {org["koho"].pk: D1, org["shimin"].pk: D2}
+
+
+def _history(since_pk, obj):
+    """The change log entries written about `obj` since `since_pk`, as the history shows them."""
+    return [
+        (e.action, e.object_type, e.actor_id, e.changes, e.comment, e.finding_id - obj_finding(obj))
+        for e in ChangeLog.objects.filter(
+            pk__gt=since_pk, object_id=obj.pk, object_type=obj._meta.label_lower
+        ).order_by("pk")
+    ]
+
+
+def obj_finding(obj):
+    return (obj.measure if hasattr(obj, "measure") else obj).finding_id
+
+
+def test_a_bulk_accept_writes_what_the_single_accept_writes(report, org):
+    a = org["auditor"]
+    (m1,) = services.finding_assign(finding=finding(report, "指摘01"), sections=[org["koho"]], reply_by=D1, by=a)
+    (m2,) = services.finding_assign(finding=finding(report, "指摘02"), sections=[org["koho"]], reply_by=D1, by=a)
+    r1, r2 = submitted(m1, org["staff"], org["head"]), submitted(m2, org["staff"], org["head"])
+    start = ChangeLog.objects.order_by("-pk").values_list("pk", flat=True).first()
+    services.report_accept(report=r1, by=a, comment="受理します。")
+    assert not bulk.bulk_accept(reports=[r2], by=a, comment="受理します。").refused
+    single, many = _history(start, r1), _history(start, r2)
+    assert single == many and [e[0] for e in single] == ["report.accepted"]
+    assert single[0][3] == {"state": ["submitted", "accepted"], "status": ["未着手", "措置中"]}
+    for r in (r1, r2):
+        r.refresh_from_db()
+    m1.refresh_from_db()
+    m2.refresh_from_db()
+    assert (r1.state, r1.reviewed_by, r1.review_comment) == (r2.state, r2.reviewed_by, r2.review_comment)
+    assert (m1.accepted_report_id, m2.accepted_report_id) == (r1.pk, r2.pk)
+    assert (m1.status, m1.finding.status_code) == (m2.status, m2.finding.status_code)
