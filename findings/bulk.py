@@ -1,7 +1,11 @@
-"""Bulk work of the audit office: one service call per action, in one transaction, each item in its own
-savepoint through the very service the single action uses (findings.services), so that an item is
-checked by the same rules and recorded in the same history. An item the service refuses is rolled back
-alone and listed with its reason; the others go through."""
+"""Bulk work of the audit office: one service call per action, in one transaction. Assignment, the
+extension of reply-by dates and acceptance lock all their rows in one query, check each item by the
+single action's rule (auditreg.access.allowed on the locked object, in Python), list a refused item with
+the rule's Japanese reason, and write the others together through the single action's own steps
+(services.write_assignments, services.accept_reports: what finding_assign and report_accept call with
+one object), so an item is checked by the same rules and recorded in the same history, and the number of
+queries does not grow with the items. The reminder still runs each section in its own savepoint.
+"""
 
 import datetime
 from dataclasses import dataclass, field
@@ -94,32 +98,46 @@ def bulk_assign(
 ) -> BulkResult:
     """Assign each finding to `sections`, each section with its own reply-by date. By default the
     sections are added to those already assigned (whose dates stay); with `replace` the finding is
-    assigned to exactly these sections, and services.finding_assign refuses to drop a section that has
-    reported. Each finding goes through services.finding_assign."""
+    assigned to exactly these sections, and a section that has reported is not dropped (the finding is
+    refused). The single action's own steps (services.finding_assign's): the measures of every finding
+    locked in one query, each finding checked (allowed "assign", services.unassign_bars), those allowed
+    written together by services.write_assignments. The same queries for 1 finding or 100."""
     access.allowed(by, "bulk_work").check()
     if not sections:
         raise services.WorkflowError("所管課を一つ以上選んでください。")
     result = BulkResult("assign")
-    current: dict[int, list[Measure]] = {}
-    for m in Measure.objects.filter(finding__in=[f.pk for f in findings]).select_related("section").order_by("pk"):
-        current.setdefault(m.finding_id, []).append(m)
+    findings = list({f.pk: f for f in findings}.values())
+    locked = services.lock_measures([f.pk for f in findings])
+    named = Section.objects.select_related("bureau").in_bulk([s.pk for s in sections])  # as the history names them
+    sections = [named[s.pk] for s in sections]
     chosen = {s.pk: s for s in sections}
     detail = "、".join(f"{s.name}" for s in sections)
+    plans, refusals = [], {}
     for finding in findings:
-        existing = current.get(finding.pk, [])
+        verdict = access.allowed(by, "assign", finding)
+        if not verdict:
+            refusals[finding.pk] = _refusal(verdict)
+            continue
+        existing = locked[finding.pk]
         if replace:
             wanted, dates = list(chosen.values()), {}
         else:
-            wanted = [m.section for m in existing if m.section_id not in chosen] + list(chosen.values())
-            dates = {m.section_id: m.reply_by for m in existing}
+            wanted = [m.section for m in existing.values() if m.section_id not in chosen] + list(chosen.values())
+            dates = {m.section_id: m.reply_by for m in existing.values()}
         # a chosen section without a date keeps the date it has (when already assigned)
         dates |= {pk: d for pk, d in reply_by_per_section.items() if pk in chosen and d is not None}
-
-        def work(finding=finding, wanted=wanted, dates=dates):
-            services.finding_assign(finding=finding, sections=wanted, reply_by=None, reply_by_per_section=dates, by=by)
-            return detail
-
-        _item(result, _finding_label(finding), work)
+        plans.append(
+            services.Assignment(
+                finding=finding, existing=existing, sections=wanted, reply_by={s.pk: dates.get(s.pk) for s in wanted}
+            )
+        )
+    refusals |= services.unassign_bars(plans)
+    services.write_assignments([p for p in plans if p.finding.pk not in refusals], by=by)
+    for finding in findings:
+        if finding.pk in refusals:
+            result.refused.append(Outcome(label=_finding_label(finding), reason=refusals[finding.pk]))
+        else:
+            result.done.append(Outcome(label=_finding_label(finding), detail=detail))
     return result
 
 
@@ -145,34 +163,46 @@ def bulk_extend_reply_by(
     *, measures: list[Measure], by, new_date: datetime.date | None = None, days: int | None = None
 ) -> BulkResult:
     """Extend the reply-by date of each measure: to `new_date`, or by `days` from its own date. Only an
-    extension (a later date) of an open measure; the change itself is services.finding_assign's, with
-    the finding's other sections and their dates as they are."""
+    extension (a later date) of an open measure. The change itself is the assignment's
+    (services.write_assignments, as finding_assign writes it), with each finding's other sections and
+    their dates as they are: every measure of the findings locked in one query, each item checked,
+    those allowed written together. The same queries for 1 measure or 100."""
     access.allowed(by, "bulk_work").check()
     if (new_date is None) == (days is None) or (days is not None and days <= 0):
         raise services.WorkflowError("新しい回答期限か、延長する日数（1 日以上）のどちらかを指定してください。")
     result = BulkResult("extend")
-    ids = [m.pk for m in measures]
-    measures = list(
-        Measure.objects.filter(pk__in=ids).select_related("finding", "section__bureau", "status").order_by("pk")
-    )
-    for measure in measures:
-
-        def work(measure=measure):
+    ids = {m.pk for m in measures}
+    finding_ids = set(Measure.objects.filter(pk__in=ids).values_list("finding_id", flat=True))
+    locked = services.lock_measures(finding_ids)
+    chosen = sorted((m for by_section in locked.values() for m in by_section.values() if m.pk in ids), key=_pk)
+    new_dates: dict[int, dict[int, datetime.date]] = {}
+    for measure in chosen:
+        verdict = access.allowed(by, "assign", measure.finding)
+        try:
+            verdict.check()
             reply_by = _new_reply_by(measure, new_date=new_date, days=days)
-            # the finding's other measures as they are now (an earlier item may have changed one)
-            others = list(Measure.objects.filter(finding_id=measure.finding_id).select_related("section"))
-            dates = {m.section_id: m.reply_by for m in others} | {measure.section_id: reply_by}
-            services.finding_assign(
-                finding=measure.finding,
-                sections=[m.section for m in others],
-                reply_by=None,
-                reply_by_per_section=dates,
-                by=by,
+        except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
+            result.refused.append(Outcome(label=_measure_label(measure), reason=_reason(exc)))
+            continue
+        new_dates.setdefault(measure.finding_id, {})[measure.section_id] = reply_by
+        result.done.append(Outcome(label=_measure_label(measure), detail=f"{reply_by:%Y-%m-%d}"))
+    plans = []
+    for finding_id, dates in new_dates.items():
+        existing = locked[finding_id]
+        plans.append(
+            services.Assignment(
+                finding=next(iter(existing.values())).finding,
+                existing=existing,
+                sections=[m.section for m in existing.values()],
+                reply_by={m.section_id: m.reply_by for m in existing.values()} | dates,
             )
-            return f"{reply_by:%Y-%m-%d}"
-
-        _item(result, _measure_label(measure), work)
+        )
+    services.write_assignments(plans, by=by)  # every section stays: nothing to refuse unassigning
     return result
+
+
+def _pk(obj) -> int:
+    return obj.pk
 
 
 # -- review -------------------------------------------------------------------------------------
