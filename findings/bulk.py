@@ -4,7 +4,8 @@ single action's rule (auditreg.access.allowed on the locked object, in Python), 
 the rule's Japanese reason, and write the others together through the single action's own steps
 (services.write_assignments, services.accept_reports: what finding_assign and report_accept call with
 one object), so an item is checked by the same rules and recorded in the same history, and the number of
-queries does not grow with the items. The reminder still runs each section in its own savepoint.
+queries does not grow with the items. The reminder sends and logs its digests together
+(findings.reminders.send_digests, as the daily command does).
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from auditreg import access
-from auditreg.changelog import record
+from auditreg.changelog import entry, record_many
 from auditreg.models import Section
 
 from . import reminders, services
@@ -57,23 +58,12 @@ def _reason(exc: Exception) -> str:
 
 
 def _refusal(verdict) -> str:
-    """The reason of a refused verdict, as _item lists a refusal the service raised."""
+    """The reason of a refused verdict, as the single action would raise it (its message, in Japanese)."""
     try:
         verdict.check()
     except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
         return _reason(exc)
     return ""
-
-
-def _item(result: BulkResult, label: str, work) -> None:
-    """Run one item in a savepoint: done, or refused with the service's own reason (and nothing kept)."""
-    try:
-        with transaction.atomic():
-            detail = work()
-    except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
-        result.refused.append(Outcome(label=label, reason=_reason(exc)))
-    else:
-        result.done.append(Outcome(label=label, detail=detail or ""))
 
 
 def _finding_label(f: Finding) -> str:
@@ -235,7 +225,8 @@ REMINDER_KIND = "manual"  # ReminderLog.kind of a reminder the office sends now 
 @transaction.atomic
 def bulk_remind(*, sections, by, today: datetime.date) -> BulkResult:
     """Send each section now the digest of what it still owes (findings.reminders, the daily command's
-    digest): once per section and day, logged in ReminderLog and in the change log."""
+    digest, sent by the same reminders.send_digests): once per section and day, logged in ReminderLog
+    and in the change log. The same queries for 1 section or 100."""
     access.allowed(by, "bulk_work").check()
     result = BulkResult("remind")
     sections = list(Section.objects.filter(pk__in=[s.pk for s in sections]).select_related("bureau"))
@@ -243,33 +234,38 @@ def bulk_remind(*, sections, by, today: datetime.date) -> BulkResult:
     for m in reminders.open_measures().filter(section__in=[s.pk for s in sections]):
         owed.setdefault(m.section_id, []).append(m)
     people = reminders.section_recipients(s.pk for s in sections)
+    refusals, digests = {}, {}
     for section in sections:
-
-        def work(section=section):
-            items = owed.get(section.pk, [])
-            if not items:
-                raise services.WorkflowError("回答を求める未完了の措置がありません。")
-            recipients = people.get(section.pk, [])
-            if not recipients:
-                raise services.WorkflowError("メールアドレスが登録された職員がいないため、送信できません。")
-            lines = reminders.digest_lines(items, today)
-            sent = reminders.send_digest(
-                today=today,
+        items = owed.get(section.pk, [])
+        if not items:
+            refusals[section.pk] = "回答を求める未完了の措置がありません。"
+        elif not people.get(section.pk):
+            refusals[section.pk] = "メールアドレスが登録された職員がいないため、送信できません。"
+        else:
+            digests[section.pk] = reminders.Digest(
                 key=f"section:{section.pk}",
-                kind=REMINDER_KIND,
-                recipients=recipients,
+                recipients=people[section.pk],
                 subject=f"【督促】{section}：措置の回答をお願いします（{len(items)} 件）",
-                lines=lines,
+                lines=reminders.digest_lines(items, today),
             )
-            if not sent:
-                raise services.WorkflowError("本日すでにこの課へ督促を送信しています。")
-            record(
-                actor=by,
-                action="reminder.sent",
-                obj=section,
-                changes={"recipients": [None, len(recipients)], "measures": [None, len(items)]},
+    sent = {d.key for d in reminders.send_digests(today=today, kind=REMINDER_KIND, digests=list(digests.values()))}
+    logs = []
+    for section in sections:
+        label = f"{section.bureau.name} {section.name}"
+        if section.pk in refusals:
+            result.refused.append(Outcome(label=label, reason=refusals[section.pk]))
+        elif digests[section.pk].key not in sent:
+            result.refused.append(Outcome(label=label, reason="本日すでにこの課へ督促を送信しています。"))
+        else:
+            n_items, n_people = len(owed[section.pk]), len(people[section.pk])
+            logs.append(
+                entry(
+                    actor=by,
+                    action="reminder.sent",
+                    obj=section,
+                    changes={"recipients": [None, n_people], "measures": [None, n_items]},
+                )
             )
-            return f"{len(items)} 件・{len(recipients)} 人"
-
-        _item(result, f"{section.bureau.name} {section.name}", work)
+            result.done.append(Outcome(label=label, detail=f"{n_items} 件・{n_people} 人"))
+    record_many(logs)
     return result
