@@ -251,3 +251,26 @@ def test_a_bulk_extension_writes_what_the_single_assignment_writes(report, org):
     assert [dict(f.measures.values_list("section_id", "reply_by")) for f in (f1, f2)] == [
         {org["koho"].pk: D2, org["shimin"].pk: D1}
     ] * 2
+
+
+def test_a_digest_logged_meanwhile_by_another_process_does_not_stop_the_others(report, org, make_user, monkeypatch):
+    from findings import reminders
+
+    a = org["auditor"]
+    make_user("staff2m", Role.SECTION_STAFF, org["shimin"], email="shimin@example.jp")
+    services.finding_assign(finding=finding(report, "指摘01"), sections=[org["koho"]], reply_by=D1, by=a)
+    services.finding_assign(finding=finding(report, "指摘02"), sections=[org["shimin"]], reply_by=D1, by=a)
+    # 市民課's reminder is logged by another process after this one looked (the look sees nothing)
+    ReminderLog.objects.create(
+        sent_on=TODAY,
+        recipient_key=f"section:{org['shimin'].pk}",
+        kind=bulk.REMINDER_KIND,
+        recipients="x",
+        item_count=1,
+    )
+    monkeypatch.setattr(reminders.ReminderLog.objects, "filter", lambda **kw: ReminderLog.objects.none())
+    result = bulk.bulk_remind(sections=[org["koho"], org["shimin"]], by=a, today=TODAY)
+    assert [o.label for o in result.done] == ["都市政策局 広報広聴課"]
+    assert [o.reason for o in result.refused] == ["本日すでにこの課へ督促を送信しています。"]
+    (sent,) = mail.outbox
+    assert "staff@example.jp" in sent.to
