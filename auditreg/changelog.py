@@ -22,8 +22,9 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [_plain(before.get(k)), _plain(after.get(k))] for k in after if before.get(k) != after.get(k)}
 
 
-def record(*, actor, action: str, obj, changes: dict | None = None, finding_id=None, comment: str = "") -> ChangeLog:
-    return ChangeLog.objects.create(
+def entry(*, actor, action: str, obj, changes: dict | None = None, finding_id=None, comment: str = "") -> ChangeLog:
+    """The change log entry `record` writes, unsaved (for `record_many`)."""
+    return ChangeLog(
         at=timezone.now(),
         actor=actor,
         action=action,
@@ -34,3 +35,14 @@ def record(*, actor, action: str, obj, changes: dict | None = None, finding_id=N
         changes=changes or {},
         comment=comment,
     )
+
+
+def record(*, actor, action: str, obj, changes: dict | None = None, finding_id=None, comment: str = "") -> ChangeLog:
+    log = entry(actor=actor, action=action, obj=obj, changes=changes, finding_id=finding_id, comment=comment)
+    log.save()
+    return log
+
+
+def record_many(entries) -> list[ChangeLog]:
+    """Write many entries (from `entry`) in one query, in their order."""
+    return ChangeLog.objects.bulk_create(list(entries), batch_size=1000)

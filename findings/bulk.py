@@ -1,7 +1,12 @@
-"""Bulk work of the audit office: one service call per action, in one transaction, each item in its own
-savepoint through the very service the single action uses (findings.services), so that an item is
-checked by the same rules and recorded in the same history. An item the service refuses is rolled back
-alone and listed with its reason; the others go through."""
+"""Bulk work of the audit office: one service call per action, in one transaction. Assignment, the
+extension of reply-by dates and acceptance lock all their rows in one query, check each item by the
+single action's rule (auditreg.access.allowed on the locked object, in Python), list a refused item with
+the rule's Japanese reason, and write the others together through the single action's own steps
+(services.write_assignments, services.accept_reports: what finding_assign and report_accept call with
+one object), so an item is checked by the same rules and recorded in the same history, and the number of
+queries does not grow with the items. The reminder sends and logs its digests together
+(findings.reminders.send_digests, as the daily command does).
+"""
 
 import datetime
 from dataclasses import dataclass, field
@@ -10,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from auditreg import access
-from auditreg.changelog import record
+from auditreg.changelog import entry, record_many
 from auditreg.models import Section
 
 from . import reminders, services
+from .choices import Action
 from .models import Finding, Measure, MeasureReport
 
 ACTIONS = {
@@ -51,15 +57,13 @@ def _reason(exc: Exception) -> str:
     return text
 
 
-def _item(result: BulkResult, label: str, work) -> None:
-    """Run one item in a savepoint: done, or refused with the service's own reason (and nothing kept)."""
+def _refusal(verdict) -> str:
+    """The reason of a refused verdict, as the single action would raise it (its message, in Japanese)."""
     try:
-        with transaction.atomic():
-            detail = work()
+        verdict.check()
     except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
-        result.refused.append(Outcome(label=label, reason=_reason(exc)))
-    else:
-        result.done.append(Outcome(label=label, detail=detail or ""))
+        return _reason(exc)
+    return ""
 
 
 def _finding_label(f: Finding) -> str:
@@ -84,32 +88,46 @@ def bulk_assign(
 ) -> BulkResult:
     """Assign each finding to `sections`, each section with its own reply-by date. By default the
     sections are added to those already assigned (whose dates stay); with `replace` the finding is
-    assigned to exactly these sections, and services.finding_assign refuses to drop a section that has
-    reported. Each finding goes through services.finding_assign."""
+    assigned to exactly these sections, and a section that has reported is not dropped (the finding is
+    refused). The single action's own steps (services.finding_assign's): the measures of every finding
+    locked in one query, each finding checked (allowed "assign", services.unassign_bars), those allowed
+    written together by services.write_assignments. The same queries for 1 finding or 100."""
     access.allowed(by, "bulk_work").check()
     if not sections:
         raise services.WorkflowError("所管課を一つ以上選んでください。")
     result = BulkResult("assign")
-    current: dict[int, list[Measure]] = {}
-    for m in Measure.objects.filter(finding__in=[f.pk for f in findings]).select_related("section").order_by("pk"):
-        current.setdefault(m.finding_id, []).append(m)
+    findings = list({f.pk: f for f in findings}.values())
+    locked = services.lock_measures([f.pk for f in findings])
+    named = Section.objects.select_related("bureau").in_bulk([s.pk for s in sections])  # as the history names them
+    sections = [named[s.pk] for s in sections]
     chosen = {s.pk: s for s in sections}
     detail = "、".join(f"{s.name}" for s in sections)
+    plans, refusals = [], {}
     for finding in findings:
-        existing = current.get(finding.pk, [])
+        verdict = access.allowed(by, "assign", finding)
+        if not verdict:
+            refusals[finding.pk] = _refusal(verdict)
+            continue
+        existing = locked[finding.pk]
         if replace:
             wanted, dates = list(chosen.values()), {}
         else:
-            wanted = [m.section for m in existing if m.section_id not in chosen] + list(chosen.values())
-            dates = {m.section_id: m.reply_by for m in existing}
+            wanted = [m.section for m in existing.values() if m.section_id not in chosen] + list(chosen.values())
+            dates = {m.section_id: m.reply_by for m in existing.values()}
         # a chosen section without a date keeps the date it has (when already assigned)
         dates |= {pk: d for pk, d in reply_by_per_section.items() if pk in chosen and d is not None}
-
-        def work(finding=finding, wanted=wanted, dates=dates):
-            services.finding_assign(finding=finding, sections=wanted, reply_by=None, reply_by_per_section=dates, by=by)
-            return detail
-
-        _item(result, _finding_label(finding), work)
+        plans.append(
+            services.Assignment(
+                finding=finding, existing=existing, sections=wanted, reply_by={s.pk: dates.get(s.pk) for s in wanted}
+            )
+        )
+    refusals |= services.unassign_bars(plans)
+    services.write_assignments([p for p in plans if p.finding.pk not in refusals], by=by)
+    for finding in findings:
+        if finding.pk in refusals:
+            result.refused.append(Outcome(label=_finding_label(finding), reason=refusals[finding.pk]))
+        else:
+            result.done.append(Outcome(label=_finding_label(finding), detail=detail))
     return result
 
 
@@ -135,34 +153,46 @@ def bulk_extend_reply_by(
     *, measures: list[Measure], by, new_date: datetime.date | None = None, days: int | None = None
 ) -> BulkResult:
     """Extend the reply-by date of each measure: to `new_date`, or by `days` from its own date. Only an
-    extension (a later date) of an open measure; the change itself is services.finding_assign's, with
-    the finding's other sections and their dates as they are."""
+    extension (a later date) of an open measure. The change itself is the assignment's
+    (services.write_assignments, as finding_assign writes it), with each finding's other sections and
+    their dates as they are: every measure of the findings locked in one query, each item checked,
+    those allowed written together. The same queries for 1 measure or 100."""
     access.allowed(by, "bulk_work").check()
     if (new_date is None) == (days is None) or (days is not None and days <= 0):
         raise services.WorkflowError("新しい回答期限か、延長する日数（1 日以上）のどちらかを指定してください。")
     result = BulkResult("extend")
-    ids = [m.pk for m in measures]
-    measures = list(
-        Measure.objects.filter(pk__in=ids).select_related("finding", "section__bureau", "status").order_by("pk")
-    )
-    for measure in measures:
-
-        def work(measure=measure):
+    ids = {m.pk for m in measures}
+    finding_ids = set(Measure.objects.filter(pk__in=ids).values_list("finding_id", flat=True))
+    locked = services.lock_measures(finding_ids)
+    chosen = sorted((m for by_section in locked.values() for m in by_section.values() if m.pk in ids), key=_pk)
+    new_dates: dict[int, dict[int, datetime.date]] = {}
+    for measure in chosen:
+        verdict = access.allowed(by, "assign", measure.finding)
+        try:
+            verdict.check()
             reply_by = _new_reply_by(measure, new_date=new_date, days=days)
-            # the finding's other measures as they are now (an earlier item may have changed one)
-            others = list(Measure.objects.filter(finding_id=measure.finding_id).select_related("section"))
-            dates = {m.section_id: m.reply_by for m in others} | {measure.section_id: reply_by}
-            services.finding_assign(
-                finding=measure.finding,
-                sections=[m.section for m in others],
-                reply_by=None,
-                reply_by_per_section=dates,
-                by=by,
+        except (services.WorkflowError, PermissionDenied, ValidationError) as exc:
+            result.refused.append(Outcome(label=_measure_label(measure), reason=_reason(exc)))
+            continue
+        new_dates.setdefault(measure.finding_id, {})[measure.section_id] = reply_by
+        result.done.append(Outcome(label=_measure_label(measure), detail=f"{reply_by:%Y-%m-%d}"))
+    plans = []
+    for finding_id, dates in new_dates.items():
+        existing = locked[finding_id]
+        plans.append(
+            services.Assignment(
+                finding=next(iter(existing.values())).finding,
+                existing=existing,
+                sections=[m.section for m in existing.values()],
+                reply_by={m.section_id: m.reply_by for m in existing.values()} | dates,
             )
-            return f"{reply_by:%Y-%m-%d}"
-
-        _item(result, _measure_label(measure), work)
+        )
+    services.write_assignments(plans, by=by)  # every section stays: nothing to refuse unassigning
     return result
+
+
+def _pk(obj) -> int:
+    return obj.pk
 
 
 # -- review -------------------------------------------------------------------------------------
@@ -170,21 +200,20 @@ def bulk_extend_reply_by(
 
 @transaction.atomic
 def bulk_accept(*, reports: list[MeasureReport], by, comment: str = "") -> BulkResult:
-    """Accept each submitted report through services.report_accept (its transition and scope checks)."""
+    """Accept each submitted report: all locked in one query, each checked by the single action's rule
+    (allowed(by, Action.ACCEPT, report): its scope and state), those allowed accepted together by
+    services.accept_reports, the single action's own steps. The same queries for 1 report or 100."""
     access.allowed(by, "bulk_work").check()
     result = BulkResult("accept")
-    reports = list(
-        MeasureReport.objects.filter(pk__in=[r.pk for r in reports])
-        .select_related("measure__finding", "measure__section__bureau", "status")
-        .order_by("pk")
-    )
-    for report in reports:
-
-        def work(report=report):
-            services.report_accept(report=report, by=by, comment=comment)
-            return report.status.label
-
-        _item(result, _measure_label(report.measure), work)
+    ok = []
+    for report in services.reports_for_review().filter(pk__in=[r.pk for r in reports]).order_by("pk"):
+        verdict = access.allowed(by, Action.ACCEPT, report)
+        if verdict:
+            ok.append(report)
+        else:
+            result.refused.append(Outcome(label=_measure_label(report.measure), reason=_refusal(verdict)))
+    services.accept_reports(ok, by=by, comment=comment)
+    result.done = [Outcome(label=_measure_label(r.measure), detail=r.status.label) for r in ok]
     return result
 
 
@@ -196,7 +225,8 @@ REMINDER_KIND = "manual"  # ReminderLog.kind of a reminder the office sends now 
 @transaction.atomic
 def bulk_remind(*, sections, by, today: datetime.date) -> BulkResult:
     """Send each section now the digest of what it still owes (findings.reminders, the daily command's
-    digest): once per section and day, logged in ReminderLog and in the change log."""
+    digest, sent by the same reminders.send_digests): once per section and day, logged in ReminderLog
+    and in the change log. The same queries for 1 section or 100."""
     access.allowed(by, "bulk_work").check()
     result = BulkResult("remind")
     sections = list(Section.objects.filter(pk__in=[s.pk for s in sections]).select_related("bureau"))
@@ -204,33 +234,38 @@ def bulk_remind(*, sections, by, today: datetime.date) -> BulkResult:
     for m in reminders.open_measures().filter(section__in=[s.pk for s in sections]):
         owed.setdefault(m.section_id, []).append(m)
     people = reminders.section_recipients(s.pk for s in sections)
+    refusals, digests = {}, {}
     for section in sections:
-
-        def work(section=section):
-            items = owed.get(section.pk, [])
-            if not items:
-                raise services.WorkflowError("回答を求める未完了の措置がありません。")
-            recipients = people.get(section.pk, [])
-            if not recipients:
-                raise services.WorkflowError("メールアドレスが登録された職員がいないため、送信できません。")
-            lines = reminders.digest_lines(items, today)
-            sent = reminders.send_digest(
-                today=today,
+        items = owed.get(section.pk, [])
+        if not items:
+            refusals[section.pk] = "回答を求める未完了の措置がありません。"
+        elif not people.get(section.pk):
+            refusals[section.pk] = "メールアドレスが登録された職員がいないため、送信できません。"
+        else:
+            digests[section.pk] = reminders.Digest(
                 key=f"section:{section.pk}",
-                kind=REMINDER_KIND,
-                recipients=recipients,
+                recipients=people[section.pk],
                 subject=f"【督促】{section}：措置の回答をお願いします（{len(items)} 件）",
-                lines=lines,
+                lines=reminders.digest_lines(items, today),
             )
-            if not sent:
-                raise services.WorkflowError("本日すでにこの課へ督促を送信しています。")
-            record(
-                actor=by,
-                action="reminder.sent",
-                obj=section,
-                changes={"recipients": [None, len(recipients)], "measures": [None, len(items)]},
+    sent = {d.key for d in reminders.send_digests(today=today, kind=REMINDER_KIND, digests=list(digests.values()))}
+    logs = []
+    for section in sections:
+        label = f"{section.bureau.name} {section.name}"
+        if section.pk in refusals:
+            result.refused.append(Outcome(label=label, reason=refusals[section.pk]))
+        elif digests[section.pk].key not in sent:
+            result.refused.append(Outcome(label=label, reason="本日すでにこの課へ督促を送信しています。"))
+        else:
+            n_items, n_people = len(owed[section.pk]), len(people[section.pk])
+            logs.append(
+                entry(
+                    actor=by,
+                    action="reminder.sent",
+                    obj=section,
+                    changes={"recipients": [None, n_people], "measures": [None, n_items]},
+                )
             )
-            return f"{len(items)} 件・{len(recipients)} 人"
-
-        _item(result, f"{section.bureau.name} {section.name}", work)
+            result.done.append(Outcome(label=label, detail=f"{n_items} 件・{n_people} 人"))
+    record_many(logs)
     return result

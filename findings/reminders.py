@@ -3,6 +3,7 @@ kind (ReminderLog). The daily command (send_reminders) and the audit office's "r
 both send through here."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -47,25 +48,64 @@ def digest_lines(measures, today: datetime.date) -> list[str]:
     return lines
 
 
+@dataclass
+class Digest:
+    """One digest to send: to whom (the ReminderLog key and the addresses), its subject and lines."""
+
+    key: str
+    recipients: list[str]
+    subject: str
+    lines: list[str]
+
+
 def send_digest(*, today, key, kind, recipients, subject, lines) -> bool:
     """Send one digest and log it; False when there is no recipient or it was already sent today."""
-    if not recipients:
-        return False
+    return bool(send_digests(today=today, kind=kind, digests=[Digest(key, recipients, subject, lines)]))
+
+
+def send_digests(*, today, kind, digests: list[Digest]) -> list[Digest]:
+    """Send each digest that has recipients and was not sent today (once per day and kind: ReminderLog),
+    and log it; returns those sent. One query finds those already sent, one logs the others, whatever
+    their number. If another process logs one meanwhile (the unique constraint refuses the batch), each
+    is sent on its own."""
+    digests = [d for d in digests if d.recipients]
+    if not digests:
+        return []
+    sent = set(
+        ReminderLog.objects.filter(sent_on=today, kind=kind, recipient_key__in=[d.key for d in digests]).values_list(
+            "recipient_key", flat=True
+        )
+    )
+    todo = [d for d in digests if d.key not in sent]
+    if not todo:
+        return []
     try:
         with transaction.atomic():
-            ReminderLog.objects.create(
-                sent_on=today, recipient_key=key, kind=kind, recipients=",".join(recipients), item_count=len(lines)
-            )
-            body = "\n".join(
+            ReminderLog.objects.bulk_create(
                 [
-                    "auditreg からのお知らせです。",
-                    "",
-                    *lines,
-                    "",
-                    "詳しくは auditreg にログインしてご確認ください。",
+                    ReminderLog(
+                        sent_on=today,
+                        recipient_key=d.key,
+                        kind=kind,
+                        recipients=",".join(d.recipients),
+                        item_count=len(d.lines),
+                    )
+                    for d in todo
                 ]
             )
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except IntegrityError:  # already sent today
-        return False
-    return True
+            for d in todo:
+                body = "\n".join(
+                    [
+                        "auditreg からのお知らせです。",
+                        "",
+                        *d.lines,
+                        "",
+                        "詳しくは auditreg にログインしてご確認ください。",
+                    ]
+                )
+                send_mail(d.subject, body, settings.DEFAULT_FROM_EMAIL, d.recipients)
+    except IntegrityError:  # one was sent meanwhile
+        if len(todo) == 1:
+            return []
+        return [d for d in todo if send_digests(today=today, kind=kind, digests=[d])]
+    return todo

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from auditreg.access import allowed
 from auditreg.change_labels import filesize
-from auditreg.changelog import diff, record
+from auditreg.changelog import diff, entry, record, record_many
 
 from . import status as finding_status
 from .access import WorkflowError, drafter_bar
@@ -23,6 +23,8 @@ from .choices import OPEN_REPORT_STATES, TRANSITIONS, Action, ReportState, Statu
 from .models import EvidenceFile, Finding, Measure, MeasureReport, MeasureStatus
 
 REPORT_FIELDS = ("status", "reported_on", "text", "planned_completion_on", "completed_on", "reason")
+
+BATCH = 500  # rows per bulk_update / bulk_create query (SQLite limits the parameters of one)
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 # extension -> (content type, magic bytes the file must start with; None = text, checked as UTF-8)
@@ -67,6 +69,139 @@ def _status(code) -> MeasureStatus:
 # -- assignment -----------------------------------------------------------------------------
 
 
+@dataclass
+class Assignment:
+    """What one finding's assignment is to become: its sections (in order), each with its reply-by
+    date, beside its measures as they are (locked: lock_measures)."""
+
+    finding: Finding
+    existing: dict  # section id -> the finding's measure for it
+    sections: list  # the sections wanted
+    reply_by: dict  # section id -> the date it gets (None: none)
+
+    @property
+    def removed(self) -> list[Measure]:
+        wanted = {s.pk for s in self.sections}
+        return [m for section_id, m in self.existing.items() if section_id not in wanted]
+
+
+def lock_measures(finding_ids) -> dict[int, dict[int, Measure]]:
+    """The measures of these findings, locked in one query: {finding id: {section id: measure}}."""
+    found: dict[int, dict[int, Measure]] = {pk: {} for pk in finding_ids}
+    for m in (
+        Measure.objects.select_for_update(of=("self",))
+        .select_related("finding", "section__bureau", "status")
+        .filter(finding_id__in=list(found))
+    ):
+        found[m.finding_id][m.section_id] = m
+    return found
+
+
+def unassign_bars(assignments: list[Assignment]) -> dict[int, str]:
+    """Why a finding's assignment may not drop the sections it drops ({finding id: message}, only the
+    refused): a measure with a report or evidence, or one an inquiry asks about, stays. At most three
+    queries for any number of findings."""
+    removed = [m for a in assignments for m in a.removed]
+    if not removed:
+        return {}
+    ids = [m.pk for m in removed]
+    inquiry = Measure._meta.get_field("inquiry_items")
+    reported = set(MeasureReport.objects.filter(measure_id__in=ids).values_list("measure_id", flat=True))
+    reported |= set(EvidenceFile.objects.filter(measure_id__in=ids).values_list("measure_id", flat=True))
+    asked = set(
+        inquiry.related_model.objects.filter(**{f"{inquiry.field.name}_id__in": ids}).values_list(
+            f"{inquiry.field.name}_id", flat=True
+        )
+    )
+    bars = {}
+    for a in assignments:
+        for measure in a.removed:
+            if measure.pk in reported:
+                bars[a.finding.pk] = f"{measure.section} には報告または根拠資料があるため、割当を外せません。"
+            elif measure.pk in asked:
+                bars[a.finding.pk] = f"{measure.section} の措置は照会の対象になっているため、割当を外せません。"
+            else:
+                continue
+            break
+    return bars
+
+
+def write_assignments(assignments: list[Assignment], *, by) -> dict[int, list[Measure]]:
+    """Write checked assignments (allowed "assign", unassign_bars empty for them): the measures of the
+    sections no longer listed deleted, one measure created per new section, the changed reply-by dates
+    set, each recorded in history as finding_assign always has; then the findings' status. The same
+    queries for one finding or many. Returns each finding's measures, in the order of its sections."""
+    if not assignments:
+        return {}
+    now = timezone.now()
+    not_started = _status(StatusCode.NOT_STARTED)
+    created, changed, removed = [], [], []
+    for a in assignments:
+        removed += a.removed
+        for section in a.sections:
+            measure = a.existing.get(section.pk)
+            if measure is None:
+                measure = Measure(
+                    finding=a.finding,
+                    section=section,
+                    reply_by=a.reply_by.get(section.pk),
+                    assigned_by=by,
+                    assigned_at=now,
+                    status=not_started,
+                )
+                created.append(measure)
+    Measure.objects.bulk_create(created, batch_size=BATCH)  # the new measures' ids, for their history
+    new = {(m.finding.pk, m.section_id): m for m in created}
+    logs, result = [], {}
+    for a in assignments:
+        for measure in a.removed:
+            logs.append(
+                entry(
+                    actor=by,
+                    action="measure.unassigned",
+                    obj=measure,
+                    finding_id=a.finding.pk,
+                    changes={"section": [str(measure.section), None]},
+                )
+            )
+        measures = result[a.finding.pk] = []
+        for section in a.sections:
+            measure = a.existing.get(section.pk)
+            reply_by = a.reply_by.get(section.pk)
+            if measure is None:
+                measure = new[a.finding.pk, section.pk]
+                logs.append(
+                    entry(
+                        actor=by,
+                        action="measure.assigned",
+                        obj=measure,
+                        finding_id=a.finding.pk,
+                        changes=diff({}, {"section": str(section), "reply_by": reply_by}),
+                    )
+                )
+            elif measure.reply_by != reply_by:
+                changes = diff({"reply_by": measure.reply_by}, {"reply_by": reply_by})
+                measure.reply_by = reply_by
+                changed.append(measure)
+                logs.append(
+                    entry(
+                        actor=by,
+                        action="measure.reply_by_changed",
+                        obj=measure,
+                        finding_id=a.finding.pk,
+                        changes=changes,
+                    )
+                )
+            measures.append(measure)
+    if removed:
+        Measure.objects.filter(pk__in=[m.pk for m in removed]).delete()
+    Measure.objects.bulk_update(changed, ["reply_by"], batch_size=BATCH)
+    record_many(logs)
+    # recounts the sections that lost a measure too
+    finding_status.refresh([a.finding.pk for a in assignments], sections={m.section_id for m in removed})
+    return result
+
+
 @transaction.atomic
 def finding_assign(
     *,
@@ -79,53 +214,17 @@ def finding_assign(
     """The audit office assigns a finding to sections: one measure per section. Sections no longer
     listed lose their measure only if it has no report yet (history is never deleted). Each section's
     reply-by date is `reply_by_per_section[section id]` when given, else the common `reply_by`."""
-    existing = {m.section_id: m for m in Measure.objects.select_for_update().filter(finding_id=finding.pk)}
+    existing = lock_measures([finding.pk])[finding.pk]
     allowed(by, "assign", finding).check()
     if not sections:
         raise WorkflowError("所管課を一つ以上選んでください。")
-    now = timezone.now()
-    wanted = {s.pk: s for s in sections}
-    removed = []
-    for section_id, measure in existing.items():
-        if section_id not in wanted:
-            if measure.reports.exists() or measure.evidence.exists():
-                raise WorkflowError(f"{measure.section} には報告または根拠資料があるため、割当を外せません。")
-            if measure.inquiry_items.exists():
-                raise WorkflowError(f"{measure.section} の措置は照会の対象になっているため、割当を外せません。")
-            record(
-                actor=by,
-                action="measure.unassigned",
-                obj=measure,
-                finding_id=finding.pk,
-                changes={"section": [str(measure.section), None]},
-            )
-            measure.delete()
-            removed.append(section_id)
-    not_started = _status(StatusCode.NOT_STARTED)
-    result = []
-    common_reply_by = reply_by
-    for section_id, section in wanted.items():
-        reply_by = (reply_by_per_section or {}).get(section_id) or common_reply_by
-        measure = existing.get(section_id)
-        if measure is None:
-            measure = Measure.objects.create(
-                finding=finding, section=section, reply_by=reply_by, assigned_by=by, assigned_at=now, status=not_started
-            )
-            record(
-                actor=by,
-                action="measure.assigned",
-                obj=measure,
-                finding_id=finding.pk,
-                changes=diff({}, {"section": str(section), "reply_by": reply_by}),
-            )
-        elif measure.reply_by != reply_by:
-            changes = diff({"reply_by": measure.reply_by}, {"reply_by": reply_by})
-            measure.reply_by = reply_by
-            measure.save(update_fields=["reply_by"])
-            record(actor=by, action="measure.reply_by_changed", obj=measure, finding_id=finding.pk, changes=changes)
-        result.append(measure)
-    finding_status.refresh([finding.pk], sections=removed)  # recounts the sections that lost a measure too
-    return result
+    wanted = list({s.pk: s for s in sections}.values())
+    dates = {s.pk: (reply_by_per_section or {}).get(s.pk) or reply_by for s in wanted}
+    assignment = Assignment(finding=finding, existing=existing, sections=wanted, reply_by=dates)
+    bar = unassign_bars([assignment]).get(finding.pk)
+    if bar:
+        raise WorkflowError(bar)
+    return write_assignments([assignment], by=by)[finding.pk]
 
 
 # -- drafting and review ----------------------------------------------------------------------
@@ -273,26 +372,52 @@ def report_section_return(*, report: MeasureReport, by, comment: str) -> Measure
     return report
 
 
+def reports_for_review():
+    """The reports to review, locked with their measures, with what the checks (the measure's section,
+    the report's state), the review and the history read: no further query per report."""
+    return MeasureReport.objects.select_for_update(of=("self", "measure")).select_related(
+        "measure__finding", "measure__section__bureau", "measure__status", "status"
+    )
+
+
+def accept_reports(reports: list[MeasureReport], *, by, comment: str = "") -> None:
+    """The acceptance of reports already locked (reports_for_review) and checked (Action.ACCEPT): each
+    report's state, reviewer and comment, its measure's status and accepted report, the findings'
+    status, one history entry per report. The same few queries for one report or many."""
+    if not reports:
+        return
+    target = TRANSITIONS[Action.ACCEPT][1]
+    now = timezone.now()
+    logs = []
+    for report in reports:
+        measure = report.measure
+        before = {"status": measure.status}
+        report.state, report.reviewed_by, report.reviewed_at = target, by, now
+        report.review_comment = comment or ""
+        measure.status, measure.accepted_report = report.status, report
+        logs.append(
+            entry(
+                actor=by,
+                action="report.accepted",
+                obj=report,
+                finding_id=measure.finding_id,
+                comment=comment or "",
+                changes={"state": [ReportState.SUBMITTED, target]} | diff(before, {"status": report.status}),
+            )
+        )
+    MeasureReport.objects.bulk_update(
+        reports, ["state", "reviewed_by", "reviewed_at", "review_comment"], batch_size=BATCH
+    )
+    Measure.objects.bulk_update([r.measure for r in reports], ["status", "accepted_report"], batch_size=BATCH)
+    finding_status.refresh({r.measure.finding_id for r in reports})
+    record_many(logs)
+
+
 @transaction.atomic
 def report_accept(*, report: MeasureReport, by, comment: str = "") -> MeasureReport:
-    report = _open_report_for_update(report)
-    target = _check_transition(Action.ACCEPT, user=by, obj=report)
-    report.state, report.reviewed_by, report.reviewed_at = target, by, timezone.now()
-    report.review_comment = comment or ""
-    report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
-    measure = Measure.objects.select_for_update().get(pk=report.measure_id)
-    before = {"status": measure.status}
-    measure.status, measure.accepted_report = report.status, report
-    measure.save(update_fields=["status", "accepted_report"])
-    finding_status.refresh([measure.finding_id])
-    record(
-        actor=by,
-        action="report.accepted",
-        obj=report,
-        finding_id=measure.finding_id,
-        comment=comment or "",
-        changes={"state": [ReportState.SUBMITTED, target]} | diff(before, {"status": report.status}),
-    )
+    report = reports_for_review().get(pk=report.pk)
+    _check_transition(Action.ACCEPT, user=by, obj=report)
+    accept_reports([report], by=by, comment=comment)
     return report
 
 

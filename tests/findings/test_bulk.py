@@ -173,3 +173,104 @@ def test_adding_a_section_already_assigned_without_a_date_keeps_its_date(report,
     )
     assert not result.refused
     assert dict(f.measures.values_list("section_id", "reply_by")) == {org["koho"].pk: D1, org["shimin"].pk: D2}
+
+
+def _last_log() -> int:
+    return ChangeLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _history(since_pk, finding):
+    """The change log entries written about a finding since `since_pk`, as its history shows them (the
+    object's id aside: one item of the bulk action and one single action act on different objects)."""
+    return [
+        (e.action, e.object_type, e.actor_id, e.changes, e.comment)
+        for e in ChangeLog.objects.filter(pk__gt=since_pk, finding_id=finding.pk).order_by("pk")
+    ]
+
+
+def test_a_bulk_accept_writes_what_the_single_accept_writes(report, org):
+    a = org["auditor"]
+    (m1,) = services.finding_assign(finding=finding(report, "指摘01"), sections=[org["koho"]], reply_by=D1, by=a)
+    (m2,) = services.finding_assign(finding=finding(report, "指摘02"), sections=[org["koho"]], reply_by=D1, by=a)
+    r1, r2 = submitted(m1, org["staff"], org["head"]), submitted(m2, org["staff"], org["head"])
+    start = _last_log()
+    services.report_accept(report=r1, by=a, comment="受理します。")
+    assert not bulk.bulk_accept(reports=[r2], by=a, comment="受理します。").refused
+    single, many = _history(start, m1.finding), _history(start, m2.finding)
+    assert single == many and [e[0] for e in single] == ["report.accepted"]
+    assert single[0][3] == {"state": ["submitted", "accepted"], "status": ["未着手", "措置中"]}
+    for r in (r1, r2):
+        r.refresh_from_db()
+    m1.refresh_from_db()
+    m2.refresh_from_db()
+    assert (r1.state, r1.reviewed_by, r1.review_comment) == (r2.state, r2.reviewed_by, r2.review_comment)
+    assert (m1.accepted_report_id, m2.accepted_report_id) == (r1.pk, r2.pk)
+    assert (m1.status, m1.finding.status_code) == (m2.status, m2.finding.status_code)
+
+
+def test_a_bulk_assignment_writes_what_the_single_assignment_writes(report, org):
+    a = org["auditor"]
+    f1, f2 = finding(report, "意見01"), finding(report, "意見02")
+    for f in (f1, f2):  # both first 市民課's (nothing reported), then 広報広聴課's alone
+        services.finding_assign(finding=f, sections=[org["shimin"]], reply_by=D1, by=a)
+    start = _last_log()
+    services.finding_assign(finding=f1, sections=[org["koho"]], reply_by=D2, by=a)
+    result = bulk.bulk_assign(
+        findings=[f2], sections=[org["koho"]], reply_by_per_section={org["koho"].pk: D2}, replace=True, by=a
+    )
+    assert not result.refused
+    single, many = _history(start, f1), _history(start, f2)
+    assert single == many and [e[0] for e in single] == ["measure.unassigned", "measure.assigned"]
+    assert single[1][3] == {"section": [None, "都市政策局 広報広聴課"], "reply_by": [None, D2.isoformat()]}
+    for f in (f1, f2):
+        f.refresh_from_db()
+    assert [list(f.measures.values_list("section_id", "reply_by", "status__code")) for f in (f1, f2)] == [
+        [(org["koho"].pk, D2, "not_started")]
+    ] * 2
+    assert f1.status_code == f2.status_code == "not_started"
+
+
+def test_a_bulk_extension_writes_what_the_single_assignment_writes(report, org):
+    a = org["auditor"]
+    f1, f2 = finding(report, "意見03"), finding(report, "意見04")
+    for f in (f1, f2):
+        services.finding_assign(finding=f, sections=[org["koho"], org["shimin"]], reply_by=D1, by=a)
+    start = _last_log()
+    # the single action: the same sections, 広報広聴課's date moved to D2
+    services.finding_assign(
+        finding=f1, sections=[org["koho"], org["shimin"]], reply_by=D1, reply_by_per_section={org["koho"].pk: D2}, by=a
+    )
+    m2 = Measure.objects.get(finding=f2, section=org["koho"])
+    assert not bulk.bulk_extend_reply_by(measures=[m2], new_date=D2, by=a).refused
+    single, many = _history(start, f1), _history(start, f2)
+    assert (
+        single
+        == many
+        == [("measure.reply_by_changed", "findings.measure", a.pk, {"reply_by": [D1.isoformat(), D2.isoformat()]}, "")]
+    )
+    assert [dict(f.measures.values_list("section_id", "reply_by")) for f in (f1, f2)] == [
+        {org["koho"].pk: D2, org["shimin"].pk: D1}
+    ] * 2
+
+
+def test_a_digest_logged_meanwhile_by_another_process_does_not_stop_the_others(report, org, make_user, monkeypatch):
+    from findings import reminders
+
+    a = org["auditor"]
+    make_user("staff2m", Role.SECTION_STAFF, org["shimin"], email="shimin@example.jp")
+    services.finding_assign(finding=finding(report, "指摘01"), sections=[org["koho"]], reply_by=D1, by=a)
+    services.finding_assign(finding=finding(report, "指摘02"), sections=[org["shimin"]], reply_by=D1, by=a)
+    # 市民課's reminder is logged by another process after this one looked (the look sees nothing)
+    ReminderLog.objects.create(
+        sent_on=TODAY,
+        recipient_key=f"section:{org['shimin'].pk}",
+        kind=bulk.REMINDER_KIND,
+        recipients="x",
+        item_count=1,
+    )
+    monkeypatch.setattr(reminders.ReminderLog.objects, "filter", lambda **kw: ReminderLog.objects.none())
+    result = bulk.bulk_remind(sections=[org["koho"], org["shimin"]], by=a, today=TODAY)
+    assert [o.label for o in result.done] == ["都市政策局 広報広聴課"]
+    assert [o.reason for o in result.refused] == ["本日すでにこの課へ督促を送信しています。"]
+    (sent,) = mail.outbox
+    assert "staff@example.jp" in sent.to
