@@ -63,7 +63,7 @@ def prepare(db_url: str, n_sections: int, keep: bool = False) -> dict:
     call_command("migrate", verbosity=0)
     from auditreg.models import Section, User
     from findings import services
-    from findings.bundle.service import import_report_bundle
+    from findings.bundle.importer import import_report_bundle
     from findings.models import Finding, MeasureStatus
 
     if not keep:

@@ -65,7 +65,7 @@ def prepare():
     call_command("migrate", verbosity=0)
     from auditreg.choices import Role
     from auditreg.models import Section, User
-    from findings.bundle.service import import_report_bundle
+    from findings.bundle.importer import import_report_bundle
     from findings.models import AuditReport, Finding
 
     import_report_bundle(settings.REPORT_FIXTURE_DIR)
@@ -166,7 +166,8 @@ FLOOR_HTML = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><titl
 def run_case(case: str, repeat: int, profile: bool) -> dict:
     from pypdf import PdfReader
 
-    from findings import reports, status_report
+    from findings import renderers as reports
+    from findings import status_report
     from findings.models import AuditReport
 
     if case == "floor":

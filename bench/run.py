@@ -178,7 +178,7 @@ def import_timings(url: str) -> dict:
     env = dict(os.environ, DATABASE_URL=f"{base}/{scratch}", DJANGO_SETTINGS_MODULE="auditreg.settings.local")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     code = (
-        "import time,django;django.setup();from findings.bundle.service import import_report_bundle as i;"
+        "import time,django;django.setup();from findings.bundle.importer import import_report_bundle as i;"
         "t=time.perf_counter();i('fixtures/kanazawa-2024-dx');print(time.perf_counter()-t)"
     )
     first = float(
@@ -227,8 +227,7 @@ def main():
     from django.utils import timezone
 
     from auditreg.models import Section, User
-    from findings import reports as renderers
-    from findings import status_report
+    from findings import renderers, status_report
     from findings.filtersets import FindingFilterSet
     from findings.models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
     from findings.selectors import finding_list

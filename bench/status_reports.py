@@ -77,8 +77,9 @@ def _long_texts(repeat: int, pdf: bool):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from findings import reports, status_report
-    from findings.bundle.service import import_report_bundle
+    from findings import renderers as reports
+    from findings import status_report
+    from findings.bundle.importer import import_report_bundle
     from findings.models import AuditReport
     from tests.factories import long_measures
 
@@ -157,7 +158,8 @@ def _downloaded(repeat: int):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from findings import reports, status_report
+    from findings import renderers as reports
+    from findings import status_report
     from findings.models import AuditReport, Finding
 
     many = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))

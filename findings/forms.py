@@ -9,7 +9,7 @@ from auditreg.wareki import EARLIEST, LATEST
 
 from .choices import StatusCode
 from .models import AuditReport, FindingKindLabel, MeasureStatus
-from .reports import preamble
+from .renderers import preamble
 from .status import UNASSIGNED
 from .status_report import ORDERS
 
@@ -249,7 +249,7 @@ class StatusReportForm(forms.Form):
         return names
 
     def preamble_data(self) -> dict | None:
-        """The 前文 chosen (findings.reports.preamble fills empty fields from settings), or None."""
+        """The 前文 chosen (findings.renderers.preamble fills empty fields from settings), or None."""
         d = self.cleaned_data
         if not d.get("preamble"):
             return None

@@ -1,6 +1,6 @@
 """Tagged PDFs (WeasyPrint's PDF/UA-1 output) joined into one, structure tree and all.
 
-A long 措置状況 is laid out in parts (findings.reports.render_pdf): WeasyPrint keeps every laid-out
+A long 措置状況 is laid out in parts (findings.renderers.render_pdf): WeasyPrint keeps every laid-out
 box of a document until it is written, so memory grew with the whole report (1.3 GB at 3,000 rows).
 Each part is a complete tagged PDF. Here the parts are read one at a time and their objects copied,
 renumbered, into the joined file as it is written (a part's objects are let go before the next is

@@ -8,7 +8,7 @@ is cut at a line and its rest starts the next page as 「番号（続き）」. 
 small fixed-layout table, which is also what keeps WeasyPrint's layout linear in the number of rows.
 
 Every cell is printed as the lines measured here (joined by line breaks), so a row is exactly as
-tall as planned; each page also keeps a small reserve. findings.reports checks after layout that
+tall as planned; each page also keeps a small reserve. findings.renderers checks after layout that
 every planned page came out as exactly one printed page, planning again with a larger reserve if
 one did not.
 """

@@ -9,7 +9,7 @@ from auditreg.exports import download, download_headers
 
 from .models import Publication, PublicationFile
 from .publishing import package, read_file
-from .reports import RENDERERS
+from .renderers import RENDERERS
 
 CONTENT_TYPES = {"html": "text/html; charset=utf-8"} | {k: v[1] for k, v in RENDERERS.items()}
 

@@ -15,8 +15,7 @@ from auditreg.access import allowed
 from auditreg.changelog import record
 from auditreg.wareki import format_date
 
-from . import reorganisation, status_report
-from . import reports as renderers
+from . import renderers, reorganisation, status_report
 from .models import AuditReport, MeasureStatus, Publication, PublicationFile
 from .services import WorkflowError
 from .status import UNASSIGNED
@@ -127,7 +126,7 @@ def publish(
     preamble: dict | None = None,
     allow_same_content: bool = False,
 ) -> Publication:
-    """Freeze the 措置状況 as publication `number`. `preamble` (findings.reports.preamble) is printed
+    """Freeze the 措置状況 as publication `number`. `preamble` (findings.renderers.preamble) is printed
     above the table and kept on the publication."""
     allowed(by, "publish").check()
     if Publication.objects.filter(number=number).exists():

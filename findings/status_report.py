@@ -93,7 +93,7 @@ class StatusReport:
     status_labels: dict = field(default_factory=dict)  # status code -> label, as published
     kind_labels: dict = field(default_factory=dict)  # finding kind code -> label, as published
     order: str = "organisation"  # "organisation" (局・課の順) or "number" (報告書の番号順)
-    preamble: dict | None = None  # the publication's 前文, see findings.reports.preamble
+    preamble: dict | None = None  # the publication's 前文, see findings.renderers.preamble
 
     @property
     def n_basis(self) -> int:

@@ -1,5 +1,5 @@
 """The 措置状況 page and its downloads. The report is built in findings.status_report and rendered
-in findings.reports; this module only parses the choices and sends the result."""
+in findings.renderers; this module only parses the choices and sends the result."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,8 +12,7 @@ from auditreg.exports import download
 from auditreg.wareki import format_date
 from jobs.services import export_start, publication_start
 
-from . import publishing, status_report
-from . import reports as renderers
+from . import publishing, renderers, status_report
 from .forms import PublicationForm, StatusReportForm
 from .models import AuditReport, Publication
 from .services import WorkflowError

@@ -16,7 +16,7 @@ from auditreg.validators import parse_id
 
 from . import inquiry, pipeline
 from .choices import BatchKind
-from .forms import AnswerUploadForm, RoundForm
+from .inquiry_forms import AnswerUploadForm, RoundForm
 from .uploads import UploadRefused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,9 +15,9 @@ from findings.bundle.exporter import bundle_files
 
 from . import pipeline
 from .access import batch_for
+from .bundle_forms import ReportUploadForm, TemplateChoiceForm
 from .choices import BatchState
 from .models import ImportBatch
-from .upload_forms import ReportUploadForm, TemplateChoiceForm
 from .uploads import UploadRefused
 from .workbook import template_bytes
 

@@ -11,8 +11,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from auditreg.access import allowed
-from findings import publishing
-from findings import reports as renderers
+from findings import publishing, renderers
 from findings.forms import StatusReportForm
 from findings.models import AuditReport
 from findings.services import WorkflowError

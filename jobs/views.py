@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from auditreg.exports import download
 from auditreg.wareki import format_date
-from findings.reports import RENDERERS
+from findings.renderers import RENDERERS
 
 from .choices import FINISHED, JobKind, JobState
 from .models import Job

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from auditreg.choices import Role
-from findings.bundle.service import import_report_bundle
+from findings.bundle.importer import import_report_bundle
 
 REPORT_TEXT = Path(settings.BASE_DIR).parent / "shared" / "report" / "kanazawa-gazette-3177-2.txt"
 

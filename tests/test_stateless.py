@@ -40,7 +40,7 @@ def test_settings_keep_state_out_of_the_app_server():
 
 @pytest.mark.django_db
 def test_a_whole_workflow_writes_nothing_to_the_project_folder(client, make_user, report, monkeypatch):
-    from findings import reports as renderers
+    from findings import renderers
 
     monkeypatch.setattr(renderers, "render_pdf", lambda *a, **k: b"%PDF-1.4 stub")  # speed; PDF tested elsewhere
     before = tree(settings.BASE_DIR)

@@ -42,7 +42,10 @@ from .selectors import section_items
 
 
 @dataclass
-class Meta:
+class SheetMeta:
+    """What the answer workbook's hidden meta sheet says: the round, the section, when it was made, and
+    each row's snapshot and shown values (checked against the database on upload)."""
+
     round_id: int | None = None
     section_id: int | None = None
     generated_at: datetime.datetime | None = None
@@ -193,14 +196,14 @@ class InquiryHandler:
             plan.problems.append(["照会", "", "この課はこの照会の対象ではありません。"])
         return response
 
-    def _read_meta(self, sheets, batch, statuses, plan) -> Meta | None:
+    def _read_meta(self, sheets, batch, statuses, plan) -> SheetMeta | None:
         sheet = sheets.get(META)
         if sheet is None or SHEET not in sheets or not sheet.rows or sheet.rows[0][:1] != [META_MARK]:
             plan.problems.append(
                 ["ファイル", "", "照会の回答様式ではありません。照会の画面からダウンロードした様式に入力してください。"]
             )
             return None
-        meta = Meta()
+        meta = SheetMeta()
         table = False
         for row in sheet.rows[1:]:
             row = list(row) + [None] * 9

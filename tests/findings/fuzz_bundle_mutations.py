@@ -12,8 +12,8 @@ from pathlib import Path
 from django.db import transaction
 from django.urls import reverse
 
+from findings.bundle.importer import BundleInvalid, import_report_bundle
 from findings.bundle.schema import FILE_ORDER
-from findings.bundle.service import BundleInvalid, import_report_bundle
 
 from .fuzz_bundle_values import DB_FALLBACK, JAPANESE, ORIGINAL, snapshot
 

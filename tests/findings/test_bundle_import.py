@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from findings.bundle.exporter import bundle_files
-from findings.bundle.service import BundleInvalid, import_report_bundle
+from findings.bundle.importer import BundleInvalid, import_report_bundle
 from findings.models import AuditReport, Finding
 
 pytestmark = pytest.mark.django_db

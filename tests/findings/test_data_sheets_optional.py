@@ -7,8 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from findings import reports as renderers
-from findings import status_report
+from findings import renderers, status_report
 from findings.models import AuditReport
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The 措置状況 in Excel, PDF and CSV (findings.reports), the page /findings/status/ and its downloads,
+"""The 措置状況 in Excel, PDF and CSV (findings.renderers), the page /findings/status/ and its downloads,
 and the status_report command. Data: the dated history of test_status_report, as of 2025-12-31.
 
 Expected figures are typed from that history: 33 findings of which 指摘01 措置済 (2025-12-01), 意見04 and
@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from auditreg.choices import Role
-from findings import reports as renderers
+from findings import renderers
 from findings.models import Finding
 from findings.status_report import COLUMNS, build, table_cells
 from tests.findings.status_report_helpers import TEXT, build_history, jst

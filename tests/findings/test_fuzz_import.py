@@ -35,7 +35,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from findings.bundle import reader
-from findings.bundle.service import BundleInvalid, import_report_bundle
+from findings.bundle.importer import BundleInvalid, import_report_bundle
 
 from .fuzz_bundle_mutations import check_pages, check_problems, import_and_check, mutated, write_bundle
 from .fuzz_bundle_values import FIXTURES, ORIGINAL, _read_originals, fuzz, mutations, snapshot

@@ -1,4 +1,4 @@
-"""The printed 措置状況 (findings.print_pages, findings.reports.render_pdf and the published HTML):
+"""The printed 措置状況 (findings.print_pages, findings.renderers.render_pdf and the published HTML):
 rows of any length continue under a repeated header as 「番号（続き）」, pages are full, the PDF is
 tagged (PDF/UA-1) with the font embedded and no software versions, the 前文, 講じた措置 / 今後の予定
 apart, the order by number, and the changes since the last publication.
@@ -20,8 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from findings import print_pages, publishing
-from findings import reports as renderers
+from findings import print_pages, publishing, renderers
 from findings.models import Finding, Publication
 from findings.services import report_accept, report_save_draft, report_submit
 from findings.status_report import build
@@ -113,7 +112,7 @@ def body_fill(page) -> float:
 
 def test_a_measure_longer_than_a_page_continues_under_the_header(long_history, report, caplog):
     built = build(reports=[report], as_of=AS_OF, order="number")
-    with caplog.at_level(logging.WARNING, logger="findings.reports"):
+    with caplog.at_level(logging.WARNING, logger="findings.renderers"):
         content = renderers.render_pdf(built)
     assert not caplog.records, "a page overflowed its plan"  # the measured plan held on the first try
     pages = [squash(p) for p in pdf_pages(content)]
@@ -369,7 +368,7 @@ def test_publishing_from_the_page_keeps_the_preamble_chosen_there(client, long_h
         }
     )
     url = f"{reverse('findings:publication_create')}?{query}"
-    with patch("findings.reports.render_pdf", return_value=b"%PDF-1.7\n%%EOF\n") as stub:
+    with patch("findings.renderers.render_pdf", return_value=b"%PDF-1.7\n%%EOF\n") as stub:
         response = client.post(url, {"number": 5, "published_on": "2026-02-01"})
     assert response.status_code == 302
     publication = Publication.objects.get(number=5)

@@ -31,7 +31,7 @@ from auditreg.models import ChangeLog
 from findings import publishing
 from findings.models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus, Publication, PublicationFile
 from findings.publishing import publish, read_file
-from findings.reports import render_csv
+from findings.renderers import render_csv
 from findings.services import WorkflowError
 from findings.status_report import build
 from jobs.models import Job
@@ -67,7 +67,7 @@ def history(make_user, report):
 
 @pytest.fixture
 def stub_pdf():
-    with patch("findings.reports.render_pdf", return_value=FAKE_PDF) as stub:
+    with patch("findings.renderers.render_pdf", return_value=FAKE_PDF) as stub:
         yield stub
 
 
@@ -375,7 +375,7 @@ def test_publish_through_the_pages(client, history, report):
     assert pdf.content.startswith(b"%PDF")
     assert "公表番号：第5号" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     # the next number is offered, a used one is refused with a message on the form
-    with patch("findings.reports.render_pdf", return_value=FAKE_PDF):
+    with patch("findings.renderers.render_pdf", return_value=FAKE_PDF):
         page = client.get(url)
         assert page.context["form"].initial["number"] == 6
         again = client.post(url, {"number": 5, "published_on": "2026-01-21"})

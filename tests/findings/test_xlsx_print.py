@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from auditreg import xlsx
-from findings import reports as renderers
+from findings import renderers
 from findings.status_report import COLUMNS, build
 from tests.factories import long_measures
 from tests.libreoffice import columns_below_header, needs_libreoffice, page_count, squash, to_pdf, words

@@ -438,7 +438,7 @@ def test_a_subsidy_audit_through_the_excel_template(make_user):
     assert (now.n_done, now.n_findings, now.n_basis) == (1, 4, 10)
     assert now.done_rate == pytest.approx(10.0)
     # the first publication made here compares with the registered one
-    with patch("findings.reports.render_pdf", return_value=b"%PDF-1.7\n%%EOF\n"):
+    with patch("findings.renderers.render_pdf", return_value=b"%PDF-1.7\n%%EOF\n"):
         second = publishing.publish(
             reports=[findings["（1）"].report],
             as_of=D(2026, 2, 1),
@@ -570,7 +570,7 @@ def test_a_export_then_import_is_a_no_op_with_its_history(make_user, tmp_path):
     """The adopted history and the registered publication are part of the report's export, and importing that
     export changes nothing (no history adopted twice)."""
     from findings.bundle.exporter import export_bundle
-    from findings.bundle.service import import_report_bundle
+    from findings.bundle.importer import import_report_bundle
     from findings.models import AuditReport, MeasureReport
 
     import_workbook(SUBSIDY, make_user("n-auditor", Role.AUDITOR))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from auditreg.choices import Role
 from auditreg.models import ChangeLog
 from findings.models import Publication
-from findings.reports import render_csv
+from findings.renderers import render_csv
 from findings.status_report import build
 from jobs.choices import JobKind, JobState
 from jobs.models import Job
@@ -77,7 +77,7 @@ def test_status_page_offers_a_link_under_the_threshold_and_a_job_button_above_it
 
 
 def test_a_direct_download_above_the_threshold_is_not_rendered_in_the_request(office, report, small_threshold):
-    with patch("findings.reports.render_csv") as render:
+    with patch("findings.renderers.render_csv") as render:
         response = office.get(f"{reverse('findings:status_report')}?{status_query(report, format='csv')}")
     render.assert_not_called()
     assert response.status_code == 302 and "format=" not in response["Location"]
@@ -161,7 +161,7 @@ def test_running_state_is_shown_while_the_job_works(office, report, small_thresh
         seen["page"] = office.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
         return b"a,b\r\n"
 
-    with patch.dict("findings.reports.RENDERERS", {"csv": (render_and_look, "text/csv; charset=utf-8")}):
+    with patch.dict("findings.renderers.RENDERERS", {"csv": (render_and_look, "text/csv; charset=utf-8")}):
         start_export(office, report, "csv")
     assert seen["state"] == JobState.RUNNING
     assert seen["json"] == {"state": "running", "label": "作成中", "finished": False}
@@ -177,7 +177,7 @@ def test_failed_job_shows_a_japanese_message_without_traceback_and_can_be_retrie
     def broken(report_obj):
         raise RuntimeError("disk on fire /srv/secret/path")
 
-    with patch.dict("findings.reports.RENDERERS", {"csv": (broken, "text/csv; charset=utf-8")}):
+    with patch.dict("findings.renderers.RENDERERS", {"csv": (broken, "text/csv; charset=utf-8")}):
         start_export(office, report, "csv")
     job = Job.objects.get()
     assert job.state == JobState.FAILED and job.finished_at is not None
@@ -213,7 +213,7 @@ def test_publication_job_fails_clearly_when_its_number_was_taken_meanwhile(offic
     office.post(url, {"number": 3, "published_on": "2026-01-20"})
     job = Job.objects.get(kind=JobKind.PUBLICATION)
     assert job.state == JobState.QUEUED and not Publication.objects.exists()
-    with patch("findings.reports.render_pdf", return_value=b"%PDF-stub"):
+    with patch("findings.renderers.render_pdf", return_value=b"%PDF-stub"):
         from findings.publishing import publish
 
         publish(reports=[report], as_of=END, per="finding", number=3, published_on=END, by=history.auditor)
@@ -230,7 +230,7 @@ def test_only_the_requester_or_the_audit_office_sees_a_job_and_its_file(client, 
     admin = make_user("admin1", Role.ADMIN)
     other_auditor = make_user("auditor2", Role.AUDITOR)
     client.force_login(admin)
-    with patch("findings.reports.render_pdf", return_value=b"%PDF-stub"):
+    with patch("findings.renderers.render_pdf", return_value=b"%PDF-stub"):
         start_export(client, report, "pdf")  # PDF is a job at any size
     job = Job.objects.get()
     assert job.requested_by == admin and job.state == JobState.DONE
@@ -319,7 +319,7 @@ def test_purge_jobs_deletes_old_downloads_and_their_files_only(office, history, 
     storage = old.result.storage
     assert storage.exists(old.result.name)
     Job.objects.filter(pk=old.pk).update(finished_at=old.finished_at - datetime.timedelta(days=8))
-    with patch("findings.reports.render_pdf", return_value=b"%PDF-stub"):
+    with patch("findings.renderers.render_pdf", return_value=b"%PDF-stub"):
         office.post(
             f"{reverse('findings:publication_create')}?{status_query(report)}",
             {"number": 1, "published_on": "2026-01-20"},

@@ -6,8 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from auditreg.validators import parse_id
-from findings import reports as renderers
-from findings import status_report
+from findings import renderers, status_report
 from findings.models import AuditReport
 
 

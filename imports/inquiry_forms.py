@@ -9,7 +9,7 @@ from auditreg.widgets import FastSelectMultiple
 from findings.forms import BoundedDateField
 from findings.models import Finding, Measure
 
-from .upload_forms import LimitedFileField
+from .bundle_forms import LimitedFileField
 
 
 class RoundForm(forms.Form):
