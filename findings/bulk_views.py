@@ -232,12 +232,7 @@ def bulk_confirm_view(request):
     _office(request)
     action, items, labels, params, errors = _parse(request)
     if errors:
-        return render(
-            request,
-            "findings/bulk_confirm.html",
-            {"action": action, "label": bulk.ACTIONS[action], "errors": errors, "data": _hidden(request)},
-            status=400,
-        )
+        return _refused(request, action, errors)
     context = {
         "action": action,
         "label": bulk.ACTIONS[action],
@@ -247,6 +242,12 @@ def bulk_confirm_view(request):
         "section_dates": [(s, params["dates"].get(s.pk)) for s in params.get("sections", [])],
     }
     return render(request, "findings/bulk_confirm.html", context)
+
+
+def _refused(request, action, errors):
+    """The confirmation page with what is wrong (400): nothing runs, the choices are carried back."""
+    context = {"action": action, "label": bulk.ACTIONS[action], "errors": errors, "data": _hidden(request)}
+    return render(request, "findings/bulk_confirm.html", context, status=400)
 
 
 def _hidden(request) -> list[tuple[str, str]]:
@@ -259,12 +260,7 @@ def bulk_run_view(request):
     _office(request)
     action, items, labels, params, errors = _parse(request)
     if errors:
-        return render(
-            request,
-            "findings/bulk_confirm.html",
-            {"action": action, "label": bulk.ACTIONS[action], "errors": errors, "data": _hidden(request)},
-            status=400,
-        )
+        return _refused(request, action, errors)
     by = request.user
     try:
         if action == "assign":

@@ -3,13 +3,7 @@
 # demo accounts (printed), then the development server on http://127.0.0.1:8000/ and the job worker beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+source scripts/venv.sh
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-auditreg.settings.local}
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py import_report fixtures/kanazawa-2024-dx | tail -n 1

@@ -3,13 +3,7 @@
 # DATABASE_URL selects the database (default: SQLite in memory); any pytest arguments pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+source scripts/venv.sh
 export DJANGO_SETTINGS_MODULE=auditreg.settings.test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
