@@ -50,6 +50,19 @@ MAX_CELL = 32_000  # Excel holds at most 32,767 characters in a cell
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an xlsx cell cannot hold
 
 
+def _wrapped_lines(value: str, per_line: int) -> int:
+    """The lines a cell's text wraps to in a column `per_line` half-width characters wide (0: a column of
+    unknown width, where only the text's own line breaks count)."""
+    if per_line and 2 * len(value) > per_line:
+        if "\n" in value:
+            return line_count(value, per_line)
+        width = 2 * len(value) - len(value.encode("ascii", "ignore"))  # line_count of one paragraph, inlined
+        return -(-width // per_line)
+    if "\n" in value:
+        return line_count(value, per_line or 2)
+    return 1
+
+
 @dataclass(frozen=True, eq=False)
 class Style:
     """A cell style; instances are compared by identity (the style id is cached per workbook)."""
@@ -333,14 +346,8 @@ class Rows:
                 if "\r" in value or len(value) > MAX_CELL:
                     value = clean(value)
                 value = _ILLEGAL.sub("", value)
-                if height == "auto" and c < len(per_line) and 2 * len(value) > per_line[c]:
-                    if "\n" in value:
-                        lines = max(lines, line_count(value, per_line[c]))
-                    else:  # line_count of one paragraph, inlined
-                        width = 2 * len(value) - len(value.encode("ascii", "ignore"))
-                        lines = max(lines, -(-width // per_line[c]))
-                elif height == "auto" and "\n" in value:
-                    lines = max(lines, line_count(value, per_line[c] if c < len(per_line) else 2))
+                if height == "auto":
+                    lines = max(lines, _wrapped_lines(value, per_line[c] if c < len(per_line) else 0))
                 text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 cells.append(
                     f'<c r="{letters[c]}{r}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'

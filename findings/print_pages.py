@@ -97,46 +97,62 @@ def wrap(text: str, width_pt: float, font_pt: float = FONT_PT) -> list[str]:
     capacity = width_pt / font_pt - SLACK_EM  # in em
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        paragraph = _SPACES.sub(" ", paragraph).strip(" ")
-        line: list[str] = []
-        used = 0.0
-        for token in _TOKENS.findall(paragraph):
-            w = sum(widths.get(c, other) for c in token)
-            if used + w <= capacity or (token.isspace() and line):
-                line.append(token)
-                used += w
-                continue
-            if token.isspace():
-                continue
-            carried: list[str] = []
-            while len(line) > 1 and line[-1].isspace():  # spaces at the end of a line are not printed
-                line.pop()
-            # the character that would start the next line may not: move the line's last ones down
-            # with it until the next line starts with one that may
-            if token[0] in NO_START:
-                while len(line) > 1:
-                    carried.insert(0, line.pop())
-                    if carried[0][0] not in NO_START and not carried[0].isspace():
-                        break
-            while len(line) > 1 and line[-1][-1] in NO_END:
-                carried.insert(0, line.pop())
-            if line:
-                lines.append("".join(line).rstrip(" "))
-            line = [*carried, token]
-            used = sum(widths.get(c, other) for t in line for c in t)
-            if used <= capacity:
-                continue
-            # a word wider than the line: cut it anywhere
-            text_left, line, used = "".join(line), [], 0.0
-            for c in text_left:
-                cw = widths.get(c, other)
-                if used + cw > capacity and line:
-                    lines.append("".join(line))
-                    line, used = [], 0.0
-                line.append(c)
-                used += cw
-        lines.append("".join(line).rstrip(" "))
+        lines += _wrap_paragraph(_SPACES.sub(" ", paragraph).strip(" "), capacity, widths, other)
     return lines
+
+
+def _wrap_paragraph(paragraph: str, capacity: float, widths: dict, other: float) -> list[str]:
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for token in _TOKENS.findall(paragraph):
+        w = sum(widths.get(c, other) for c in token)
+        if used + w <= capacity or (token.isspace() and line):
+            line.append(token)
+            used += w
+            continue
+        if token.isspace():
+            continue
+        carried = _carried(line, token)
+        if line:
+            lines.append("".join(line).rstrip(" "))
+        line = [*carried, token]
+        used = sum(widths.get(c, other) for t in line for c in t)
+        if used > capacity:  # a word wider than the line: cut it anywhere
+            line, used = _cut_anywhere("".join(line), capacity, widths, other, lines)
+    lines.append("".join(line).rstrip(" "))
+    return lines
+
+
+def _carried(line: list[str], token: str) -> list[str]:
+    """The tokens taken off the end of a full `line` to go down with `token` (追い出し): spaces at the end
+    are dropped; if `token` may not start a line, the line's last tokens go with it until the next line
+    starts with one that may (行頭禁則); and a token that may not end a line goes down too (行末禁則)."""
+    carried: list[str] = []
+    while len(line) > 1 and line[-1].isspace():  # spaces at the end of a line are not printed
+        line.pop()
+    if token[0] in NO_START:
+        while len(line) > 1:
+            carried.insert(0, line.pop())
+            if carried[0][0] not in NO_START and not carried[0].isspace():
+                break
+    while len(line) > 1 and line[-1][-1] in NO_END:
+        carried.insert(0, line.pop())
+    return carried
+
+
+def _cut_anywhere(text: str, capacity: float, widths: dict, other: float, lines: list[str]) -> tuple[list, float]:
+    """Cut `text` into full lines (appended to `lines`); returns the last, unfinished line and its width."""
+    line: list[str] = []
+    used = 0.0
+    for c in text:
+        cw = widths.get(c, other)
+        if used + cw > capacity and line:
+            lines.append("".join(line))
+            line, used = [], 0.0
+        line.append(c)
+        used += cw
+    return line, used
 
 
 def _inner(width_mm: float) -> float:
