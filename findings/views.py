@@ -250,6 +250,8 @@ def _scoped_chunks(user, queryset, size=2000):
 def finding_detail_view(request, pk):
     finding = finding_detail(user=request.user, pk=pk)
     measures = finding_measures(user=request.user, finding=finding)
+    # a section user on another section's finding: its status as last published, never later progress
+    scope_statuses(user=request.user, findings=[finding])
     return render(
         request,
         "findings/finding_detail.html",

@@ -128,6 +128,35 @@
     });
   }
 
+  // 3c. On a phone (the stylesheet's 700 px break), a list table becomes one card per row: each cell
+  // gets its column's heading (data-label, shown before it by the stylesheet) and the table the ARIA
+  // roles that display:block would take away. Tables with a data-label of their own in the template
+  // keep it; number grids (table.compact) and tables with a two-row heading stay tables and scroll.
+  function stackTables() {
+    document.querySelectorAll("table.list:not(.compact)").forEach(function (table) {
+      var head = table.tHead;
+      if (!head || head.rows.length !== 1) return;
+      var headings = Array.prototype.slice.call(head.rows[0].cells);
+      if (headings.some(function (c) { return c.colSpan > 1; })) return;
+      var labels = headings.map(function (c) { return c.textContent.replace(/\s+/g, " ").trim(); });
+      table.setAttribute("role", "table");
+      head.setAttribute("role", "rowgroup");
+      headings.forEach(function (c) { c.setAttribute("role", "columnheader"); });
+      head.rows[0].setAttribute("role", "row");
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        body.setAttribute("role", "rowgroup");
+        Array.prototype.forEach.call(body.rows, function (row) {
+          row.setAttribute("role", "row");
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+            if (cell.colSpan === 1 && labels[i] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", labels[i]);
+          });
+        });
+      });
+      table.classList.add("stack");
+    });
+  }
+
   // 4. A failed form: move to its error summary so the reader starts with what to fix.
   function errorSummary() {
     var summary = document.querySelector(".error-summary");
@@ -139,6 +168,7 @@
     idleWarning();
     pickers();
     checkAll();
+    stackTables();
     errorSummary();
   });
 })();

@@ -198,10 +198,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_server(env: dict, root: Path, *, worker: bool = False):
+def running_server(env: dict, root: Path, *, worker: bool = False, insecure: bool = False):
     """`manage.py runserver` on a free port against the scratch database in `env`; yields (base URL, log
     path) once it answers, and stops it afterwards. With `worker`, the background-job worker
-    (`manage.py db_worker`, as scripts/run.sh starts it) runs beside it, logging to worker.log.
+    (`manage.py db_worker`, as scripts/run.sh starts it) runs beside it, logging to worker.log. With
+    `insecure`, the static files are served with DEBUG off too (scripts/screenshots.py).
     Also used by bench/browser_import.py."""
     port = _free_port()
     log = root / "server.log"
@@ -209,7 +210,8 @@ def running_server(env: dict, root: Path, *, worker: bool = False):
     with log.open("wb") as log_file:
         procs.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+                + (["--insecure"] if insecure else []),
                 cwd=BASE_DIR,
                 env=env,
                 stdout=log_file,

@@ -101,3 +101,26 @@ def test_the_finding_list_page_uses_the_scoped_status(client, setup):
     done = MeasureStatus.objects.get(code="done").label
     row = page[page.index(f"/findings/{s['theirs'].pk}/") :][:2000]
     assert "未公表" in row and done not in row.split("</tr>")[0]
+
+
+def test_the_finding_page_shows_another_sections_finding_as_last_published(client, setup):
+    s = setup
+    _accept(s, "in_progress")
+    publishing.publish(
+        reports=[s["report"]], as_of=datetime.date.today(), per="finding", number=1,
+        published_on=datetime.date.today(), by=s["auditor"],
+    )  # fmt: skip
+    _accept(s, "done")
+    in_progress, done = (MeasureStatus.objects.get(code=c).label for c in ("in_progress", "done"))
+    client.force_login(s["staff"])
+    page = client.get(reverse("findings:finding_detail", args=[s["theirs"].pk])).content.decode()
+    block = page[page.index('id="published-status"') :].split("</dl>")[0]
+    assert f"{in_progress}（第1号公表時）" in block
+    assert done not in page
+    # the section's own finding: its measure with the current status, no published block
+    page = client.get(reverse("findings:finding_detail", args=[s["mine"].pk])).content.decode()
+    assert 'id="published-status"' not in page
+    # the audit office sees the other section's measure with its current status
+    client.force_login(s["auditor"])
+    page = client.get(reverse("findings:finding_detail", args=[s["theirs"].pk])).content.decode()
+    assert 'id="published-status"' not in page and done in page
