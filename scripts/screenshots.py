@@ -127,7 +127,9 @@ draft(drafted, "planned", "仕様書の見直しを検討している。")
 inquiry = round_create(title="令和7年度 措置状況の照会", reply_by=today + datetime.timedelta(days=30),
                        findings=[m.finding for m in own], sections=[staff.section], note="期限までに回答してください。",
                        by=auditor)
-other = Measure.objects.exclude(section=staff.section).select_related("section").order_by("section__order").first()
+# another section's finding that the demo section has no part in
+other = (Measure.objects.exclude(finding__measures__section=staff.section).select_related("section")
+         .order_by("section__bureau__order", "section__order").first())
 targets = list(Section.objects.filter(bureau=other.section.bureau).exclude(pk=other.section.pk)[:2])
 change = reorganisation.prepare(from_section=other.section, to_sections=targets,
                                 effective_on=today + datetime.timedelta(days=30), by=auditor, note="機構改革（予定）")
