@@ -133,11 +133,12 @@ other = (Measure.objects.exclude(finding__measures__section=staff.section).selec
 targets = list(Section.objects.filter(bureau=other.section.bureau).exclude(pk=other.section.pk)[:2])
 change = reorganisation.prepare(from_section=other.section, to_sections=targets,
                                 effective_on=today + datetime.timedelta(days=30), by=auditor, note="機構改革（予定）")
+system = InformationSystem.objects.filter(budgets__isnull=False).order_by("pk").first()  # one with its budget table
 print("SEED-JSON " + json.dumps({
     "own_finding": accepted.finding_id, "drafted": drafted.pk, "submitted": submitted.pk,
     "returned": returned.pk, "accepted": accepted.pk, "other_finding": other.finding_id,
     "round": inquiry.pk, "reorg": change.pk, "from_section": other.section.pk,
-    "to_sections": [s.pk for s in targets], "system": InformationSystem.objects.order_by("pk").first().pk,
+    "to_sections": [s.pk for s in targets], "system": system.pk,
     "project": DxProject.objects.order_by("pk").first().pk, "report": report.code,
     "publication": publication.number, "user": staff.pk}))
 """
