@@ -14,9 +14,10 @@ from .helpers import expect
 
 pytestmark = pytest.mark.browser
 
-# 市民局 市民課 (section B, b-other's) has 意見10: 措置予定・検討中 accepted and published, then 措置済
+# 市民局 市民課 (section B, b-other's) has 意見27: 措置予定・検討中 accepted and published, then 措置済
 # accepted after the publication (unpublished progress). 都市政策局 広報広聴課 (section A, b-staff's) has
-# 意見11, 措置中 accepted after the publication: its current status, not yet published.
+# 意見28, 措置中 accepted after the publication: its current status, not yet published. (Findings no other
+# journey uses: the live server's data is shared by the whole browser session.)
 SEED = """
 import datetime, json
 from django.utils import timezone
@@ -41,14 +42,14 @@ def accepted(measure, drafter, head, code, text):
         "completed_on": today if status.is_done else None}})
     return services.report_accept(report=services.report_submit(report=draft, by=head), by=auditor)
 
-(theirs,) = services.finding_assign(finding=Finding.objects.get(report=report, code="意見10"),
+(theirs,) = services.finding_assign(finding=Finding.objects.get(report=report, code="意見27"),
                                     sections=[other_staff.section], reply_by=None, by=auditor)
 accepted(theirs, other_staff, other_head, "planned", "市民課で検討を始めた。")
 number = (max(Publication.objects.values_list("number", flat=True), default=0) or 0) + 1
 publishing.publish(reports=[report], as_of=today, per="finding", number=number, published_on=today, by=auditor,
                    allow_same_content=True)
 accepted(theirs, other_staff, other_head, "done", "市民課の措置は完了した（未公表）。")
-(mine,) = services.finding_assign(finding=Finding.objects.get(report=report, code="意見11"), sections=[section_a],
+(mine,) = services.finding_assign(finding=Finding.objects.get(report=report, code="意見28"), sections=[section_a],
                                   reply_by=None, by=auditor)
 accepted(mine, User.objects.get(username="b-staff"), User.objects.get(username="b-head1"), "in_progress",
          "広報広聴課で進めている。")
@@ -75,21 +76,21 @@ def test_section_sees_published_status_of_other_sections_and_current_status_of_i
     # the audit office sees B's current status: 措置済, accepted after the publication
     auditor = people.as_user("b-auditor")
     auditor.goto(listing)
-    expect(list_row(auditor, "意見10")).to_contain_text("措置済")
+    expect(list_row(auditor, "意見27")).to_contain_text("措置済")
 
     staff = people.as_user("b-staff")  # section A
     staff.goto(listing)
-    theirs = list_row(staff, "意見10")
+    theirs = list_row(staff, "意見27")
     expect(theirs).to_contain_text("措置予定・検討中")
     expect(theirs).to_contain_text(f"第{number}号公表時")
     expect(theirs).not_to_contain_text("措置済")
-    mine = list_row(staff, "意見11")
+    mine = list_row(staff, "意見28")
     expect(mine).to_contain_text("措置中")
     expect(mine).not_to_contain_text("公表時")
 
     # B's finding opened: the published status, and nothing of B's reports or their text
-    staff.get_by_role("link", name="意見10", exact=True).click()
-    expect(staff.get_by_role("heading", level=1)).to_contain_text("意見10")
+    staff.get_by_role("link", name="意見27", exact=True).click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("意見27")
     status = staff.locator("#published-status")
     expect(status).to_contain_text(f"措置予定・検討中（第{number}号公表時）")
     main = staff.locator("main")
@@ -99,7 +100,7 @@ def test_section_sees_published_status_of_other_sections_and_current_status_of_i
     expect(staff.get_by_role("link", name="詳細")).to_have_count(0)
 
     # A's own finding: the measure with its current (accepted, unpublished) status
-    staff.goto(f"/findings/{live_app.findings['意見11']}/")
+    staff.goto(f"/findings/{live_app.findings['意見28']}/")
     row = staff.locator("table.list tbody tr", has_text="都市政策局 広報広聴課")
     expect(row.locator("td").nth(2)).to_have_text("措置中")
     expect(staff.locator("#published-status")).to_have_count(0)
@@ -108,5 +109,5 @@ def test_section_sees_published_status_of_other_sections_and_current_status_of_i
     response = staff.request.get(listing.replace("/findings/", "/findings/export.csv"))
     assert response.ok
     rows = {r["番号"]: r for r in csv.DictReader(io.StringIO(response.text().lstrip("\ufeff")))}
-    assert rows["意見10"]["措置状況"] == "措置予定・検討中", rows["意見10"]
-    assert rows["意見11"]["措置状況"] == "措置中", rows["意見11"]
+    assert rows["意見27"]["措置状況"] == "措置予定・検討中", rows["意見27"]
+    assert rows["意見28"]["措置状況"] == "措置中", rows["意見28"]
