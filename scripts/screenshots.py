@@ -88,6 +88,7 @@ print("URLS " + json.dumps(sorted(set(walk(get_resolver().url_patterns)))))
 # The follow-up that gives every state a page; prints the ids the pages need.
 SEED = """
 import datetime, json
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from auditreg.models import Section, User
@@ -99,7 +100,7 @@ from budgets.models import DxProject
 
 today = timezone.localdate()
 staff, head, auditor = (User.objects.get(username=u) for u in ("demo-staff", "demo-head", "demo-auditor"))
-report = AuditReport.objects.get(code="kanazawa-2024-dx")
+report = AuditReport.objects.get(code=settings.REPORT_FIXTURE_DIR.name)  # the report import_report loaded
 # the demo section gets four more findings (beside those the report names), so each state has one
 for f in Finding.objects.filter(report=report).exclude(measures__section=staff.section).order_by("pk")[:4]:
     sections = [m.section for m in f.measures.select_related("section")] + [staff.section]
@@ -321,7 +322,7 @@ def flow_reorganisation_preview(page, ids, env):
 def flow_import_preview(page, ids, env):
     page.goto("/imports/new/")
     page.get_by_label(re.compile("^ファイル")).set_input_files(
-        files=[{"name": "kanazawa-2024-dx.zip", "mimeType": "application/zip", "buffer": bundle_zip()}]
+        files=[{"name": f"{FIXTURE.name}.zip", "mimeType": "application/zip", "buffer": bundle_zip()}]
     )
     page.get_by_role("button", name="検証して内容を確認する").click()
     page.wait_for_url(re.compile(r"/imports/\d+/$"), timeout=300_000)
