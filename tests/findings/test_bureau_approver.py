@@ -165,3 +165,34 @@ def test_the_database_keeps_a_bureau_approver_in_a_bureau(make_user, section):
     user.section = section
     with pytest.raises(ValidationError):
         user.full_clean()
+
+
+def test_a_bureau_approver_of_an_abolished_bureau_is_listed_for_review(bureau_approver, section):
+    import datetime
+
+    from auditreg.accounts import review
+
+    today = datetime.date(2026, 4, 1)
+    Bureau.objects.filter(pk=section.bureau_id).update(valid_to=today)
+    assert bureau_approver in review(days=90, today=today)["orphaned"]
+
+
+def test_a_draft_moved_to_another_bureau_by_a_reorganisation_moves_to_its_approver(
+    measure, lone_head, bureau_approver, make_user, people
+):
+    import datetime
+
+    from findings import reorganisation
+
+    report = draft(measure, lone_head)
+    successor = Section.objects.exclude(bureau=measure.section.bureau).order_by("pk").first()
+    other_chief = make_user("other_chief", Role.BUREAU_APPROVER, bureau=successor.bureau, last_name="他局長")
+    today = datetime.date(2026, 4, 1)
+    reorganisation.prepare(
+        from_section=measure.section, to_sections=[successor], effective_on=today, by=people.auditor, today=today
+    )
+    report.refresh_from_db()
+    assert report.measure.section == successor
+    assert not Measure.objects.for_user(bureau_approver).filter(pk=measure.pk).exists()
+    assert not may_approve(report, bureau_approver)
+    assert report_submit(report=report, by=other_chief).approved_by == other_chief
