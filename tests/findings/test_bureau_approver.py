@@ -196,3 +196,18 @@ def test_a_draft_moved_to_another_bureau_by_a_reorganisation_moves_to_its_approv
     assert not Measure.objects.for_user(bureau_approver).filter(pk=measure.pk).exists()
     assert not may_approve(report, bureau_approver)
     assert report_submit(report=report, by=other_chief).approved_by == other_chief
+
+
+def test_the_finding_list_shows_the_bureau_approver_the_current_status_of_their_bureau(
+    measure, other_bureau_measure, bureau_approver
+):
+    """Like a section user: the current status for findings assigned to the 局's sections, the published
+    one (here: none yet) for the others."""
+    from findings.models import Finding
+    from findings.selectors import scope_statuses
+
+    own, other = Finding.objects.get(pk=measure.finding_id), Finding.objects.get(pk=other_bureau_measure.finding_id)
+    own.status_label = other.status_label = "現在の状況"
+    scope_statuses(user=bureau_approver, findings=[own, other])
+    assert (own.status_label, own.status_published_in) == ("現在の状況", None)
+    assert other.status_label == "未公表"
