@@ -20,7 +20,9 @@ from findings.services import (
     report_submit,
 )
 
+from .permissions_matrix import DONE, ENDPOINTS, client_for
 from .services_helpers import REPLY_BY, draft, edit, values
+from .test_permission_matrix import test_permission_matrix as check_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +213,46 @@ def test_the_finding_list_shows_the_bureau_approver_the_current_status_of_their_
     scope_statuses(user=bureau_approver, findings=[own, other])
     assert (own.status_label, own.status_published_in) == ("現在の状況", None)
     assert other.status_label == "未公表"
+
+
+# -- the permission matrix's rows for the 局の代決者 (tests/findings/permissions_matrix.py) -------------
+# of the measure's 局 (都市政策局): reads the measure and its evidence, approves, nothing else;
+# of another 局: sees nothing of it (404 alike for invisible and missing)
+
+# fmt: off
+BUREAU_ROWS = {  # endpoint: (the 局's approver, another 局's)
+    "finding_assign":       (403,  403),
+    "measure_save":         (403,  404),
+    "report_submit":        (DONE, 404),
+    "report_review_accept": (403,  404),
+    "report_review_return": (403,  404),
+    "evidence_upload":      (403,  404),
+    "evidence_download":    (200,  404),
+    "measure_detail":       (200,  404),
+    "dashboard":            (403,  403),
+}
+# fmt: on
+assert set(BUREAU_ROWS) | {"worklist"} == set(ENDPOINTS)
+
+
+@pytest.fixture
+def bureau_world(world, make_user):
+    elsewhere = Bureau.objects.exclude(pk=world.section.bureau_id).order_by("order").first()
+    world.users["bureau"] = make_user("bureau", Role.BUREAU_APPROVER, bureau=world.section.bureau, last_name="局長")
+    world.users["far_bureau"] = make_user("far_bureau", Role.BUREAU_APPROVER, bureau=elsewhere, last_name="他局長")
+    return world
+
+
+@pytest.mark.parametrize(("endpoint", "expected"), [(e, row[0]) for e, row in BUREAU_ROWS.items()])
+def test_permission_matrix_bureau_approver(endpoint, expected, bureau_world):
+    check_cell(endpoint, "bureau", expected, bureau_world)
+
+
+@pytest.mark.parametrize(("endpoint", "expected"), [(e, row[1]) for e, row in BUREAU_ROWS.items()])
+def test_permission_matrix_other_bureau_approver(endpoint, expected, bureau_world):
+    check_cell(endpoint, "far_bureau", expected, bureau_world)
+
+
+def test_the_section_work_list_sends_a_bureau_approver_to_their_page(bureau_world):
+    response = client_for("bureau", bureau_world).get(reverse("findings:worklist"))
+    assert (response.status_code, response["Location"]) == (302, reverse("findings:bureau_worklist"))
