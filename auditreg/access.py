@@ -119,6 +119,11 @@ def is_section_approver(user) -> bool:
     return is_section_user(user) and (user.role == Role.SECTION_HEAD or bool(user.deputy_title))
 
 
+def is_bureau_approver(user) -> bool:
+    """A 局の代決者: approves the drafts of every section of their 局 (User.bureau), edits none."""
+    return _active(user) and user.role == Role.BUREAU_APPROVER and user.bureau_id is not None
+
+
 def roles_of(user) -> set[str]:
     """The user's role plus the section-approver role of 課長 and deputies."""
     return {user.role, SECTION_APPROVER} if is_section_approver(user) else {user.role}
@@ -133,16 +138,26 @@ def section_approvers(section_id):
     )
 
 
+def bureau_approvers(bureau_id):
+    """The active 局の代決者 of a 局: who approves when no one in the section may (代決)."""
+    return User.objects.filter(bureau_id=bureau_id, role=Role.BUREAU_APPROVER, is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
 def scope(queryset, user, *, section: str = "section_id", everyone: bool = False):
     """The usual `for_user` of a model: everything for READ_ALL_ROLES (and for every active user when
     `everyone`), the rows of the user's own section for section users (`section`: the lookup of the
-    row's section id), nothing for anyone else."""
+    row's section id), the rows of every section of their 局 for a 局の代決者, nothing for anyone else."""
     if everyone:
         return queryset if _active(user) else queryset.none()
     if sees_all(user):
         return queryset
     if is_section_user(user):
         return queryset.filter(**{section: user.section_id})
+    if is_bureau_approver(user):
+        # "section_id" -> "section__bureau_id", "responses__section_id" -> "responses__section__bureau_id"
+        return queryset.filter(**{f"{section.removesuffix('_id')}__bureau_id": user.bureau_id})
     return queryset.none()
 
 

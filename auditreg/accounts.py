@@ -39,7 +39,13 @@ def review(*, days: int, today: datetime.date | None = None) -> dict:
     return {
         "never_used": list(active.filter(last_login__isnull=True)),
         "unused": list(active.filter(last_login__lt=since)),
-        "orphaned": list(active.filter(section__isnull=False, section__valid_to__lte=today)),
+        # a section, or a 局の代決者's 局, that no longer exists
+        "orphaned": list(
+            active.filter(
+                Q(section__isnull=False, section__valid_to__lte=today)
+                | Q(bureau__isnull=False, bureau__valid_to__lte=today)
+            )
+        ),
         "privileged": list(active.filter(Q(role__in=READ_ALL_ROLES) | Q(is_superuser=True) | Q(is_staff=True))),
         "directory_missing": missing,
         "directory_error": error,

@@ -120,13 +120,18 @@ class UserAdmin(LoggedAdmin, BaseUserAdmin):
     list_select_related = ["section__bureau"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        ("役割と所属", {"fields": ["role", "section", "deputy_title", "must_change_password"]}),
+        ("役割と所属", {"fields": ["role", "section", "bureau", "deputy_title", "must_change_password"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
         (
             "氏名・役割と所属",
-            {"fields": ["last_name", "first_name", "role", "section", "deputy_title", "must_change_password"]},
+            {
+                "fields": [
+                    *("last_name", "first_name", "role", "section", "bureau"),
+                    *("deputy_title", "must_change_password"),
+                ]
+            },
         ),
     ]
 

@@ -8,6 +8,10 @@ class Role(models.TextChoices):
     SECTION_HEAD = "section_head", "所管課長"
     # reads everything the audit office reads and changes nothing (auditreg.access.READ_ALL_ROLES)
     COMMISSIONER = "commissioner", "監査委員"
+    # 局の代決者 (局長・部長): approves (代決) and hands back the drafts of any section of their 局
+    # (User.bureau), reads that 局's measures, never edits a draft; for a section whose only
+    # approver drafted or edited the report
+    BUREAU_APPROVER = "bureau_approver", "局の代決者（局長・部長）"
 
 
 # The section's approvers: every 課長 and the deputies a section names (User.deputy_title). Not a role

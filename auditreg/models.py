@@ -129,6 +129,15 @@ class User(AbstractUser):
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属課"
     )
+    bureau = models.ForeignKey(
+        Bureau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approvers",
+        verbose_name="代決する局",
+        help_text="役割が「局の代決者」のときだけ選びます（その局の課の下書きを承認・課内差戻しできます）。",
+    )
     # Set for accounts that sign in through the directory (auditreg.directory); blank for local accounts.
     directory_dn = models.CharField("ディレクトリ上の位置（DN）", max_length=500, blank=True, editable=False)
 
@@ -159,6 +168,13 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(deputy_title="") | Q(role=Role.SECTION_STAFF), name="user_deputy_is_section_staff"
             ),
+            # a 局の代決者 belongs to a 局, not to a section (and only they have a 局)
+            models.CheckConstraint(
+                condition=(Q(role=Role.BUREAU_APPROVER) & Q(bureau__isnull=False) & Q(section__isnull=True))
+                | (~Q(role=Role.BUREAU_APPROVER) & Q(bureau__isnull=True)),
+                name="user_bureau_approver_has_bureau",
+                violation_error_message="「局の代決者」には代決する局を選び、所属課は空にします（他の役割では局は空にします）。",
+            ),
         ]
 
     @property
@@ -168,9 +184,11 @@ class User(AbstractUser):
 
     @property
     def approver_title(self) -> str:
-        """How the person signs an approval: 課長, 課長補佐, 代理 (or "" for no approver)."""
+        """How the person signs an approval: 課長, 課長補佐, 代理, 局の代決者 (or "" for no approver)."""
         if self.role == Role.SECTION_HEAD:
             return "課長"
+        if self.role == Role.BUREAU_APPROVER:
+            return "局の代決者"
         return self.deputy_title
 
 

@@ -53,11 +53,13 @@ def session_extend_view(request):
 
 def home_view(request):
     """Each role's start page: the work list for a section, the dashboard for the audit office and
-    admins, the report list for anyone else."""
+    admins, the 局's drafts awaiting approval for a 局の代決者, the report list for anyone else."""
     if access.allowed(request.user, "own_section"):
         return redirect("findings:worklist")
     if access.sees_all(request.user):
         return redirect("findings:dashboard")
+    if access.is_bureau_approver(request.user):
+        return redirect("findings:bureau_worklist")
     return redirect("findings:report_list")
 
 

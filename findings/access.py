@@ -34,6 +34,13 @@ def _own_section(user, obj) -> bool:
     return access.is_section_user(user) and _measure(obj).section_id == user.section_id
 
 
+def _approves_for(user, obj) -> bool:
+    """Whose drafts the user approves: their own section's, or (局の代決者) every section of their 局."""
+    if _own_section(user, obj):
+        return True
+    return access.is_bureau_approver(user) and _measure(obj).section.bureau_id == user.bureau_id
+
+
 def _state_of(obj):
     """The state an action starts from: a report's, or None for a measure without an open report."""
     return obj.state if isinstance(obj, MeasureReport) else None
@@ -69,13 +76,13 @@ def drafter_bar(report: MeasureReport, user) -> str:
     if user.pk == report.drafted_by_id:
         return (
             "作成・編集した人は、同じ報告を承認できません（指摘01）。この報告はあなたが作成しました。"
-            "別の課長または課長補佐・代理が承認します。"
+            "別の課長・課長補佐・代理、または局の代決者が承認します。"
         )
     if user.pk == report.last_edited_by_id or _has_edited(report, user):
         return (
             "作成・編集した人は、同じ報告を承認できません（指摘01）。あなたはこの報告を編集しています。"
             "担当に「課内差戻し」で修正を依頼し、"
-            "担当が保存し直せば承認できます。別の課長または課長補佐・代理が承認することもできます。"
+            "担当が保存し直せば承認できます。別の課長・課長補佐・代理、または局の代決者が承認することもできます。"
         )
     return ""
 
@@ -86,10 +93,8 @@ def _transition_check(action: Action, *, scope: str, extra=None):
     starts = TRANSITIONS[action][0]
 
     def check(user, obj):
-        if scope == "section" and not _own_section(user, obj):
-            return no(SECTION_ONLY[action])
-        if scope == "all" and not (access.sees_all(user) or _own_section(user, obj)):
-            return no()
+        if not IN_SCOPE[scope](user, obj):
+            return no(SECTION_ONLY.get(action, ""))
         state = _state_of(obj)
         if state not in starts:
             return no(_wrong_state(action, state), WorkflowError)
@@ -99,12 +104,17 @@ def _transition_check(action: Action, *, scope: str, extra=None):
     return check
 
 
+IN_SCOPE = {
+    "section": _own_section,
+    "approver": _approves_for,
+    "all": lambda user, obj: access.sees_all(user) or _own_section(user, obj),
+}
 SECTION_ONLY = {
     Action.SAVE_DRAFT: "この措置は編集できません（自課の措置のみ編集できます）。",
-    Action.SUBMIT: "自課の措置のみ承認できます。",
-    Action.SECTION_RETURN: "自課の措置のみ差し戻せます。",
+    Action.SUBMIT: "自課（局の代決者は自局の課）の措置のみ承認できます。",
+    Action.SECTION_RETURN: "自課（局の代決者は自局の課）の措置のみ差し戻せます。",
 }
-SCOPES = {Action.ACCEPT: "all", Action.RETURN: "all"}
+SCOPES = {Action.ACCEPT: "all", Action.RETURN: "all", Action.SUBMIT: "approver", Action.SECTION_RETURN: "approver"}
 EXTRA = {Action.SUBMIT: drafter_bar}
 
 
@@ -126,6 +136,7 @@ access.register(
         "add_evidence": rule(
             access.SECTION_ROLES, refused="自課の措置にのみ資料を登録できます。", check=_evidence_check
         ),
+        "bureau_approve": rule(Role.BUREAU_APPROVER, refused="局の承認待ちは局の代決者の画面です。"),
         "assign": rule(Role.AUDITOR, refused="割当は監査事務局が行います。"),
         "publish": rule(Role.AUDITOR, refused="公表は監査事務局が行います。"),
         "bulk_work": rule(Role.AUDITOR, refused="一括処理は監査事務局が行います。"),

@@ -54,7 +54,8 @@ class Action(models.TextChoices):
 
 
 # The one table of allowed transitions: action -> (states it may start from, state it leads to,
-# roles that may take it; SECTION_APPROVER = a 課長 or a named deputy). `None` as a start means
+# roles that may take it; SECTION_APPROVER = a 課長 or a named deputy; BUREAU_APPROVER = the 局's
+# 代決者, for every section of their 局). `None` as a start means
 # "no open report yet". It is the workflow's part of the access table: findings.access registers a
 # rule per action, and services enforce it through auditreg.access.allowed().
 TRANSITIONS = {
@@ -63,9 +64,17 @@ TRANSITIONS = {
         ReportState.DRAFT,
         {Role.SECTION_STAFF, Role.SECTION_HEAD},
     ),
-    Action.SUBMIT: ({ReportState.DRAFT}, ReportState.SUBMITTED, {Role.SECTION_HEAD, SECTION_APPROVER}),
+    Action.SUBMIT: (
+        {ReportState.DRAFT},
+        ReportState.SUBMITTED,
+        {Role.SECTION_HEAD, SECTION_APPROVER, Role.BUREAU_APPROVER},
+    ),
     # an approver hands a draft back to the 担当 with a comment, instead of editing it himself
-    Action.SECTION_RETURN: ({ReportState.DRAFT}, ReportState.REVISING, {Role.SECTION_HEAD, SECTION_APPROVER}),
+    Action.SECTION_RETURN: (
+        {ReportState.DRAFT},
+        ReportState.REVISING,
+        {Role.SECTION_HEAD, SECTION_APPROVER, Role.BUREAU_APPROVER},
+    ),
     Action.ACCEPT: ({ReportState.SUBMITTED}, ReportState.ACCEPTED, {Role.AUDITOR}),
     Action.RETURN: ({ReportState.SUBMITTED}, ReportState.RETURNED, {Role.AUDITOR}),
 }

@@ -237,21 +237,20 @@ def published_status_labels(report_ids) -> dict[tuple[int, str], tuple[str, int]
 
 def scope_statuses(*, user, findings) -> None:
     """What a section user may know of each finding's status: the current one for findings assigned to
-    their section, for the others the last published one (never progress not yet published). Sets
-    f.status_label and f.status_published_in (the publication number, or None for the current status)
-    on the rows given; the audit office sees every current status."""
+    their section (a 局の代決者: to a section of their 局), for the others the last published one (never
+    progress not yet published). Sets f.status_label and f.status_published_in (the publication number,
+    or None for the current status) on the rows given; the audit office sees every current status."""
     findings = list(findings)
     for f in findings:
         f.status_published_in = None
     if not findings or access.sees_all(user):
         return
-    own = set()
-    if access.is_section_user(user):
-        own = set(
-            Measure.objects.filter(section_id=user.section_id, finding_id__in=[f.pk for f in findings]).values_list(
-                "finding_id", flat=True
-            )
-        )
+    # the findings assigned to the user's section (a 局の代決者: to a section of their 局)
+    own = set(
+        Measure.objects.for_user(user)
+        .filter(finding_id__in=[f.pk for f in findings])
+        .values_list("finding_id", flat=True)
+    )
     others = [f for f in findings if f.pk not in own]
     if not others:
         return

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, reorganisation_views, status_views, views, workflow_views
+from . import bulk_views, bureau_views, reorganisation_views, status_views, views, workflow_views
 
 app_name = "findings"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", workflow_views.evidence_download_view, name="evidence_download"),
     path("mine/", workflow_views.worklist_view, name="worklist"),
     path("dashboard/", workflow_views.dashboard_view, name="dashboard"),
+    path("bureau/", bureau_views.bureau_worklist_view, name="bureau_worklist"),
     path("status/", status_views.status_report_view, name="status_report"),
     path("publications/", status_views.publication_list_view, name="publication_list"),
     path("status/export/", status_views.status_export_start_view, name="status_export"),

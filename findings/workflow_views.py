@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from auditreg.access import allowed, section_approvers, sees_all
+from auditreg.access import allowed, bureau_approvers, section_approvers, sees_all
 from auditreg.middleware import pop_restored_post
 from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
@@ -101,7 +101,8 @@ def _measure_page(
     can_edit = bool(allowed(user, "add_evidence", measure))  # the user's own section's measure
     open_report = measure.open_report
     editable_state = open_report is None or open_report.state in EDITABLE_REPORT_STATES
-    is_approver = can_edit and bool(allowed(user, Action.SUBMIT))
+    # a 課長 or deputy of the section, or the 局の代決者 (who sees only their 局's measures)
+    is_approver = bool(allowed(user, Action.SUBMIT))
     draft = open_report is not None and open_report.state == ReportState.DRAFT
     submit = allowed(user, Action.SUBMIT, open_report) if is_approver and draft else None
     bar = submit.message if submit is not None and not submit else ""
@@ -122,8 +123,8 @@ def _measure_page(
         # a 課長 or deputy hands the draft back rather than editing it (課内差戻し)
         "can_section_return": is_approver and draft,
         # saving makes the approver an editor of the draft, who may no longer approve it: say so first
-        "save_bars_approval": is_approver and editable_state,
-        "approvers": list(section_approvers(measure.section_id)) if can_edit else [],
+        "save_bars_approval": is_approver and can_edit and editable_state,
+        **_approvers(user, measure, shown=can_edit or is_approver),
         "section_return": section_return_note(open_report)
         if open_report is not None and open_report.state == ReportState.REVISING
         else None,
@@ -136,6 +137,20 @@ def _measure_page(
         "stale": stale,
     }
     return render(request, "findings/measure_detail.html", context, status=status)
+
+
+def _approvers(user, measure, *, shown: bool) -> dict:
+    """Who approves the section's drafts: its 課長 and deputies, then the 局の代決者 (代決); and who of
+    them could still approve if `user` saved the draft (named in the warning before saving)."""
+    if not shown:
+        return {"approvers": [], "bureau_approvers": [], "other_approvers": []}
+    section = list(section_approvers(measure.section_id))
+    bureau = list(bureau_approvers(measure.section.bureau_id))
+    return {
+        "approvers": section,
+        "bureau_approvers": bureau,
+        "other_approvers": [a for a in section + bureau if a.pk != user.pk],
+    }
 
 
 def measure_detail_view(request, pk):
@@ -281,6 +296,8 @@ def evidence_download_view(request, pk):
 def worklist_view(request):
     if sees_all(request.user):
         return redirect("findings:dashboard")
+    if allowed(request.user, "bureau_approve"):
+        return redirect("findings:bureau_worklist")
     allowed(request.user, "own_section").check()
     page, groups, sections = worklist(user=request.user, today=_today(), page=request.GET.get("page"))
     _link_measures(page.object_list)

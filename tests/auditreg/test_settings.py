@@ -44,6 +44,8 @@ def test_demo_accounts_one_per_role(capsys):
     named = FindingSection.objects.values_list("section__bureau__order", "section__order")
     assert (section.bureau.order, section.order) == min(named)
     assert users["demo-head"].section == section
+    # the demo section's 局 has a 局の代決者, who approves when no one in the section may (代決)
+    assert (users["demo-bureau"].bureau, users["demo-bureau"].section) == (section.bureau, None)
     for username in users:
         password = next(line.split()[2] for line in out.splitlines() if f" {username} " in line)
         assert users[username].check_password(password)

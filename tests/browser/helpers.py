@@ -31,6 +31,7 @@ def assign(page, finding_pk: int, section_label: str = SECTION, reply_by: str = 
     """The audit office assigns a finding to one section through 所管課の割当・回答期限."""
     page.goto(f"/findings/{finding_pk}/")
     page.get_by_role("link", name="所管課の割当・回答期限").click()
+    wait_for_assign_page(page)
     # only this section, as a fresh choice: the picker's checkboxes, grouped by 局
     page.locator("input[data-section]:checked").evaluate_all("boxes => boxes.forEach(b => { b.checked = false; })")
     bureau, section = section_label.split(" ", 1)
@@ -41,6 +42,13 @@ def assign(page, finding_pk: int, section_label: str = SECTION, reply_by: str = 
         page.get_by_label("回答期限（共通）").fill(reply_by)
     page.get_by_role("button", name="割り当てる").click()
     expect(messages(page)).to_contain_text("の所管課を割り当てました。")
+
+
+def wait_for_assign_page(page) -> None:
+    """Wait until the assign page has loaded. Locator.evaluate_all does not wait: right after the link's
+    click it may run on the finding's page, still shown, and see no section checkbox at all."""
+    page.wait_for_url(re.compile(r"/findings/\d+/assign/$"))
+    expect(page.locator("input[data-section]").first).to_be_attached()
 
 
 def open_measure(page, finding_pk: int, section_label: str = SECTION) -> int:

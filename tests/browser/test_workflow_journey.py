@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import HAS_AXE, SECTION, axe_blocking_violations, expect, messages, nav
+from .helpers import HAS_AXE, SECTION, axe_blocking_violations, expect, messages, nav, wait_for_assign_page
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +68,9 @@ def test_finding01_from_assignment_to_public_page(people, live_app, small_pdf, s
     auditor.get_by_role("link", name="指摘01", exact=True).click()
     expect(auditor.get_by_role("heading", level=1)).to_contain_text("指摘01")
     auditor.get_by_role("link", name="所管課の割当・回答期限").click()
+    # evaluate_all does not wait: without this it could read the finding's page, still shown while the
+    # assign page loads, and find no checked section (the failure seen once in CI)
+    wait_for_assign_page(auditor)
     selected = auditor.locator("input[data-section]:checked").evaluate_all(
         "boxes => boxes.map(b => b.closest('fieldset').dataset.bureau + ' ' + b.labels[0].textContent)"
     )

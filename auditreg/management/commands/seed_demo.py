@@ -20,6 +20,8 @@ DEMO_USERS = [
     ("demo-staff", Role.SECTION_STAFF, True, "所管", "次郎"),
     ("demo-head", Role.SECTION_HEAD, True, "所管", "課長"),
     ("demo-commissioner", Role.COMMISSIONER, False, "監査", "委員"),
+    # the 局 of the demo section: approves (代決) when no one in the section may
+    ("demo-bureau", Role.BUREAU_APPROVER, False, "局長", "代決"),
 ]
 
 
@@ -55,12 +57,13 @@ class Command(BaseCommand):
             # A fresh random password on every run: no well-known demo password ever exists.
             password = secrets.token_urlsafe(12)
             user = User.objects.filter(username=username).first() or User(username=username)
-            user.role, user.section, user.last_name, user.first_name = role, section, last, first
+            bureau = chosen.bureau if role == Role.BUREAU_APPROVER and chosen is not None else None
+            user.role, user.section, user.bureau, user.last_name, user.first_name = role, section, bureau, last, first
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.is_active = True
             user.set_password(password)
             user.save()
-            where = f"（{section.bureau.name} {section.name}）" if section else ""
+            where = f"（{section.bureau.name} {section.name}）" if section else (f"（{bureau.name}）" if bureau else "")
             lines.append(f"  {role.label:<8} {username:<14} {password}  {last} {first}{where}")
         assigned = self._assign_named_findings(User.objects.get(username="demo-auditor"))
         if assigned:
