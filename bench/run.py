@@ -25,19 +25,19 @@ sys.path.insert(0, str(ROOT))
 
 # Query bounds per page (fail in --short mode when exceeded); equal at every scale by construction.
 BOUNDS = {
-    # session, user, the user's saved filters (issue 14: also their default view), 3 filter option lists
-    # (reports, bureaus, and the city's kinds with the reports' areas and the statuses in one query), count,
-    # rows (status label, nearest reply-by and overdue inside), subjects, sections (assigned and named, one
-    # UNION)
-    "findings_list": 10,
-    "findings_filtered": 12,  # + the submitted 局 checked by its form field, + that 局's sections
+    # session, user, the user's saved filters (issue 14: also their default view), the filter options that
+    # follow no other box (reports, bureaus, the city's kinds, the reports' areas, the statuses: one UNION),
+    # count, rows (status label, nearest reply-by and overdue inside), subjects, sections (assigned and
+    # named, one UNION)
+    "findings_list": 8,
+    "findings_filtered": 10,  # + the submitted 局 checked by its form field, + that 局's sections
     # every follow-up filter (issue 14): status, 局 and 課, overdue, reply-by range, report, organisation
     # order: + the submitted report, 局 and 課 checked by their fields, + the report's 見出し and systems, the
     # 局's sections
-    "findings_followup": 16,
-    "findings_search": 10,
-    "findings_search_2": 10,
-    "findings_search_4": 10,
+    "findings_followup": 14,
+    "findings_search": 8,
+    "findings_search_2": 8,
+    "findings_search_4": 8,
     "finding_detail": 9,
     # session, user, statuses, the groups (window functions), page count, page rows, sections, open reports
     "worklist": 8,
@@ -196,7 +196,7 @@ def import_timings(url: str) -> dict:
     return {"first_s": round(first, 3), "reimport_s": round(again, 3)}
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--findings", type=int, default=30000)
     parser.add_argument("--repeat", type=int, default=20)
@@ -205,8 +205,11 @@ def main():
     args = parser.parse_args()
     if args.short:
         args.findings, args.repeat = 300, 10
-    url = os.environ.get("BENCH_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/auditreg_bench_{args.findings}"
-    ensure_database(url, args.findings)
+    return args
+
+
+def setup_django(url: str):
+    """Django on the benchmark database, with the project's URLs plus the floors (bench/floor.py)."""
     os.environ.update(
         DATABASE_URL=url,
         DJANGO_SETTINGS_MODULE="auditreg.settings.local",
@@ -220,125 +223,151 @@ def main():
     import floor
     from django.conf import settings
 
-    settings.ROOT_URLCONF = "floor"  # the project's URLs plus the floors (bench/floor.py)
+    settings.ROOT_URLCONF = "floor"
+    return floor
+
+
+def _timings(times: list[float], digits: int) -> dict:
+    ts = sorted(times)
+    return {
+        "median_ms": round(statistics.median(ts) * 1000, digits),
+        "p95_ms": round(ts[max(0, int(len(ts) * 0.95) - 1)] * 1000, digits),
+    }
+
+
+def _query_count(fn) -> int:
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
-    from auditreg.models import Section, User
-    from findings import renderers, status_report
-    from findings.filtersets import FindingFilterSet
-    from findings.models import AuditReport, Finding, Measure, MeasureReport, MeasureStatus
-    from findings.selectors import finding_list
-    from findings.workflow_selectors import measure_rows
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx)
 
-    auditor = User.objects.get(username="synthetic-auditor0")
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"role": "admin", "is_staff": True, "is_superuser": True, "last_name": "計測"}
-    )
-    busiest = (
-        Measure.objects.filter(finding__report__code__startswith="synthetic-")
-        .values("section_id")
-        .annotate(n=django.db.models.Count("pk"))
-        .order_by("-n")
-        .first()
-    )
-    section = Section.objects.get(pk=busiest["section_id"])
-    staff = User.objects.get(username=f"synthetic-staff{section.pk}")
-    big_finding = (
-        Finding.objects.filter(report__code__startswith="synthetic-")
-        .annotate(n=django.db.models.Count("measures"))
-        .order_by("-n")
-        .first()
-    )
-    clients = {}
-    for user in (auditor, admin, staff):
-        c = Client()
-        c.force_login(user)
-        clients[user.username] = c
-    from auditreg.runtime import tune_gc
 
-    tune_gc()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app
+def measure(fn, repeat: int, warm: int = 3) -> dict:
+    """Median and p95 of `repeat` warmed calls, and the query count of one more."""
+    for _ in range(warm):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return {**_timings(times, 1), "queries": _query_count(fn)}
 
-    def measure(name, fn, repeat=args.repeat, warm=3):
-        for _ in range(warm):
+
+def interleaved(fns: dict, repeat: int, warm: int = 3) -> dict:
+    """Each variant timed in turn within every round (the order rotating), so that a burst of load
+    on the shared machine falls on all of them alike. Median, p95 and the raw times; query count."""
+    for _ in range(warm):
+        for fn in fns.values():
             fn()
-        times = []
-        for _ in range(repeat):
+    times = {k: [] for k in fns}
+    names = list(fns)
+    for i in range(repeat):
+        for k in names[i % len(names) :] + names[: i % len(names)]:
             t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        reset_queries()
-        with CaptureQueriesContext(connection) as ctx:
-            fn()
-        times.sort()
-        return {
-            "median_ms": round(statistics.median(times) * 1000, 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1),
-            "queries": len(ctx),
-        }
+            fns[k]()
+            times[k].append(time.perf_counter() - t)
+    return {
+        k: {**_timings(times[k], 2), "queries": _query_count(fn), "times_ms": [round(t * 1000, 2) for t in times[k]]}
+        for k, fn in fns.items()
+    }
 
-    def interleaved(fns: dict, repeat, warm=3) -> dict:
-        """Each variant timed in turn within every round (the order rotating), so that a burst of load
-        on the shared machine falls on all of them alike. Median, p95 and the raw times; query count."""
-        for _ in range(warm):
-            for fn in fns.values():
-                fn()
-        times = {k: [] for k in fns}
-        names = list(fns)
-        for i in range(repeat):
-            for k in names[i % len(names) :] + names[: i % len(names)]:
-                t = time.perf_counter()
-                fns[k]()
-                times[k].append(time.perf_counter() - t)
-        out = {}
-        for k, fn in fns.items():
-            reset_queries()
-            with CaptureQueriesContext(connection) as ctx:
-                fn()
-            ts = sorted(times[k])
-            out[k] = {
-                "median_ms": round(statistics.median(ts) * 1000, 2),
-                "p95_ms": round(ts[max(0, int(len(ts) * 0.95) - 1)] * 1000, 2),
-                "queries": len(ctx),
-                "times_ms": [round(t * 1000, 2) for t in times[k]],
-            }
-        return out
 
-    def get(client, url):
+def raw(qs):
+    """The queryset's SQL on a cursor (the raw floor)."""
+    from django.db import connection
+
+    sql, params = qs.query.sql_with_params()
+
+    def fn():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return fn
+
+
+class Bench:
+    """The synthetic users, their logged-in clients and the objects the pages are measured on."""
+
+    def __init__(self, repeat: int):
+        import django
+        from django.test import Client
+
+        from auditreg.models import Section, User
+        from findings.models import Finding, Measure
+
+        self.repeat = repeat
+        self.auditor = User.objects.get(username="synthetic-auditor0")
+        self.admin, _ = User.objects.get_or_create(
+            username="bench-admin",
+            defaults={"role": "admin", "is_staff": True, "is_superuser": True, "last_name": "計測"},
+        )
+        busiest = (
+            Measure.objects.filter(finding__report__code__startswith="synthetic-")
+            .values("section_id")
+            .annotate(n=django.db.models.Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        self.section = Section.objects.get(pk=busiest["section_id"])
+        self.staff = User.objects.get(username=f"synthetic-staff{self.section.pk}")
+        self.big_finding = (
+            Finding.objects.filter(report__code__startswith="synthetic-")
+            .annotate(n=django.db.models.Count("measures"))
+            .order_by("-n")
+            .first()
+        )
+        self.clients = {}
+        for user in (self.auditor, self.admin, self.staff):
+            c = Client()
+            c.force_login(user)
+            self.clients[user.username] = c
+
+    def get(self, client: str, url: str):
         def fn():
-            r = clients[client].get(url)
+            r = self.clients[client].get(url)
             if getattr(r, "streaming", False):
                 b"".join(r.streaming_content)
             assert r.status_code == 200, (url, r.status_code)
 
         return fn
 
-    def raw(qs):
-        sql, params = qs.query.sql_with_params()
 
-        def fn():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                cursor.fetchall()
+def list_rows(data):
+    from findings.filtersets import FindingFilterSet
+    from findings.selectors import finding_list
 
-        return fn
+    def rows(request):
+        qs = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None).qs
+        return qs.prefetch_related(None)[:50]
 
-    bureau = section.bureau
+    return rows
 
-    # The pages with their floors: each is timed interleaved with (a) a minimal authenticated view
-    # (bench/floor.py: the project's middleware, session and login) running the page's main rows query
-    # and rendering the rows through a trivial template, (b) the same view replaying all of the page's
-    # own SQL through the framework's cursor, (c) the raw rows query on a cursor. Interleaving makes
-    # the ratios robust to the machine's load, which the absolute times are not.
+
+def page_definitions(b: Bench) -> dict:
+    """name -> (user, URL, the page's main rows query as a callable(request) for the floors)."""
+    from django.utils import timezone
+
+    from findings.models import Finding, Measure
+    from findings.workflow_selectors import measure_rows
+
+    bureau, section = b.section.bureau, b.section
+    # a report with an overdue open measure of the section: the follow-up page then shows rows at every size
+    # (the first synthetic report matched nothing at 30,000 findings, so the page skipped its row queries)
+    first_report = (
+        Measure.objects.open()
+        .overdue(timezone.localdate())
+        .filter(section=section, finding__report__code__startswith="synthetic-")
+        .order_by("finding__report_id")
+        .values_list("finding__report_id", flat=True)
+        .first()
+    )
     followup = {
-        "report": str(
-            AuditReport.objects.filter(code__startswith="synthetic-")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        ),
+        "report": str(first_report),
         "bureau": str(bureau.pk),
         "section": str(section.pk),
         "status": "open",
@@ -348,15 +377,8 @@ def main():
         "sort": "organisation",
     }
 
-    def list_rows(data):
-        def rows(request):
-            qs = finding_list(user=request.user, filterset_class=FindingFilterSet, data=data or None).qs
-            return qs.prefetch_related(None)[:50]
-
-        return rows
-
     def detail_rows(request):
-        return Finding.objects.filter(pk=big_finding.pk).select_related("report", "group")
+        return Finding.objects.filter(pk=b.big_finding.pk).select_related("report", "group")
 
     def worklist_rows(request):
         return measure_rows(Measure.objects.for_user(request.user)).order_by(
@@ -368,7 +390,7 @@ def main():
             "reply_by", "finding__order", "pk"
         )[:100]
 
-    pages = {
+    return {
         "findings_list": ("synthetic-auditor0", "/findings/", list_rows({})),
         "findings_filtered": (
             "synthetic-auditor0",
@@ -378,58 +400,88 @@ def main():
         # every follow-up filter of issue 14 at once, in the organisation's order
         "findings_followup": (
             "synthetic-auditor0",
-            f"/findings/?report={followup['report']}&bureau={bureau.pk}&section={section.pk}&status=open&overdue=1"
-            "&due_from=2000-01-01&due_to=2099-12-31&sort=organisation",
+            "/findings/?" + "&".join(f"{k}={v}" for k, v in followup.items()),
             list_rows(followup),
         ),
         "findings_search": ("synthetic-auditor0", "/findings/?q=台帳の整備", list_rows({"q": "台帳の整備"})),
         # a 2-character and a 4-character term of the same selectivity (one topic in twelve)
         "findings_search_2": ("synthetic-auditor0", f"/findings/?q={SEARCH_2}", list_rows({"q": SEARCH_2})),
         "findings_search_4": ("synthetic-auditor0", f"/findings/?q={SEARCH_4}", list_rows({"q": SEARCH_4})),
-        "finding_detail": ("synthetic-auditor0", f"/findings/{big_finding.pk}/", detail_rows),
-        "worklist": (staff.username, "/findings/mine/", worklist_rows),
+        "finding_detail": ("synthetic-auditor0", f"/findings/{b.big_finding.pk}/", detail_rows),
+        "worklist": (b.staff.username, "/findings/mine/", worklist_rows),
         "dashboard": ("synthetic-auditor0", "/findings/dashboard/", overdue_rows),
     }
-    result = {
-        "database": connection.vendor,
-        "scale": {
-            "findings": Finding.objects.count(),
-            "measures": Measure.objects.count(),
-            "measure_reports": MeasureReport.objects.count(),
-            "history_entries": django.apps.apps.get_model("auditreg", "ChangeLog").objects.count(),
-            "reports": AuditReport.objects.count(),
-        },
-        "pages": {},
+
+
+def scale() -> dict:
+    import django
+
+    from findings.models import AuditReport, Finding, Measure, MeasureReport
+
+    return {
+        "findings": Finding.objects.count(),
+        "measures": Measure.objects.count(),
+        "measure_reports": MeasureReport.objects.count(),
+        "history_entries": django.apps.apps.get_model("auditreg", "ChangeLog").objects.count(),
+        "reports": AuditReport.objects.count(),
     }
-    admin_fn = get("bench-admin", "/admin/findings/finding/")
-    admin_figures = measure("admin_changelist", admin_fn)
+
+
+def measure_admin(b: Bench, result: dict) -> dict:
+    """The admin changelist, unfiltered and asked the same question where it can: x_admin compares every
+    page with the unfiltered changelist, x_admin_same_query with the changelist filtered or searched alike
+    (the admin has no 局 filter: kind and area only). Returns page name -> the comparable figures."""
+    admin_figures = measure(b.get("bench-admin", "/admin/findings/finding/"), b.repeat)
     result["pages"]["admin_changelist"] = admin_figures
-    # the admin changelist asked the same question where it can: x_admin compares every page with the
-    # unfiltered changelist (as before), x_admin_same_query with the changelist filtered or searched alike
-    # (the admin has no 局 filter: kind and area only)
-    admin_same = {
+    same = {
         "findings_list": admin_figures,
         "findings_filtered": measure(
-            "admin_filtered", get("bench-admin", f"/admin/findings/finding/?kind__exact={quote('意見')}&area__exact=DX")
+            b.get("bench-admin", f"/admin/findings/finding/?kind__exact={quote('意見')}&area__exact=DX"), b.repeat
         ),
-        "findings_search": measure(
-            "admin_search", get("bench-admin", f"/admin/findings/finding/?q={quote('台帳の整備')}")
-        ),
+        "findings_search": measure(b.get("bench-admin", f"/admin/findings/finding/?q={quote('台帳の整備')}"), b.repeat),
     }
-    result["pages"]["admin_changelist_filtered"] = admin_same["findings_filtered"]
-    result["pages"]["admin_changelist_search"] = admin_same["findings_search"]
-    result["load_average"] = {"before": os.getloadavg()}
+    result["pages"]["admin_changelist_filtered"] = same["findings_filtered"]
+    result["pages"]["admin_changelist_search"] = same["findings_search"]
+    return same
+
+
+def with_ratios(figures: dict, variants: dict) -> dict:
+    """The page's figures with its floors and its ratios to them."""
+    figures["floors"] = variants
+    figures["x_floor_median"] = round(figures["median_ms"] / variants["floor_rows"]["median_ms"], 2)
+    figures["x_floor_p95"] = round(figures["p95_ms"] / variants["floor_rows"]["p95_ms"], 2)
+    figures["x_sql_median"] = round(figures["median_ms"] / variants["floor_sql"]["median_ms"], 2)
+    figures["x_sql_p95"] = round(figures["p95_ms"] / variants["floor_sql"]["p95_ms"], 2)
+    figures["x_raw"] = round(figures["median_ms"] / max(variants["raw_rows"]["median_ms"], 0.01), 1)
+    return figures
+
+
+def _quoted(page_url: str) -> tuple[str, str]:
+    path, _, query = page_url.partition("?")
+    if not query:
+        return path, query
+    return path + "?" + "&".join(f"{k}={quote(v)}" for k, v in (p.split("=", 1) for p in query.split("&"))), query
+
+
+def measure_pages(b: Bench, floor, result: dict, admin_same: dict) -> None:
+    """Each page timed interleaved with (a) a minimal authenticated view (bench/floor.py: the project's
+    middleware, session and login) running the page's main rows query and rendering the rows through a
+    trivial template, (b) the same view replaying all of the page's own SQL through the framework's
+    cursor, (c) the raw rows query on a cursor. Interleaving makes the ratios robust to the machine's
+    load, which the absolute times are not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from auditreg.models import User
+
     # the floor's own queries (session, user): dropped from each page's replay, the floor runs them itself
     floor.REPLAY["_bare"] = []
     with CaptureQueriesContext(connection) as ctx:
-        get("synthetic-auditor0", "/bench-floor/sql/_bare/")()
+        b.get("synthetic-auditor0", "/bench-floor/sql/_bare/")()
     own_sql = {q["sql"] for q in ctx.captured_queries}
-    for name, (user, page_url, rows) in pages.items():
-        path, _, query = page_url.partition("?")
-        safe = path + (
-            "?" + "&".join(f"{k}={quote(v)}" for k, v in (p.split("=", 1) for p in query.split("&"))) if query else ""
-        )
-        page = get(user, safe)
+    for name, (user, page_url, rows) in page_definitions(b).items():
+        safe, query = _quoted(page_url)
+        page = b.get(user, safe)
         with CaptureQueriesContext(connection) as ctx:
             page()
         floor.REPLAY[name] = [q["sql"] for q in ctx.captured_queries if q["sql"] not in own_sql]
@@ -438,103 +490,150 @@ def main():
         variants = interleaved(
             {
                 "page": page,
-                "floor_rows": get(user, f"/bench-floor/rows/{name}/"),
-                "floor_sql": get(user, f"/bench-floor/sql/{name}/"),
+                "floor_rows": b.get(user, f"/bench-floor/rows/{name}/"),
+                "floor_sql": b.get(user, f"/bench-floor/sql/{name}/"),
                 "raw_rows": raw(rows(request)),
             },
-            repeat=args.repeat,
+            repeat=b.repeat,
         )
-        figures = variants.pop("page")
-        figures["floors"] = variants
-        figures["x_floor_median"] = round(figures["median_ms"] / variants["floor_rows"]["median_ms"], 2)
-        figures["x_floor_p95"] = round(figures["p95_ms"] / variants["floor_rows"]["p95_ms"], 2)
-        figures["x_sql_median"] = round(figures["median_ms"] / variants["floor_sql"]["median_ms"], 2)
-        figures["x_sql_p95"] = round(figures["p95_ms"] / variants["floor_sql"]["p95_ms"], 2)
-        figures["x_raw"] = round(figures["median_ms"] / max(variants["raw_rows"]["median_ms"], 0.01), 1)
+        figures = with_ratios(variants.pop("page"), variants)
         figures["replayed_queries"] = len(floor.REPLAY[name])
         if name.startswith("findings_"):
-            data = dict(p.split("=", 1) for p in query.split("&")) if query else None
-            full = finding_list(user=auditor, filterset_class=FindingFilterSet, data=data).qs
-            figures["rows_matched"] = full.count()  # so that a page showing nothing is seen as such
-            figures["x_admin"] = round(figures["median_ms"] / max(admin_figures["median_ms"], 0.01), 2)
-            if name in admin_same:
-                figures["x_admin_same_query"] = round(
-                    figures["median_ms"] / max(admin_same[name]["median_ms"], 0.01), 2
-                )
+            list_figures(b, figures, name, query, admin_same)
         result["pages"][name] = figures
-    s2, s4 = result["pages"]["findings_search_2"], result["pages"]["findings_search_4"]
-    result["search_2_vs_4"] = {
+
+
+def list_figures(b: Bench, figures: dict, name: str, query: str, admin_same: dict) -> None:
+    """A list page's matches (so that a page showing nothing is seen as such) and its admin ratios."""
+    from findings.filtersets import FindingFilterSet
+    from findings.selectors import finding_list
+
+    data = dict(p.split("=", 1) for p in query.split("&")) if query else None
+    figures["rows_matched"] = finding_list(user=b.auditor, filterset_class=FindingFilterSet, data=data).qs.count()
+    figures["x_admin"] = round(figures["median_ms"] / max(admin_same["findings_list"]["median_ms"], 0.01), 2)
+    if name in admin_same:
+        figures["x_admin_same_query"] = round(figures["median_ms"] / max(admin_same[name]["median_ms"], 0.01), 2)
+
+
+def search_ratios(pages: dict) -> dict:
+    s2, s4 = pages["findings_search_2"], pages["findings_search_4"]
+    return {
         "page_median": round(s2["median_ms"] / s4["median_ms"], 2),
         "sql_median": round(s2["floors"]["floor_sql"]["median_ms"] / s4["floors"]["floor_sql"]["median_ms"], 2),
         "raw_rows_median": round(s2["floors"]["raw_rows"]["median_ms"] / s4["floors"]["raw_rows"]["median_ms"], 2),
     }
-    result["load_average"]["after_pages"] = os.getloadavg()
 
-    if not args.pages_only:  # the write, the exports, the import (not needed to measure the ratios' noise)
-        own = Measure.objects.filter(section=section).order_by("pk").first()
-        status = MeasureStatus.objects.get(code="in_progress")
-        counter = iter(range(10**6))
 
-        def save():
-            open_report = own.reports.filter(state__in=["draft", "returned"]).first()
-            data = {"status": status.pk, "reported_on": "2025-06-30", "text": f"計測 {next(counter)}"}
-            if open_report:
-                data["version"] = open_report.version
-            elif own.reports.filter(state="submitted").exists():
-                own.reports.filter(state="submitted").update(state="returned", approved_by=None, approved_at=None)
-                data["version"] = own.reports.get(state="returned").version
-            r = clients[staff.username].post(f"/findings/measures/{own.pk}/save/", data)
-            assert r.status_code == 302, r.status_code
+def measure_save(b: Bench) -> dict:
+    """A section user's draft save of their first measure (a submitted report sent back first)."""
+    from findings.models import Measure, MeasureStatus
 
-        result["pages"]["measure_save"] = measure("measure_save", save)
+    own = Measure.objects.filter(section=b.section).order_by("pk").first()
+    status = MeasureStatus.objects.get(code="in_progress")
+    counter = iter(range(10**6))
 
-        real = AuditReport.objects.get(code="kanazawa-2024-dx")
-        built = status_report.build(reports=[real], as_of=timezone.localdate())
-        for fmt in ("xlsx", "pdf", "csv"):
-            render, _ = renderers.RENDERERS[fmt]
-            result["pages"][f"status_report_{fmt}"] = measure(
-                f"status_{fmt}", lambda r=render: r(built), repeat=5 if fmt == "pdf" else args.repeat, warm=1
-            )
-        # a large xlsx: every synthetic finding in one status report, time and peak Python memory
-        many = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))
-        t = time.perf_counter()
-        big = status_report.build(reports=many, as_of=datetime.date.today(), per="finding")
-        build_s = time.perf_counter() - t
-        t = time.perf_counter()
-        content = renderers.render_xlsx(big, data_sheets=False)
-        xlsx_s = time.perf_counter() - t
-        rows, size = len(big.rows), len(content)
-        tracemalloc.start()
-        renderers.render_xlsx(big, data_sheets=False)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        del big, content
-        # the whole export as a request runs it: build (every row in memory) and render, one peak
-        tracemalloc.start()
-        renderers.render_xlsx(
-            status_report.build(reports=many, as_of=datetime.date.today(), per="finding"), data_sheets=False
+    def save():
+        open_report = own.reports.filter(state__in=["draft", "returned"]).first()
+        data = {"status": status.pk, "reported_on": "2025-06-30", "text": f"計測 {next(counter)}"}
+        if open_report:
+            data["version"] = open_report.version
+        elif own.reports.filter(state="submitted").exists():
+            own.reports.filter(state="submitted").update(state="returned", approved_by=None, approved_at=None)
+            data["version"] = own.reports.get(state="returned").version
+        r = b.clients[b.staff.username].post(f"/findings/measures/{own.pk}/save/", data)
+        assert r.status_code == 302, r.status_code
+
+    return measure(save, b.repeat)
+
+
+def measure_exports(b: Bench, result: dict) -> None:
+    """The real report's status report in each format."""
+    from django.utils import timezone
+
+    from findings import renderers, status_report
+    from findings.models import AuditReport
+
+    real = AuditReport.objects.get(code="kanazawa-2024-dx")
+    built = status_report.build(reports=[real], as_of=timezone.localdate())
+    for fmt in ("xlsx", "pdf", "csv"):
+        render, _ = renderers.RENDERERS[fmt]
+        result["pages"][f"status_report_{fmt}"] = measure(
+            lambda r=render: r(built), repeat=5 if fmt == "pdf" else b.repeat, warm=1
         )
-        peak_all = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        result["large_xlsx"] = {
-            "rows": rows,
-            "build_s": round(build_s, 2),
-            "render_s": round(xlsx_s, 2),
-            "total_s": round(build_s + xlsx_s, 2),
-            "bytes": size,
-            "peak_python_mb": round(peak / 1024 / 1024, 1),
-            "peak_python_mb_build_and_render": round(peak_all / 1024 / 1024, 1),
-        }
-        result["import_real_report"] = import_timings(url)
+
+
+def large_xlsx() -> dict:
+    """Every synthetic finding in one status report: time and peak Python memory."""
+    from findings import renderers, status_report
+    from findings.models import AuditReport
+
+    many = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))
+    t = time.perf_counter()
+    big = status_report.build(reports=many, as_of=datetime.date.today(), per="finding")
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    content = renderers.render_xlsx(big, data_sheets=False)
+    xlsx_s = time.perf_counter() - t
+    rows, size = len(big.rows), len(content)
+    tracemalloc.start()
+    renderers.render_xlsx(big, data_sheets=False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del big, content
+    # the whole export as a request runs it: build (every row in memory) and render, one peak
+    tracemalloc.start()
+    renderers.render_xlsx(
+        status_report.build(reports=many, as_of=datetime.date.today(), per="finding"), data_sheets=False
+    )
+    peak_all = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "rows": rows,
+        "build_s": round(build_s, 2),
+        "render_s": round(xlsx_s, 2),
+        "total_s": round(build_s + xlsx_s, 2),
+        "bytes": size,
+        "peak_python_mb": round(peak / 1024 / 1024, 1),
+        "peak_python_mb_build_and_render": round(peak_all / 1024 / 1024, 1),
+    }
+
+
+def finish(result: dict, short: bool) -> None:
+    """The query bounds and --short's checks; the JSON on stdout, the table on stderr."""
     over = {k: v["queries"] for k, v in result["pages"].items() if k in BOUNDS and v["queries"] > BOUNDS[k]}
     result["query_bounds_exceeded"] = over
-    reference = json.loads(QUERIES_30000.read_text()) if args.short and QUERIES_30000.exists() else None
+    reference = json.loads(QUERIES_30000.read_text()) if short and QUERIES_30000.exists() else None
     result["failures"] = check(result, reference) + [f"{k}: {v} queries > bound" for k, v in over.items()]
     print(json.dumps(result, ensure_ascii=False, indent=1))
     print(report_table(result), file=sys.stderr)
-    if args.short and result["failures"]:
+    if short and result["failures"]:
         print("\n".join(result["failures"]), file=sys.stderr)
         sys.exit(1)
+
+
+def main():
+    args = parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/auditreg_bench_{args.findings}"
+    ensure_database(url, args.findings)
+    floor = setup_django(url)
+    from django.db import connection
+
+    from auditreg.runtime import tune_gc
+
+    b = Bench(args.repeat)
+    tune_gc()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app
+    result = {"database": connection.vendor, "scale": scale(), "pages": {}}
+    admin_same = measure_admin(b, result)
+    result["load_average"] = {"before": os.getloadavg()}
+    measure_pages(b, floor, result, admin_same)
+    result["search_2_vs_4"] = search_ratios(result["pages"])
+    result["load_average"]["after_pages"] = os.getloadavg()
+    if not args.pages_only:  # the write, the exports, the import (not needed to measure the ratios' noise)
+        result["pages"]["measure_save"] = measure_save(b)
+        measure_exports(b, result)
+        result["large_xlsx"] = large_xlsx()
+        result["import_real_report"] = import_timings(url)
+    finish(result, args.short)
 
 
 if __name__ == "__main__":
