@@ -94,7 +94,7 @@ def _history_sheet(sheet, reports, report) -> None:
             "審査日時",
             "監査事務局のコメント",
         ],
-        [7, 12, 14, 13, 6, 10, 50, 13, 20, 9, 9, 9, 11, 24],
+        [7, 12, 14, 13, 6, 10, 50, 13, 20, 9, 9, 9, 18, 24],
     )
     accepted = ReportState(ReportState.ACCEPTED).label
     tz = timezone.get_current_timezone()  # once: timezone.localtime per row was a tenth of the sheet's time
@@ -143,10 +143,19 @@ def _history_sheet(sheet, reports, report) -> None:
                 _name(*v[10:13]),
                 _name(*v[13:16]),
                 _name(*v[16:19]),
-                v[8].astimezone(tz).strftime("%Y-%m-%d %H:%M") if v[8] else "",
+                _reviewed(v[8], tz),
                 v[9],
             ]
         )
+
+
+def _reviewed(moment, tz) -> str:
+    """審査日時 in 和暦 and the city's time: 令和7年6月10日 15:00 (wareki.format_datetime, with the zone
+    looked up once for the sheet rather than per row)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{format_date(local)} {local:%H:%M}"
 
 
 def _systems_sheet(sheet, reports) -> None:

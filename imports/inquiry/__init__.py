@@ -22,6 +22,7 @@ The names below are the package's interface: callers write `from imports import 
 from .handler import InquiryHandler, _as_int, parse_date
 from .layout import (
     COLUMN_LABELS,
+    CONTINUATION,
     EDITABLE,
     FIELD_ORDER,
     ID_HEADER,
@@ -54,6 +55,7 @@ from .workbook import section_workbook
 
 __all__ = [
     "COLUMN_LABELS",
+    "CONTINUATION",
     "EDITABLE",
     "FIELD_ORDER",
     "ID_HEADER",

@@ -24,6 +24,7 @@ from ..plan import Plan
 from ..uploads import UploadRefused, WorkbookLimits, read_workbook_values
 from .layout import (
     COLUMN_LABELS,
+    CONTINUATION,
     EDITABLE,
     FIELD_ORDER,
     ID_HEADER,
@@ -265,6 +266,8 @@ class InquiryHandler:
         for r, raw in enumerate(sheet.rows[head + 1 :], start=head + 2):
             cells = list(raw) + [None] * (max(index.values()) + 1 - len(raw))
             if not any(v is not None and str(v).strip() for v in cells):
+                continue
+            if "id" in index and cells[index["id"]] == CONTINUATION:  # the answer above, continued for print
                 continue
             row = Row(number=r, measure_id=_as_int(cells[index["id"]]) if "id" in index else None, values={}, locked={})
             for key in ("code", "title", "finding_text"):

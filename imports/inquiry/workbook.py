@@ -19,6 +19,7 @@ from findings.choices import ReportState
 from ..models import InquiryResponse
 from .layout import (
     _ILLEGAL,
+    CONTINUATION,
     EDITABLE,
     FIELD_ORDER,
     LOCKED,
@@ -118,9 +119,10 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     for c, text in enumerate(labels, start=1):
         _set(ws, head_row, c, text, style=xlsx.HEAD)
     ws.row_dimensions[head_row].height = xlsx.row_height(labels, [xlsx.chars_per_line(w) for w in widths])
-    for r, m in enumerate(measures, start=head_row + 1):
-        _write_measure(ws, r, m, widths, sizes)
-    last = head_row + max(len(measures), 1)
+    r = head_row + 1
+    for m in measures:
+        r += _write_measure(ws, r, m, widths, sizes)
+    last = max(r - 1, head_row + 1)
     _validations(ws, statuses, first=head_row + 1, last=last)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
     xlsx.print_setup(
@@ -144,11 +146,13 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
 MIN_FONT_SIZE = 6  # the smallest print a long text shrinks to (about 2,600 characters in the widest columns)
 
 
-def _write_measure(ws, r, m, widths, sizes) -> None:
-    """One measure's row. Every text prints whole: the row is as tall as its longest text, and a text taller
-    than Excel's tallest row (409 points, about 900 characters in the widest columns at 10 pt) prints smaller,
-    down to MIN_FONT_SIZE. (Cells merged down several rows would hold more, but LibreOffice does not carry a
-    merged cell's text over a page break: it was cut there.)"""
+def _write_measure(ws, r, m, widths, sizes) -> int:
+    """One measure's row, and the rows that continue its answer; returns how many rows it took. Every text
+    prints whole: the row is as tall as its longest text, and a text taller than Excel's tallest row (409
+    points, about 900 characters in the widest columns at 10 pt) prints smaller, down to MIN_FONT_SIZE. An
+    answer longer still (about 2,600 characters) is continued for print (_continuation_rows). (Cells merged
+    down several rows would hold more, but LibreOffice does not carry a merged cell's text over a page break:
+    it was cut there.)"""
     report = m.base_report
     comment = m.open_report.review_comment if m.open_report and m.open_report.state == ReportState.RETURNED else ""
     values = [m.pk, m.finding.code, m.finding.title, finding_text(m.finding), m.status.label]
@@ -169,6 +173,30 @@ def _write_measure(ws, r, m, widths, sizes) -> None:
     )
     if needed > xlsx.FONT_SIZE * xlsx.LINE_HEIGHT + xlsx.ROW_PADDING:  # more than one line: set the height
         ws.row_dimensions[r].height = min(needed, xlsx.MAX_ROW_HEIGHT)
+    return 1 + _continuation_rows(ws, r, m.finding.code, answer["text"], widths)
+
+
+def _continuation_rows(ws, r, code, text, widths) -> int:
+    """For an answer longer than its row prints at MIN_FONT_SIZE: rows below it, marked CONTINUATION in the
+    hidden 措置ID column (the upload skips them) and 「番号（続き）」, holding the rest of the answer for print,
+    locked. The answer's own cell keeps the whole text, which is what the upload reads back. Where the row is
+    cut is estimated as for Excel (ＭＳ ゴシック), which prints at least that much of the cell; LibreOffice
+    packs the lines tighter, so on its print the words around the cut may show twice (never missing)."""
+    col = len(LOCKED) + FIELD_ORDER.index("text")  # 0-based
+    width = widths[col]
+    per_line = xlsx.chars_per_line(width, MIN_FONT_SIZE)
+    lines = int((xlsx.MAX_ROW_HEIGHT - xlsx.ROW_PADDING) / (MIN_FONT_SIZE * xlsx.LINE_HEIGHT))
+    pieces = (
+        xlsx.split_text(text, per_line, lines) if _text_height(text, width, MIN_FONT_SIZE) > xlsx.MAX_ROW_HEIGHT else []
+    )
+    style = _sized(xlsx.LOCKED, MIN_FONT_SIZE)
+    for k, piece in enumerate(pieces[1:], start=1):
+        _set(ws, r + k, 1, CONTINUATION, style=xlsx.LOCKED)
+        _set(ws, r + k, 2, f"{code}（続き）", style=xlsx.LOCKED)
+        for c in range(3, len(widths) + 1):
+            _set(ws, r + k, c, piece if c == col + 1 else None, style=style if c == col + 1 else xlsx.LOCKED)
+        ws.row_dimensions[r + k].height = min(_text_height(piece, width, MIN_FONT_SIZE), xlsx.MAX_ROW_HEIGHT)
+    return max(len(pieces) - 1, 0)
 
 
 def _text_height(value, width, size) -> float:

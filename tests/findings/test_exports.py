@@ -232,10 +232,11 @@ def test_xlsx_history_sheet_rows(built):
     ]
 
 
-def test_xlsx_history_sheet_review_time_is_local_time(built):
+def test_xlsx_history_sheet_review_time_is_local_time_in_wareki(built):
     ws = workbook(renderers.render_xlsx(built))["措置履歴"]
     reviewed = {(r[0], r[5]): r[12] for r in ws.iter_rows(min_row=2, values_only=True) if r[4] == "受理"}
-    assert reviewed[("指摘01", "措置中")] == "2025-06-10 15:00"
+    # accepted at 2025-06-10 06:00 UTC: 15:00 in Japan, printed in 和暦 as every date a person reads
+    assert reviewed[("指摘01", "措置中")] == "令和7年6月10日 15:00"
     assert ("意見19", "措置中") not in reviewed  # accepted at 00:30 on 1 January: after the as-of date
 
 

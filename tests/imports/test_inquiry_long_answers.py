@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from auditreg import xlsx
 from auditreg.choices import Role
 from auditreg.models import Section
-from findings.models import Finding
+from findings.models import Finding, MeasureReport
 from imports import inquiry, pipeline
 from imports.choices import BatchKind
 from imports.inquiry.workbook import MIN_FONT_SIZE
@@ -99,3 +99,86 @@ def _shown(value) -> str:
     if isinstance(value, datetime.datetime):
         return f"{value.year}/{value.month}/{value.day}"
     return str(value)
+
+
+LONG = "".join(
+    f"第{i}項として、所管課は関係部署と協議のうえ事務の手順を見直し、その結果を文書にまとめた。" for i in range(1, 200)
+)[:6000]
+
+
+@pytest.fixture
+def very_long_answer(make_user, report):
+    """One section's 33 measures with answers of 400–800 characters, one of them 6,000 characters long."""
+    long_measures(report, low=400, high=800, sections=1)
+    section = Section.objects.order_by("bureau__order", "order").first()
+    finding = Finding.objects.filter(report=report).order_by("order")[2]
+    MeasureReport.objects.filter(measure__finding=finding, measure__section=section).update(text=LONG)
+    staff = make_user("very_long_staff", Role.SECTION_STAFF, section)
+    round_ = inquiry.round_create(
+        title="令和7年度 措置状況照会（6,000字の回答）",
+        reply_by=datetime.date(2026, 1, 30),
+        findings=list(Finding.objects.filter(report=report)),
+        sections=[section],
+        by=make_user("very_long_auditor", Role.AUDITOR),
+    )
+    content = inquiry.section_workbook(inquiry_round=round_, section=section, by=None)
+    return round_, section, staff, content
+
+
+def _continued(ws):
+    """The rows that continue an answer for print: (row, 番号, answer piece)."""
+    return [
+        (r, ws.cell(row=r, column=2).value, ws.cell(row=r, column=TEXT + 1).value)
+        for r in range(6, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value == inquiry.CONTINUATION
+    ]
+
+
+def test_a_6000_character_answer_keeps_its_cell_whole_and_continues_below(very_long_answer):
+    _, _, _, content = very_long_answer
+    ws = load_workbook(io.BytesIO(content))[inquiry.SHEET]
+    rows = [(r, v) for r, v in _rows(ws) if v[0] != inquiry.CONTINUATION]
+    assert len(rows) == 33
+    ((main, values),) = [(r, v) for r, v in rows if v[TEXT] and len(v[TEXT]) > 2600]
+    assert values[TEXT] == LONG  # the cell the upload reads holds the whole answer
+    continued = _continued(ws)
+    assert [r for r, _, _ in continued] == list(range(main + 1, main + 1 + len(continued)))
+    assert len(continued) >= 1 and {n for _, n, _ in continued} == {f"{values[1]}（続き）"}
+    rest = "".join(p for _, _, p in continued)
+    assert LONG.endswith(rest) and 2000 < len(LONG) - len(rest) <= 2700  # the row holds about 2,600 at 6 pt
+    for r, _, piece in continued:
+        cell = ws.cell(row=r, column=TEXT + 1)
+        assert cell.protection.locked and cell.font.sz == MIN_FONT_SIZE
+        assert (
+            xlsx.line_count(piece, xlsx.chars_per_line(WIDTHS[TEXT], MIN_FONT_SIZE))
+            * MIN_FONT_SIZE
+            * (xlsx.LINE_HEIGHT)
+            <= ws.row_dimensions[r].height
+            <= xlsx.MAX_ROW_HEIGHT
+        )
+
+
+def test_the_continuation_rows_are_not_read_back(very_long_answer):
+    round_, section, staff, content = very_long_answer
+    batch = pipeline.stage(
+        kind=BatchKind.INQUIRY, upload=upload(content, "answer.xlsx"), by=staff, inquiry_round=round_, section=section
+    )
+    assert batch.problems == []
+    assert batch.summary == {inquiry.ITEM_LABEL: {"created": 0, "updated": 0, "unchanged": 33, "deleted": 0}}
+
+
+@needs_libreoffice
+def test_libreoffice_prints_a_6000_character_answer_whole(very_long_answer, tmp_path):
+    _, _, _, content = very_long_answer
+    pdf = to_pdf(content, tmp_path, "very-long-answer")
+    ws = load_workbook(io.BytesIO(content))[inquiry.SHEET]
+    headers = [str(c.value) for c in ws[5]]
+    printed = columns_below_header(words(pdf), headers[1:], range(1, page_count(pdf) + 1))[TEXT - 1]
+    rest = squash("".join(p for _, _, p in _continued(ws)))
+    cut = len(squash(LONG)) - len(rest)
+    start = printed.index(squash(LONG)[:cut])  # the answer's own cell, from its start to the estimated cut
+    end = printed.index(rest, start)  # then the continuation rows, to the end of the answer
+    # in between only the answer's own words that LibreOffice fits in the row beyond the cut (printed twice)
+    overlap = printed[start + cut : end]
+    assert rest.startswith(overlap), overlap[:80]
+    print(f"printed twice at the cut: {len(overlap)} characters")
