@@ -31,8 +31,9 @@ class RoundForm(forms.Form):
     sections = forms.TypedMultipleChoiceField(
         label="所管課",
         coerce=int,
-        widget=FastSelectMultiple(attrs={"size": 12}),
-        help_text="選んだ指摘・意見のうち、その課に割り当てられている措置が照会の対象になります。",
+        # drawn by the section picker (grouped by 局, searchable, select all per 局): picker_groups
+        widget=FastSelectMultiple,
+        help_text="選んだ指摘・意見のうち、その課に割り当てられている措置が照会の対象になります。局の見出しのチェックで、その局の課をまとめて選べます。",
     )
 
     def __init__(self, *args, **kwargs):
@@ -49,7 +50,18 @@ class RoundForm(forms.Form):
         )
         with_measures = Exists(Measure.objects.filter(section_id=OuterRef("pk")))
         sections = Section.objects.filter(with_measures).select_related("bureau").order_by("bureau__order", "order")
-        self.fields["sections"].choices = _grouped(sections, lambda s: s.bureau.name, lambda s: s.name)
+        self._sections = list(sections)
+        self.fields["sections"].choices = [(s.pk, s.name) for s in self._sections]
+
+    def picker_groups(self):
+        """[(bureau, [(section, checked, "")])] for templates/findings/includes/section_picker.html."""
+        chosen = {str(v) for v in self.data.getlist("sections")} if self.is_bound else set()
+        groups: dict[int, tuple] = {}
+        for section in self._sections:
+            groups.setdefault(section.bureau_id, (section.bureau, []))[1].append(
+                (section, str(section.pk) in chosen, "")
+            )
+        return list(groups.values())
 
     def clean_findings(self):
         return list(Finding.objects.filter(pk__in=self.cleaned_data["findings"]))

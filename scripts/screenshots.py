@@ -190,6 +190,8 @@ PAGES = [
     ("measure-draft-head", "findings:measure_detail", "head", "/findings/measures/{drafted}/"),
     ("deputies", "deputies", "head", "/accounts/deputies/"),
     ("worklist-head", "findings:worklist", "head", "/findings/mine/"),
+    ("bureau-worklist", "findings:bureau_worklist", "bureau", "/findings/bureau/"),
+    ("measure-draft-bureau", "findings:measure_detail", "bureau", "/findings/measures/{drafted}/"),
     ("dashboard", "findings:dashboard", "auditor", "/findings/dashboard/"),
     ("finding-list-auditor", "findings:finding_list", "auditor", "/findings/"),
     ("finding-detail-auditor", "findings:finding_detail", "auditor", "/findings/{own_finding}/"),
@@ -228,6 +230,7 @@ PAGES = [
 USERNAMES = {
     "staff": "demo-staff",
     "head": "demo-head",
+    "bureau": "demo-bureau",
     "auditor": "demo-auditor",
     "commissioner": "demo-commissioner",
     "admin": "demo-admin",

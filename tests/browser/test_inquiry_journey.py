@@ -192,10 +192,14 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     auditor.get_by_label("回答期限").fill("1900-01-01")  # the browser accepts it; the server does not
     auditor.get_by_label("依頼文（任意）").fill(NOTE)
     auditor.get_by_label("指摘・意見").select_option(label=FINDING_LABEL)
-    sections = auditor.get_by_label("所管課")
-    sections.select_option(label=SECTION_NAME)
-    chosen = sections.evaluate("s => [...s.selectedOptions].map(o => o.parentElement.label + ' ' + o.textContent)")
-    assert chosen == [SECTION]
+    # the section picker: checkboxes grouped by 局, narrowed by the search box (no Ctrl+click)
+    auditor.get_by_label("課・局の名前で絞り込む").fill(SECTION_NAME)
+    auditor.locator("fieldset[data-bureau]", has_text=BUREAU).get_by_label(SECTION_NAME, exact=True).check()
+    checked = (
+        "fs => fs.flatMap(f => [...f.querySelectorAll('input[data-section]:checked')]"
+        ".map(i => f.dataset.bureau + ' ' + i.labels[0].textContent))"
+    )
+    assert auditor.locator("fieldset[data-bureau]").evaluate_all(checked) == [SECTION]
     with auditor.expect_response(lambda r: r.url.endswith("/imports/inquiries/new/")) as refused:
         auditor.get_by_role("button", name="照会を作成する").click()
     assert refused.value.status == 400
@@ -207,7 +211,7 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     check_page(auditor, "round form with an error (auditor)", a11y)
     # what was entered is kept; only the date is corrected
     expect(auditor.get_by_label("件名")).to_have_value(TITLE)
-    assert sections.evaluate("s => [...s.selectedOptions].map(o => o.textContent)") == [SECTION_NAME]
+    assert auditor.locator("fieldset[data-bureau]").evaluate_all(checked) == [SECTION]
     assert auditor.get_by_label("指摘・意見").evaluate("s => [...s.selectedOptions].map(o => o.textContent)") == [
         FINDING_LABEL
     ]

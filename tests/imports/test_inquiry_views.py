@@ -135,6 +135,22 @@ def test_creating_a_round_without_an_assigned_pair_shows_why(w):
     assert InquiryRound.objects.count() == before
 
 
+def test_the_creation_form_picks_sections_with_checkboxes_grouped_by_bureau_and_keeps_them(w):
+    """No Ctrl+click listbox: one checkbox per section with measures, under its 局, kept after an error."""
+    client = client_for(w.auditor)
+    html = client.get(urls(w)["create"]).content.decode()
+    assert '<select name="sections"' not in html
+    box = f'<input type="checkbox" name="sections" value="{w.section.pk}" id="section-{w.section.pk}" data-section>'
+    assert box in html
+    group = html[html.index(f'data-bureau="{w.section.bureau.name}"') :].split("</fieldset>")[0]
+    assert box in group and 'name="reply_by_' not in html  # no per-section date on this form
+    refused = client.post(
+        urls(w)["create"],
+        {"title": "x", "reply_by": "1900-01-01", "findings": [w.m01.finding_id], "sections": [w.section.pk]},
+    ).content.decode()
+    assert box.replace(" data-section>", " data-section checked>") in refused
+
+
 # -- detail -----------------------------------------------------------------------------------
 
 
