@@ -43,12 +43,13 @@ def format_date(day: datetime.date | None) -> str:
     return f"{era}{_year_label(year)}年{day.month}月{day.day}日"
 
 
-def format_datetime(moment: datetime.datetime | None) -> str:
-    """An instant in the city's time zone: 令和7年4月11日 14:05."""
+def format_datetime(moment: datetime.datetime | None, tz: datetime.tzinfo | None = None) -> str:
+    """An instant in the city's time zone: 令和7年4月11日 14:05. `tz`: that zone, looked up once by a
+    caller that formats many rows (timezone.localtime per row is slow in a large sheet)."""
     if moment is None:
         return ""
     if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
+        moment = moment.astimezone(tz) if tz is not None else timezone.localtime(moment)
     return f"{format_date(moment.date())} {moment:%H:%M}"
 
 

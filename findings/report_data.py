@@ -7,7 +7,7 @@ import itertools
 
 from django.utils import timezone
 
-from auditreg.wareki import format_date, format_fiscal_year
+from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 from auditreg.xlsx import CELL, HEAD, MONEY, STRONG, STRONG_MONEY
 from budgets.models import DxField, DxLine
 from systems.models import InformationSystem
@@ -143,19 +143,10 @@ def _history_sheet(sheet, reports, report) -> None:
                 _name(*v[10:13]),
                 _name(*v[13:16]),
                 _name(*v[16:19]),
-                _reviewed(v[8], tz),
+                format_datetime(v[8], tz),
                 v[9],
             ]
         )
-
-
-def _reviewed(moment, tz) -> str:
-    """審査日時 in 和暦 and the city's time: 令和7年6月10日 15:00 (wareki.format_datetime, with the zone
-    looked up once for the sheet rather than per row)."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(tz)
-    return f"{format_date(local)} {local:%H:%M}"
 
 
 def _systems_sheet(sheet, reports) -> None:
