@@ -51,23 +51,35 @@ def _wrong_state(action: Action, state) -> str:
     return f"この報告は「{label}」のため、「{action.label}」はできません。"
 
 
-def _has_edited(report: MeasureReport, user) -> bool:
-    """Whether `user` wrote this report (not only as its creator or last editor: anyone who saved it,
-    from the change log) since it was last handed back within the section (課内差戻し). After a hand-back
-    the 担当's own save makes the text theirs: what the approver wrote before is, from then on, a
-    suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment.
-    One query: the user's writes and every hand-back of the report, newest first."""
+def edited_since_hand_back(user, report_ids) -> set[int]:
+    """The reports among `report_ids` that `user` wrote (not only as creator or last editor: anyone who
+    saved it, from the change log) since each was last handed back within the section (課内差戻し). After
+    a hand-back the 担当's own save makes the text theirs: what the approver wrote before is, from then
+    on, a suggestion the 担当 adopted, exactly as if it had been written in the hand-back comment.
+    One query for any number of reports: the user's writes and every hand-back, newest first."""
+    seen, edited = set(), set()
     entries = (
-        ChangeLog.objects.filter(object_type=MeasureReport._meta.label_lower, object_id=report.pk)
+        ChangeLog.objects.filter(object_type=MeasureReport._meta.label_lower, object_id__in=list(report_ids))
         .filter(Q(actor=user, action__in=["report.created", "report.edited"]) | Q(action="report.section_returned"))
         .order_by("-pk")
-        .values_list("action", flat=True)
+        .values_list("object_id", "action")
     )
-    for action in entries:
-        if action == "report.section_returned":
-            return False  # only hand-backs after the user's last write: those writes no longer count
+    for report_id, action in entries:
+        if report_id in seen:
+            continue
+        seen.add(report_id)  # only the newest entry counts: a hand-back after the user's writes clears them
+        if action != "report.section_returned":
+            edited.add(report_id)
+    return edited
+
+
+def has_written(report: MeasureReport, user, *, edited: set[int] | None = None) -> bool:
+    """Whether `user` counts as a writer of the report, who may not approve it (指摘01): its drafter, its
+    last editor, or someone who saved it since its last 課内差戻し. `edited`: edited_since_hand_back for
+    a whole list, computed once by the caller (otherwise one query)."""
+    if user.pk in (report.drafted_by_id, report.last_edited_by_id):
         return True
-    return False
+    return report.pk in (edited if edited is not None else edited_since_hand_back(user, [report.pk]))
 
 
 def drafter_bar(report: MeasureReport, user) -> str:
@@ -78,7 +90,7 @@ def drafter_bar(report: MeasureReport, user) -> str:
             "作成・編集した人は、同じ報告を承認できません（指摘01）。この報告はあなたが作成しました。"
             "別の課長・課長補佐・代理、または局の代決者が承認します。"
         )
-    if user.pk == report.last_edited_by_id or _has_edited(report, user):
+    if has_written(report, user):
         return (
             "作成・編集した人は、同じ報告を承認できません（指摘01）。あなたはこの報告を編集しています。"
             "担当に「課内差戻し」で修正を依頼し、"

@@ -7,12 +7,15 @@ from django.shortcuts import get_object_or_404
 from auditreg import access
 from budgets.models import CoreCityComparison
 
+from . import access as finding_access
+from .choices import ReportState
 from .models import (
     AuditReport,
     Finding,
     FindingSection,
     FindingSubject,
     Measure,
+    MeasureReport,
     MeasureStatus,
     Publication,
     TextRepair,
@@ -258,3 +261,18 @@ def scope_statuses(*, user, findings) -> None:
     for f in others:
         label, number = published.get((f.report_id, f.code), ("未公表", None))
         f.status_label, f.status_published_in = label, number
+
+
+def bureau_drafts(*, user) -> list[MeasureReport]:
+    """The drafts (作成中) of the measures the user sees (a 局の代決者: every section of their 局), in
+    organisation order, each with `can_approve` (false for a draft the user wrote: 指摘01), in two queries."""
+    drafts = list(
+        MeasureReport.objects.filter(state=ReportState.DRAFT)
+        .for_user(user)
+        .select_related("measure__finding__report", "measure__section", "drafted_by", "last_edited_by", "status")
+        .order_by("measure__section__order", "measure__finding__report__fiscal_year", "measure__finding__order", "pk")
+    )
+    edited = finding_access.edited_since_hand_back(user, [r.pk for r in drafts])
+    for r in drafts:
+        r.can_approve = not finding_access.has_written(r, user, edited=edited)
+    return drafts
