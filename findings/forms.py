@@ -90,6 +90,18 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def picker_groups(sections, chosen: set[str], own=lambda section: "") -> list:
+    """[(bureau, [(section, checked, its own reply-by text)])] for the section picker
+    (templates/findings/includes/section_picker.html), in the order of `sections` (select_related
+    bureau); `chosen`: the checked section ids as text; `own(section)`: the per-section date shown."""
+    groups: dict[int, tuple] = {}
+    for section in sections:
+        groups.setdefault(section.bureau_id, (section.bureau, []))[1].append(
+            (section, str(section.pk) in chosen, own(section))
+        )
+    return list(groups.values())
+
+
 class AssignForm(forms.Form):
     """所管課 as checkboxes grouped by 局 (templates/findings/includes/section_picker.html), a common
     回答期限 and, per section, an optional date of its own (reply_by_<section id>)."""
@@ -123,18 +135,14 @@ class AssignForm(forms.Form):
         else:
             chosen = {str(getattr(s, "pk", s)) for s in self.initial.get("sections") or []}
         common = self.initial.get("reply_by")
-        groups, index = [], {}
-        for section in self.fields["sections"].queryset:
-            if section.bureau_id not in index:
-                index[section.bureau_id] = len(groups)
-                groups.append((section.bureau, []))
+
+        def own(section):
             if self.is_bound:
-                own = self.data.get(f"reply_by_{section.pk}", "")
-            else:
-                day = (current_reply_by or {}).get(section.pk)
-                own = wareki.format_date(day) if day and day != common else ""
-            groups[index[section.bureau_id]][1].append((section, str(section.pk) in chosen, own))
-        return groups
+                return self.data.get(f"reply_by_{section.pk}", "")
+            day = (current_reply_by or {}).get(section.pk)
+            return wareki.format_date(day) if day and day != common else ""
+
+        return picker_groups(self.fields["sections"].queryset, chosen, own)
 
 
 class ReportForm(forms.Form):

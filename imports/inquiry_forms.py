@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from auditreg.models import Section
 from auditreg.wareki import format_fiscal_year
 from auditreg.widgets import FastSelectMultiple
-from findings.forms import BoundedDateField
+from findings.forms import BoundedDateField, picker_groups
 from findings.models import Finding, Measure
 
 from .bundle_forms import LimitedFileField
@@ -54,14 +54,9 @@ class RoundForm(forms.Form):
         self.fields["sections"].choices = [(s.pk, s.name) for s in self._sections]
 
     def picker_groups(self):
-        """[(bureau, [(section, checked, "")])] for templates/findings/includes/section_picker.html."""
+        """The sections with measures for the section picker, grouped by 局 (no per-section date here)."""
         chosen = {str(v) for v in self.data.getlist("sections")} if self.is_bound else set()
-        groups: dict[int, tuple] = {}
-        for section in self._sections:
-            groups.setdefault(section.bureau_id, (section.bureau, []))[1].append(
-                (section, str(section.pk) in chosen, "")
-            )
-        return list(groups.values())
+        return picker_groups(self._sections, chosen)
 
     def clean_findings(self):
         return list(Finding.objects.filter(pk__in=self.cleaned_data["findings"]))
