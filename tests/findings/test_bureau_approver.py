@@ -256,3 +256,25 @@ def test_permission_matrix_other_bureau_approver(endpoint, expected, bureau_worl
 def test_the_section_work_list_sends_a_bureau_approver_to_their_page(bureau_world):
     response = client_for("bureau", bureau_world).get(reverse("findings:worklist"))
     assert (response.status_code, response["Location"]) == (302, reverse("findings:bureau_worklist"))
+
+
+def test_the_start_page_counts_the_drafts_and_those_the_approver_may_approve(
+    client, finding, people, make_user, section
+):
+    """The heading's two counts, against the single-report rule (may_approve) asked of each draft."""
+    sections = list(Section.objects.filter(bureau=section.bureau).order_by("pk")[:3])
+    measures = finding_assign(finding=finding, sections=sections, reply_by=REPLY_BY, by=people.auditor)
+    heads = [_head_of(m.section, n) for n, m in enumerate(measures, start=1)]
+    reports = [draft(m, h) for m, h in zip(measures, heads, strict=True)]
+    # one draft was edited by a 課長 who has since become the 局の代決者: that one he may not approve
+    promoted = make_user("promoted_chief", Role.SECTION_HEAD, sections[0], last_name="昇任")
+    edit(edit(reports[0], promoted, text="昇任前に直した。"), heads[0], text="課長がまた直した。")
+    promoted.role, promoted.section, promoted.bureau = Role.BUREAU_APPROVER, None, section.bureau
+    promoted.save()
+    drafts = MeasureReport.objects.filter(state=ReportState.DRAFT)
+    n_may = sum(may_approve(r, promoted) for r in drafts)
+    assert (len(measures), drafts.count(), n_may) == (3, 3, 2)
+    client.force_login(promoted)
+    page = client.get(reverse("findings:bureau_worklist")).content.decode()
+    assert f"承認待ちの下書き（{drafts.count()} 件、うち承認できるもの {n_may} 件）" in page
+    assert page.count("あなたが作成・編集したため承認できません") == drafts.count() - n_may
