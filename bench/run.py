@@ -61,9 +61,12 @@ SEARCH_2, SEARCH_4 = "給食", "学校給食"
 # the level reached at 300 findings (median of three runs), so that CI catches a regression either way.
 GOALS = {
     "findings_list": ("x_floor_p95", 2.0, 2.75),  # not met at 300: 2.35-2.81 (docs/scaling.md)
-    "findings_filtered": ("x_floor_p95", 2.0, 2.0),
-    "findings_search": ("x_floor_p95", 2.0, 2.0),
-    "dashboard": ("x_sql_median", 1.3, 1.8),  # not met at 300: 1.42-2.08
+    # not met at 300 either (session 5, four --short runs: two in CI at load 4-6, two at load 0.1-0.7):
+    # filtered 2.07-2.22 (median 2.13), search 2.50-3.19 (median 2.60), dashboard 2.17-2.42 (median 2.32);
+    # their bounds were the goal, as if met, and CI failed on search at 3.19 (docs/scaling.md)
+    "findings_filtered": ("x_floor_p95", 2.0, 2.15),
+    "findings_search": ("x_floor_p95", 2.0, 2.6),
+    "dashboard": ("x_sql_median", 1.3, 2.3),
 }
 SEARCH_GOAL = 3.0  # the 2-character search's SQL within 3x the 4-character one's
 # The spread (max - min) of these ratios over three interleaved --short runs on the shared 2-core
