@@ -352,9 +352,11 @@ def people(browser, live_app, login_sessions):
     browsers.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def today_tokyo() -> datetime.date:
-    """The server's today (TIME_ZONE is Asia/Tokyo), which pre-fills dates and names the downloads."""
+    """The server's today (TIME_ZONE is Asia/Tokyo), which pre-fills dates and names the downloads; taken
+    when each journey starts (a session-wide value was a day behind for journeys run after midnight JST,
+    15:00 UTC: CI failed on it)."""
     return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date()
 
 
