@@ -12,7 +12,7 @@ from auditreg.models import Section
 from auditreg.validators import parse_id
 
 from . import reorganisation
-from .forms import BoundedDateField
+from .forms import BoundedDateField, picker_groups
 from .models import OrganisationChange
 from .services import WorkflowError
 
@@ -36,11 +36,18 @@ class ReorganisationForm(forms.Form):
     to_sections = SectionsChoice(
         label="承継する課（分割のときは複数）",
         queryset=_sections(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        # drawn by the section picker (picker_groups); the select's id is what the error summary links to
+        widget=forms.SelectMultiple,
+        help_text="分割のときは承継する課をすべて選びます。局の見出しのチェックで、その局の課をまとめて選べます。",
     )
     effective_on = BoundedDateField(label="実施日")
     note = forms.CharField(label="備考", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     keep_section = forms.BooleanField(label="元の課を廃止しない（適用終了日を入れない）", required=False)
+
+    def picker_groups(self):
+        """承継する課 for the section picker, grouped by 局, the submitted choice kept (no dates here)."""
+        chosen = {str(v) for v in self.data.getlist("to_sections")} if self.is_bound else set()
+        return picker_groups(self.fields["to_sections"].queryset, chosen)
 
 
 def _office(request):

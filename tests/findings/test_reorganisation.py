@@ -334,3 +334,26 @@ def test_the_status_report_as_of_a_date_before_the_hand_over_shows_the_section_a
         "指摘01": ["広報広聴課"]
     }
     assert then["指摘01"][0] == since["指摘01"][0] == "done"
+
+
+def test_successors_are_chosen_with_the_section_picker_and_the_choice_is_kept(client, world):
+    """承継する課 is the section picker (checkboxes grouped by 局, no Ctrl+click listbox), in its place
+    after 廃止・分割される課; a refused preview keeps the checked successors."""
+    import re
+
+    from django.urls import reverse
+
+    w = world
+    client.force_login(w["auditor"])
+    page = client.get(reverse("findings:reorganisation_list")).content.decode()
+    assert "<select multiple" not in page and 'name="to_sections"' in page
+    boxes = re.findall(r'<input type="checkbox" name="to_sections" value="(\d+)"', page)
+    assert sorted(map(int, boxes)) == sorted(Section.objects.values_list("pk", flat=True))
+    assert page.index("廃止・分割される課") < page.index("承継する課") < page.index("実施日")
+    refused = client.get(
+        reverse("findings:reorganisation_preview"),
+        {"from_section": w["koho"].pk, "to_sections": [w["new_a"].pk, w["new_b"].pk], "effective_on": "平成35年1月1日"},
+    ).content.decode()
+    checked = re.findall(r'name="to_sections" value="(\d+)" id="section-\d+" data-section checked', refused)
+    assert sorted(map(int, checked)) == sorted([w["new_a"].pk, w["new_b"].pk])
+    assert "入力内容を確認してください" in refused
