@@ -151,7 +151,7 @@ def run_user(client, plan, role, deadline, results, accepted, lock, floor=False)
         else:
             _run_user(client, plan, role, deadline, results, accepted, lock)
     except Exception as exc:  # a client that dies is a failure of the run, not a silent gap
-        results.append((599, 0.0))
+        results.append((599, 0.0, "client failed"))
         print(f"client {role['username']} failed: {exc!r}", file=sys.stderr)
 
 
@@ -159,7 +159,7 @@ def _run_floor_user(client, deadline, results):
     """The minimal authenticated page only (bench/floor.py), as fast as the server answers."""
     while time.time() < deadline:
         status, _, dt = client.request("/bench-floor/rows/minimal/")
-        results.append((status, dt))
+        results.append((status, dt, "minimal page"))
 
 
 def _run_user(client, plan, role, deadline, results, accepted, lock):
@@ -180,7 +180,7 @@ def _run_user(client, plan, role, deadline, results, accepted, lock):
         if role.get("measure") and rnd.random() < 0.3:
             path = f"/findings/measures/{role['measure']}/"
             status, html, dt = client.request(path)
-            results.append((status, dt))
+            results.append((status, dt, "measure page"))
             version = VERSION.search(html)
             text = f"{role['username']} の報告 {n}"
             data = {
@@ -192,13 +192,14 @@ def _run_user(client, plan, role, deadline, results, accepted, lock):
             if version:
                 data["version"] = version.group(1)
             status, _, dt = client.request(f"/findings/measures/{role['measure']}/save/", data)
-            results.append((status, dt))
+            results.append((status, dt, "draft save"))
             if status == 302:
                 with lock:
                     accepted.setdefault(role["measure"], []).append(text)
         else:
-            status, _, dt = client.request(rnd.choice(reads))
-            results.append((status, dt))
+            path = rnd.choice(reads)
+            status, _, dt = client.request(path)
+            results.append((status, dt, urllib.parse.unquote(path)))
         n += 1
 
 
@@ -221,16 +222,28 @@ def phase(base, plan, roles, seconds, floor=False) -> tuple[dict, dict]:
     for t in threads:
         t.join()
     elapsed = time.time() - started
-    latencies = sorted(dt for _, dt in results)
+    latencies = sorted(dt for _, dt, _ in results)
     return {
         "seconds": round(elapsed, 1),
         "requests": len(results),
         "requests_per_second": round(len(results) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 1),
-        "server_errors": sum(1 for status, _ in results if status >= 500),
-        "refused_writes": sum(1 for status, _ in results if status == 409),
+        "server_errors": sum(1 for status, _, _ in results if status >= 500),
+        "refused_writes": sum(1 for status, _, _ in results if status == 409),
+        "per_request": per_request(results),
     }, accepted
+
+
+def per_request(results) -> dict:
+    """Each kind of request: how many, median and largest time (where the mix's time goes)."""
+    by = {}
+    for _, dt, label in results:
+        by.setdefault(label, []).append(dt)
+    return {
+        label: {"n": len(ts), "median_ms": round(statistics.median(ts) * 1000, 1), "max_ms": round(max(ts) * 1000, 1)}
+        for label, ts in sorted(by.items(), key=lambda kv: -sum(kv[1]))
+    }
 
 
 def main():
