@@ -586,10 +586,25 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _xlsx_case(many: list, data_sheets: bool, repeat: int) -> dict:
+def _xlsx_once(many: list, data_sheets: bool) -> tuple[float, float, int, int]:
     """The Excel as a user downloads it (status_report.build, then render_xlsx) over `many` reports: build and
-    render times (median of `repeat`), SQL queries of both, peak Python memory (tracemalloc, a separate run:
-    tracing slows the code) and the process's peak RSS during one untraced run, above what it held before."""
+    render seconds, rows and bytes."""
+    import gc
+
+    from findings import renderers, status_report
+
+    gc.collect()
+    t = time.perf_counter()
+    big = status_report.build(reports=many, as_of=datetime.date.today(), per="finding")
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    content = renderers.render_xlsx(big, data_sheets=data_sheets)
+    return build_s, time.perf_counter() - t, len(big.rows), len(content)
+
+
+def _xlsx_memory(many: list, data_sheets: bool) -> dict:
+    """SQL queries of build and render, the process's peak RSS during one untraced run (the kernel's VmHWM reset
+    before it) and peak Python memory (tracemalloc, a separate run: tracing slows the code)."""
     import gc
 
     from django.db import connection
@@ -598,17 +613,6 @@ def _xlsx_case(many: list, data_sheets: bool, repeat: int) -> dict:
     from findings import renderers, status_report
 
     today = datetime.date.today()
-    builds, renders, rows, size = [], [], 0, 0
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        big = status_report.build(reports=many, as_of=today, per="finding")
-        builds.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        content = renderers.render_xlsx(big, data_sheets=data_sheets)
-        renders.append(time.perf_counter() - t)
-        rows, size = len(big.rows), len(content)
-        del big, content
     gc.collect()
     rss_before = _rss_mb("VmRSS")
     reset = _reset_peak_rss()
@@ -620,16 +624,8 @@ def _xlsx_case(many: list, data_sheets: bool, repeat: int) -> dict:
     renderers.render_xlsx(status_report.build(reports=many, as_of=today, per="finding"), data_sheets=data_sheets)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    build_s, render_s = statistics.median(builds), statistics.median(renders)
-    totals = [b + r for b, r in zip(builds, renders, strict=True)]
     return {
-        "rows": rows,
-        "build_s": round(build_s, 2),
-        "render_s": round(render_s, 2),
-        "total_s": round(statistics.median(totals), 2),
-        "total_runs_s": [round(t, 2) for t in totals],
         "queries": len(ctx.captured_queries),
-        "bytes": size,
         "peak_python_mb": round(peak / 1024 / 1024, 1),
         "rss_before_mb": rss_before,
         "peak_rss_mb": rss_peak,
@@ -638,8 +634,9 @@ def _xlsx_case(many: list, data_sheets: bool, repeat: int) -> dict:
 
 def large_xlsx(repeat: int = 3) -> dict:
     """The status workbook over every synthetic finding, and over the first reports holding 3,000 of them: with
-    the data sheets (as a user downloads it) and without, interleaved at each size, with the ratio of their
-    total (build + render) times (issue #16.6: within 3x at 3,000 rows, 30,000 rows with data sheets <= 20 s)."""
+    the data sheets (as a user downloads it) and without, interleaved (each round times both, the order
+    alternating), with the ratio of their median total (build + render) times (issue #16.6: within 3x at 3,000
+    rows, 30,000 rows with data sheets <= 20 s)."""
     from findings.models import AuditReport
 
     every = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))
@@ -648,15 +645,25 @@ def large_xlsx(repeat: int = 3) -> dict:
     sizes = {"rows_3000": subset, "all": every} if len(subset) < len(every) else {"all": every}
     result = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
     for name, many in sizes.items():
-        n = repeat if name == "rows_3000" else max(1, repeat - 1)
-        without = _xlsx_case(many, False, n)
-        with_sheets = _xlsx_case(many, True, n)
-        result[name] = {
-            "reports": len(many),
-            "without_data_sheets": without,
-            "with_data_sheets": with_sheets,
-            "ratio_with_to_without": round(with_sheets["total_s"] / without["total_s"], 2),
-        }
+        runs = {False: [], True: []}
+        for i in range(repeat if name == "rows_3000" else max(1, repeat - 1)):
+            for data_sheets in (False, True) if i % 2 == 0 else (True, False):
+                runs[data_sheets].append(_xlsx_once(many, data_sheets))
+        cases = {}
+        for data_sheets, key in ((False, "without_data_sheets"), (True, "with_data_sheets")):
+            times = runs[data_sheets]
+            totals = [b + r for b, r, _, _ in times]
+            cases[key] = {
+                "rows": times[-1][2],
+                "build_s": round(statistics.median(b for b, _, _, _ in times), 2),
+                "render_s": round(statistics.median(r for _, r, _, _ in times), 2),
+                "total_s": round(statistics.median(totals), 2),
+                "total_runs_s": [round(t, 2) for t in totals],
+                "bytes": times[-1][3],
+                **_xlsx_memory(many, data_sheets),
+            }
+        ratio = cases["with_data_sheets"]["total_s"] / cases["without_data_sheets"]["total_s"]
+        result[name] = {"reports": len(many), **cases, "ratio_with_to_without": round(ratio, 2)}
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
