@@ -10,8 +10,10 @@ draws the same text in narrower lines, so its rows come out a little roomier, ne
 import io
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ MARGIN_SIDE, MARGIN_TOP, MARGIN_HEADER = (
 )  # inches; the header and footer print in the top and bottom bands
 MAX_CELL = 32_000  # Excel holds at most 32,767 characters in a cell
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an xlsx cell cannot hold
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])  # _ILLEGAL's ASCII part, in UTF-8
 
 
 def _wrapped_lines(value: str, per_line: int) -> int:
@@ -157,6 +160,8 @@ def split_text(text: str, per_line: int, lines: int) -> list[str]:
     """`text` in pieces of at most `lines` wrapped lines each, for a cell too long for one row: cut at a line
     break where one falls in the piece, else after the last 。 or 、 in its second half, else at the limit.
     The pieces joined (with the line breaks that were cut at) give the text back."""
+    if "\n" not in text and 2 * len(text) <= lines * per_line:  # one paragraph that fits (most cells)
+        return [text]
     pieces: list[str] = []
     current: list[str] = []
     used = 0
@@ -282,24 +287,129 @@ class Book:
         return rows
 
     def save(self) -> bytes:
+        """The workbook: openpyxl's parts as it saved them, each sheet's part its head, the rows (compressed as
+        they were written) and its tail, joined as one deflate stream."""
         skeleton = io.BytesIO()
         self.wb.save(skeleton)
         out = io.BytesIO()
         parts = {f"xl/worksheets/sheet{i}.xml": rows for i, rows in enumerate(self.sheets, start=1)}
-        # level 1: the rows' XML compresses in a third of level 6's time, a little larger
-        with zipfile.ZipFile(skeleton) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        archive = _Zip(out)
+        with zipfile.ZipFile(skeleton) as src:
             for info in src.infolist():
                 data = src.read(info.filename)
                 rows = parts.get(info.filename)
                 if rows is None:
-                    dst.writestr(info, data)
+                    archive.add(info, [_deflate(data, final=True)], zlib.crc32(data), len(data))
                     continue
-                head, tail = _split_sheet(data.decode("utf-8"), rows)
-                with dst.open(info.filename, "w", force_zip64=True) as fh:
-                    fh.write(head.encode("utf-8"))
-                    rows.copy_to(fh)
-                    fh.write(tail.encode("utf-8"))
+                body = rows.compressed()  # first: it writes the last buffered rows
+                head, tail = (part.encode("utf-8") for part in _split_sheet(data.decode("utf-8"), rows))
+                crc = _crc32_combine(zlib.crc32(head), rows.crc, rows.size)
+                crc = _crc32_combine(crc, zlib.crc32(tail), len(tail))
+                pieces = [_deflate(head, final=False), body, _deflate(tail, final=True)]
+                archive.add(info, pieces, crc, len(head) + rows.size + len(tail))
+        archive.close()
         return out.getvalue()
+
+
+# level 1: the rows' XML compresses in a third of level 6's time, a little larger
+COMPRESS_LEVEL = 1
+
+
+def _compressor():
+    return zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate, as a zip entry holds
+
+
+def _deflate(data: bytes, *, final: bool) -> bytes:
+    """`data` as deflate blocks; not final: ending on a byte boundary, so that more blocks may follow."""
+    c = _compressor()
+    return c.compress(data) + c.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, m) for m in matrix]
+
+
+def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of a + b from crc32(a), crc32(b) and len(b) (zlib's crc32_combine, which Python's zlib does not
+    expose): a sheet's rows are checked as they are written, before the head that precedes them is known."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four
+    while True:  # apply len2 zero bytes to crc1
+        even = _gf2_square(odd)
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+class _Zip:
+    """A zip archive of entries already deflated (zipfile compresses whatever it is given, so a sheet's rows
+    would be compressed twice). No zip64: a part or the archive past 4 GB is refused."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.directory: list[bytes] = []
+
+    def add(self, info: zipfile.ZipInfo, pieces: list, crc: int, size: int) -> None:
+        offset = self.fh.tell()
+        compressed = sum(p.size if isinstance(p, _Stored) else len(p) for p in pieces)
+        if max(size, compressed, offset) >= 0xFFFFFFFF:
+            raise ValueError(f"{info.filename}: too large for a workbook without zip64")
+        name = info.filename.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0  # bit 11: the name is UTF-8
+        year, month, day, hour, minute, second = info.date_time
+        dos_time = hour << 11 | minute << 5 | second // 2
+        dos_date = (year - 1980) << 9 | month << 5 | day
+        fields = (20, flags, zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, compressed, size, len(name))
+        self.fh.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0) + name)
+        for piece in pieces:
+            if isinstance(piece, _Stored):
+                piece.copy_to(self.fh)
+            else:
+                self.fh.write(piece)
+        self.directory.append(struct.pack("<4sH5H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset) + name)
+
+    def close(self) -> None:
+        start = self.fh.tell()
+        for entry in self.directory:
+            self.fh.write(entry)
+        n, size = len(self.directory), self.fh.tell() - start
+        if start >= 0xFFFFFFFF or n >= 0xFFFF:
+            raise ValueError("too large for a workbook without zip64")
+        self.fh.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
+
+
+class _Stored:
+    """Compressed rows kept in a temporary file, copied into the archive."""
+
+    def __init__(self, file, size: int):
+        self.file, self.size = file, size
+
+    def copy_to(self, fh) -> None:
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, fh, 1 << 20)
+        self.file.close()
 
 
 def _split_sheet(xml: str, rows: "Rows") -> tuple[str, str]:
@@ -314,6 +424,30 @@ def _split_sheet(xml: str, rows: "Rows") -> tuple[str, str]:
     return head + "<sheetData>", "</sheetData>" + tail
 
 
+def _more_lines(value: str, per_line: int, lines: int) -> int:
+    """`lines`, or the lines `value` wraps to in a column `per_line` wide where more (_wrapped_lines, skipping a
+    text too short to wrap to more lines than the row already has)."""
+    if "\n" in value:
+        return max(lines, line_count(value, per_line or 2))
+    if per_line and 2 * len(value) > lines * per_line:
+        return max(lines, -(-(2 * len(value) - len(value.encode("ascii", "ignore"))) // per_line))
+    return lines
+
+
+def _other_cell(value, opening: str) -> str:
+    """A cell that is not a non-empty str: empty, a number, a boolean, or a str subclass's text."""
+    if value is None or value == "":
+        return f"{opening}/>"
+    if isinstance(value, bool):
+        return f'{opening} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'{opening} t="n"><v>{value!r}</v></c>'
+    if isinstance(value, str):  # a str subclass (a lazy label, a SafeString): as its text
+        text = _ILLEGAL.sub("", clean(str(value))).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f'{opening} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    raise TypeError(f"unsupported cell value {type(value).__name__}")
+
+
 class Rows:
     """One sheet's rows, appended in order and kept in a temporary file until the workbook is saved."""
 
@@ -322,47 +456,63 @@ class Rows:
         self.per_line = [chars_per_line(w) for w in widths]
         self.n = 0
         self.max_col = 0
-        self._letters = [get_column_letter(i) for i in range(1, len(widths) + 2)]
-        self._file = tempfile.TemporaryFile()
+        self._file = tempfile.TemporaryFile()  # the rows' XML, deflated as written (a seventh of its size)
+        self._deflate = _compressor()
+        self.crc, self.size = 0, 0  # of the rows' XML, uncompressed
         self._buffer: list[str] = []
+        self._columns(len(widths) + 1)
+        self._opening: dict[int, list[str]] = {}  # style id (or ids) -> each column's '<c r="A' … '" s="N"'
+
+    def _columns(self, n: int) -> None:
+        self._letters = [get_column_letter(i) for i in range(1, n + 1)]
+        self._widths = [*self.per_line[:n], *[0] * (n - len(self.per_line))]  # 0: no width, only line breaks count
+        self._opening = {}
+
+    def _openings(self, style: Style | list[Style]) -> list[tuple[str, str]]:
+        """Each column's '<c r="A' and '" s="N"' in `style` (one style: every column alike): the row's number
+        goes between them."""
+        key = tuple(map(id, style)) if isinstance(style, list) else id(style)
+        found = self._opening.get(key)
+        if found is None:
+            ids = [self.book.style_id(s) for s in style] if isinstance(style, list) else [self.book.style_id(style)]
+            ids = ids * len(self._letters) if len(ids) == 1 else ids
+            pairs = zip(self._letters, ids, strict=False)
+            found = self._opening[key] = [(f'<c r="{c}', f'" s="{s}"') for c, s in pairs]
+        return found
 
     def append(self, values: list, style: Style | list[Style] = CELL, *, height: float | None | str = "auto") -> int:
         """One row; `style` for every cell or one per column. The height comes from the wrapped text unless
-        given (None: the default height). Returns the row's number. One pass per cell: this is the hot loop of
-        the large exports."""
+        given (None: the default height). Returns the row's number. The hot loop of the large exports: a text
+        that needs no cleaning or escaping costs a few length and membership tests and one string; control
+        characters are removed once per buffer of rows (see _flush)."""
         self.n += 1
         r = self.n
-        if len(values) >= len(self._letters):
-            self._letters = [get_column_letter(i) for i in range(1, len(values) + 2)]
-        letters, per_line, style_id = self._letters, self.per_line, self.book.style_id
-        single = not isinstance(style, list) and style_id(style)
+        if len(values) > len(self._letters):
+            self._columns(len(values) + 1)
+        opening = self._openings(style)
+        widths = self._widths if height == "auto" else None
         lines = 1
         cells = []
+        add = cells.append
         for c, value in enumerate(values):
-            s = single if single is not False else style_id(style[c])
-            if value is None or value == "":
-                cells.append(f'<c r="{letters[c]}{r}" s="{s}"/>')
-            elif value.__class__ is str:
-                if "\r" in value or len(value) > MAX_CELL:
-                    value = clean(value)
-                value = _ILLEGAL.sub("", value)
-                if height == "auto":
-                    lines = max(lines, _wrapped_lines(value, per_line[c] if c < len(per_line) else 0))
-                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                cells.append(
-                    f'<c r="{letters[c]}{r}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-                )
-            elif isinstance(value, bool):
-                cells.append(f'<c r="{letters[c]}{r}" s="{s}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, (int, float)):
-                cells.append(f'<c r="{letters[c]}{r}" s="{s}" t="n"><v>{value!r}</v></c>')
-            else:
-                raise TypeError(f"unsupported cell value {type(value).__name__}")
-        if height == "auto":
+            head, style_attr = opening[c]
+            if value.__class__ is not str or not value:
+                add(_other_cell(value, f"{head}{r}{style_attr}"))
+                continue
+            if "\r" in value or len(value) > MAX_CELL:
+                value = clean(value)
+            if widths is not None:
+                w = widths[c]
+                if "\n" in value or (w and 2 * len(value) > lines * w):  # else it cannot make the row taller
+                    lines = _more_lines(value, w, lines)
+            if "&" in value or "<" in value or ">" in value:
+                value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            add(f'{head}{r}{style_attr} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+        if widths is not None:
             height = min(lines * FONT_SIZE * LINE_HEIGHT + ROW_PADDING, MAX_ROW_HEIGHT) if lines > 1 else None
-        head = f'<row r="{r}" ht="{height:.1f}" customHeight="1">' if height else f'<row r="{r}">'
+        row = f'<row r="{r}" ht="{height:.1f}" customHeight="1">' if height else f'<row r="{r}">'
+        self._buffer.append(f"{row}{''.join(cells)}</row>")
         self.max_col = max(self.max_col, len(values))
-        self._buffer.append(head + "".join(cells) + "</row>")
         if len(self._buffer) >= 500:
             self._flush()
         return r
@@ -372,11 +522,23 @@ class Rows:
         return self.n
 
     def _flush(self):
-        self._file.write("".join(self._buffer).encode("utf-8"))
+        """The buffered rows to the file, without the characters an xlsx cell cannot hold (never in the markup,
+        so one pass over the buffer removes them from every text; a row's height counted them, at most a
+        line too tall)."""
+        if not self._buffer:
+            return
+        text = "".join(self._buffer)
+        data = text.encode("utf-8")
+        cleaned = data.translate(None, _CONTROL_BYTES)
+        if len(cleaned) != len(data) or "\ufffe" in text or "\uffff" in text:
+            cleaned = _ILLEGAL.sub("", text).encode("utf-8")
+        self.crc = zlib.crc32(cleaned, self.crc)
+        self.size += len(cleaned)
+        self._file.write(self._deflate.compress(cleaned))
         self._buffer = []
 
-    def copy_to(self, fh) -> None:
+    def compressed(self) -> _Stored:
+        """The rows as deflate blocks, not final (the sheet's tail follows)."""
         self._flush()
-        self._file.seek(0)
-        shutil.copyfileobj(self._file, fh, 1 << 20)
-        self._file.close()
+        self._file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        return _Stored(self._file, self._file.tell())

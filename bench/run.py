@@ -207,6 +207,7 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--pages-only", action="store_true", help="the pages and their floors only")
+    parser.add_argument("--xlsx-only", action="store_true", help="the large status workbook only (large_xlsx)")
     args = parser.parse_args()
     if args.short:
         args.findings, args.repeat = 300, 20
@@ -600,40 +601,106 @@ def measure_exports(b: Bench, result: dict) -> None:
         )
 
 
-def large_xlsx() -> dict:
-    """Every synthetic finding in one status report: time and peak Python memory."""
-    from findings import renderers, status_report
-    from findings.models import AuditReport
+def _rss_mb(field: str) -> float | None:
+    """VmRSS (now) or VmHWM (the peak since the last reset) of this process, in MB; None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
-    many = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak RSS (VmHWM) to the current RSS, so that a case's own peak can be read."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _xlsx_once(many: list, data_sheets: bool) -> tuple[float, float, int, int]:
+    """The Excel as a user downloads it (status_report.build, then render_xlsx) over `many` reports: build and
+    render seconds, rows and bytes."""
+    import gc
+
+    from findings import renderers, status_report
+
+    gc.collect()
     t = time.perf_counter()
     big = status_report.build(reports=many, as_of=datetime.date.today(), per="finding")
     build_s = time.perf_counter() - t
     t = time.perf_counter()
-    content = renderers.render_xlsx(big, data_sheets=False)
-    xlsx_s = time.perf_counter() - t
-    rows, size = len(big.rows), len(content)
+    content = renderers.render_xlsx(big, data_sheets=data_sheets)
+    return build_s, time.perf_counter() - t, len(big.rows), len(content)
+
+
+def _xlsx_memory(many: list, data_sheets: bool) -> dict:
+    """SQL queries of build and render, the process's peak RSS during one untraced run (the kernel's VmHWM reset
+    before it) and peak Python memory (tracemalloc, a separate run: tracing slows the code)."""
+    import gc
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from findings import renderers, status_report
+
+    today = datetime.date.today()
+    gc.collect()
+    rss_before = _rss_mb("VmRSS")
+    reset = _reset_peak_rss()
+    with CaptureQueriesContext(connection) as ctx:
+        renderers.render_xlsx(status_report.build(reports=many, as_of=today, per="finding"), data_sheets=data_sheets)
+    rss_peak = _rss_mb("VmHWM") if reset else None
+    gc.collect()
     tracemalloc.start()
-    renderers.render_xlsx(big, data_sheets=False)
+    renderers.render_xlsx(status_report.build(reports=many, as_of=today, per="finding"), data_sheets=data_sheets)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    del big, content
-    # the whole export as a request runs it: build (every row in memory) and render, one peak
-    tracemalloc.start()
-    renderers.render_xlsx(
-        status_report.build(reports=many, as_of=datetime.date.today(), per="finding"), data_sheets=False
-    )
-    peak_all = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     return {
-        "rows": rows,
-        "build_s": round(build_s, 2),
-        "render_s": round(xlsx_s, 2),
-        "total_s": round(build_s + xlsx_s, 2),
-        "bytes": size,
+        "queries": len(ctx.captured_queries),
         "peak_python_mb": round(peak / 1024 / 1024, 1),
-        "peak_python_mb_build_and_render": round(peak_all / 1024 / 1024, 1),
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": rss_peak,
     }
+
+
+def large_xlsx(repeat: int = 3) -> dict:
+    """The status workbook over every synthetic finding, and over the first reports holding 3,000 of them: with
+    the data sheets (as a user downloads it) and without, interleaved (each round times both, the order
+    alternating), with the ratio of their median total (build + render) times (issue #16.6: within 3x at 3,000
+    rows, 30,000 rows with data sheets <= 20 s)."""
+    from findings.models import AuditReport
+
+    every = list(AuditReport.objects.filter(code__startswith="synthetic-").order_by("code"))
+    per_report = max(1, every[0].findings.count()) if every else 1
+    subset = every[: max(1, 3000 // per_report)]
+    sizes = {"rows_3000": subset, "all": every} if len(subset) < len(every) else {"all": every}
+    result = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    for name, many in sizes.items():
+        runs = {False: [], True: []}
+        for i in range(repeat if name == "rows_3000" else max(1, repeat - 1)):
+            for data_sheets in (False, True) if i % 2 == 0 else (True, False):
+                runs[data_sheets].append(_xlsx_once(many, data_sheets))
+        cases = {}
+        for data_sheets, key in ((False, "without_data_sheets"), (True, "with_data_sheets")):
+            times = runs[data_sheets]
+            totals = [b + r for b, r, _, _ in times]
+            cases[key] = {
+                "rows": times[-1][2],
+                "build_s": round(statistics.median(b for b, _, _, _ in times), 2),
+                "render_s": round(statistics.median(r for _, r, _, _ in times), 2),
+                "total_s": round(statistics.median(totals), 2),
+                "total_runs_s": [round(t, 2) for t in totals],
+                "bytes": times[-1][3],
+                **_xlsx_memory(many, data_sheets),
+            }
+        ratio = cases["with_data_sheets"]["total_s"] / cases["without_data_sheets"]["total_s"]
+        result[name] = {"reports": len(many), **cases, "ratio_with_to_without": round(ratio, 2)}
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return result
 
 
 def finish(result: dict, short: bool) -> None:
@@ -657,6 +724,11 @@ def main():
     from django.db import connection
 
     from auditreg.runtime import tune_gc
+
+    if args.xlsx_only:
+        tune_gc()
+        print(json.dumps({"large_xlsx": large_xlsx()}, ensure_ascii=False, indent=1))
+        return
 
     b = Bench(args.repeat)
     tune_gc()  # as auditreg/wsgi.py does once the app is loaded, so the figures are those of the served app

@@ -28,6 +28,19 @@ def _name(last, first, username) -> str:
     return f"{last} {first}".strip() or username
 
 
+def _dates():
+    """format_date remembered per day: a sheet of 170,000 rows holds a few thousand distinct dates."""
+    known: dict = {}
+
+    def day(value) -> str:
+        text = known.get(value)
+        if text is None:
+            text = known[value] = format_date(value)
+        return text
+
+    return day
+
+
 def write_data_sheets(book, report):
     """The data sheets after the 措置状況 and 集計 sheets of `book` (auditreg.xlsx.Book). One query per sheet
     (two for the budget), whatever the number of reports and rows; rows are read as tuples, not model
@@ -96,8 +109,9 @@ def _history_sheet(sheet, reports, report) -> None:
         ],
         [7, 12, 14, 13, 6, 10, 50, 13, 20, 9, 9, 9, 18, 24],
     )
-    accepted = ReportState(ReportState.ACCEPTED).label
+    accepted = str(ReportState(ReportState.ACCEPTED).label)
     tz = timezone.get_current_timezone()  # once: timezone.localtime per row was a tenth of the sheet's time
+    day = _dates()
     for v in (
         # the history as the audit office knew it on the report's date: accepted reports up to then
         MeasureReport.objects.filter(
@@ -134,11 +148,11 @@ def _history_sheet(sheet, reports, report) -> None:
                 v[0],
                 v[1],
                 v[2],
-                format_date(v[3]),
+                day(v[3]),
                 accepted,
                 v[4],
                 v[5],
-                format_date(v[6]),
+                day(v[6]),
                 v[7],
                 _name(*v[10:13]),
                 _name(*v[13:16]),
