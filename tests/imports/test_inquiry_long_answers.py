@@ -180,6 +180,26 @@ def test_libreoffice_calculates_the_pieces_as_the_python_rule(long_round, tmp_pa
     assert any(len(p) < cap for p in printsheet.chunks(tricky, cap)[:-1])  # some cuts step back before a joiner
     rows = {ws.cell(row=r, column=TEXT).value: r for r in range(6, ws.max_row + 1)}
     ws.cell(row=rows[TEN], column=TEXT, value=tricky)
+    calculated = _calculated(wb, tmp_path)
+    ps = calculated[printsheet.PRINT_SHEET]
+    col = printsheet.KEYS.index("text") + 1
+    cells = [ps.cell(row=r, column=col).value for r in range(printsheet.FIRST_BODY_ROW, ps.max_row + 1)]
+    expected = [p for t in _answers(buffer_of(wb)) for p in printsheet.chunks(t, cap)]
+    assert [c for c in cells if c] == [p for p in expected if p]
+    assert ps.cell(row=3, column=1).value in (None, "")  # no answer is longer than its block
+
+
+@needs_libreoffice
+def test_an_answer_grown_beyond_its_block_is_flagged_above_the_table(long_round, tmp_path):
+    wb = load_workbook(io.BytesIO(long_round[3]))
+    ws = wb[inquiry.SHEET]
+    rows = {ws.cell(row=r, column=TEXT).value: r for r in range(6, ws.max_row + 1)}
+    ws.cell(row=rows[SIX], column=TEXT, value=SIX + TEN)  # 16,000 characters where the block holds 6,000
+    assert _calculated(wb, tmp_path)[printsheet.PRINT_SHEET].cell(row=3, column=1).value == printsheet.OVERFLOW
+
+
+def _calculated(wb, tmp_path):
+    """The workbook as LibreOffice calculated it (it stores the values when it saves)."""
     source = tmp_path / "tricky.xlsx"
     wb.save(source)
     out = tmp_path / "calc"
@@ -200,13 +220,7 @@ def test_libreoffice_calculates_the_pieces_as_the_python_rule(long_round, tmp_pa
         capture_output=True,
         timeout=240,
     )
-    calculated = load_workbook(out / "tricky.xlsx", data_only=True)
-    ps = calculated[printsheet.PRINT_SHEET]
-    col = printsheet.KEYS.index("text") + 1
-    cells = [ps.cell(row=r, column=col).value for r in range(printsheet.FIRST_BODY_ROW, ps.max_row + 1)]
-    expected = [p for t in _answers(buffer_of(wb)) for p in printsheet.chunks(t, cap)]
-    assert [c for c in cells if c] == [p for p in expected if p]
-    assert ps.cell(row=3, column=1).value in (None, "")  # no answer is longer than its block
+    return load_workbook(out / "tricky.xlsx", data_only=True)
 
 
 def buffer_of(wb) -> bytes:
