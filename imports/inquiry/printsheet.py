@@ -239,8 +239,14 @@ def _block(ws, r, entry, styles) -> int:
     rows = max([*counts, 1])
     for k in range(rows):
         values = {key: pieces[key][k] if k < len(pieces[key]) else None for key in STATIC_CUT}
-        # every row after the first says whose it is: it may start a page
-        values["code"] = entry["code"] if k == 0 else f"{entry['code']}\n（続き）"
+        # every row after the first says whose it is (it may start a page), unless it holds nothing: a row
+        # left empty by an answer shortened in the workbook
+        label = f"{entry['code']}\n（続き）"
+        if k == 0 or any(values.values()):
+            values["code"] = entry["code"] if k == 0 else label
+        else:
+            cut = "+".join(f"LEN({get_column_letter(KEYS.index(key) + 1)}{r + k})" for key in FORMULA_CUT)
+            values["code"] = f'=IF({cut}>0,"{entry["code"]}"&CHAR(10)&"（続き）","")'
         if k == 0:
             values["official"], values["stage"] = entry.get("official"), entry.get("stage")
             for key in ("status", *DATES):

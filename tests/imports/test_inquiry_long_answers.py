@@ -21,7 +21,7 @@ from imports import inquiry, pipeline
 from imports.choices import BatchKind
 from imports.inquiry import printsheet
 from tests.factories import long_measures
-from tests.libreoffice import columns_below_header, needs_libreoffice, page_count, squash, to_pdf, words
+from tests.libreoffice import FOOTER_BAND, columns_below_header, needs_libreoffice, page_count, squash, to_pdf, words
 
 from .helpers import upload
 
@@ -128,16 +128,52 @@ def test_the_chunks_give_the_text_back_and_never_split_a_character():
                 assert not printsheet.joins_previous(text, s), (cap, s, text[s - 2 : s + 2])
 
 
-def _printed_answers(pdf, content) -> str:
-    """The 措置（対応）の内容 column as printed on the 印刷用 pages (the 回答 sheet prints its heading lines only)."""
+def _printed(pdf, content, key, *, allow_blank=False) -> str:
+    """Column `key` as printed on the 印刷用 pages (the 回答 sheet prints its heading lines only)."""
     ws = load_workbook(io.BytesIO(content))[printsheet.PRINT_SHEET]
     headers = [str(ws.cell(row=printsheet.FIRST_BODY_ROW - 1, column=c).value) for c in range(1, 12)]
     found = words(pdf)
     cover = {w.page for w in found if "黄色の列だけを入力" in w.text}
     assert cover == {1}, cover  # page 1: the 回答 sheet's heading lines, without its table
     assert not any(w.page == 1 and w.text.startswith("措置（対応）") for w in found)
-    printed = columns_below_header(found, headers, range(2, page_count(pdf) + 1))
-    return printed[printsheet.KEYS.index("text")]
+    printed = [""] * len(headers)
+    for page in range(2, page_count(pdf) + 1):
+        on_page = [w for w in found if w.page == page]
+        head = min(w.y for w in on_page if w.text == "番号")
+        if not any(head + 20 < w.y < w.page_height - FOOTER_BAND for w in on_page):
+            # a page of the rows an answer shortened in the workbook left empty: blank below its header
+            assert allow_blank, f"page {page} is blank"
+            continue
+        columns = columns_below_header(found, headers, range(page, page + 1))
+        printed = [a + b for a, b in zip(printed, columns, strict=True)]
+    return printed[printsheet.KEYS.index(key)]
+
+
+def _printed_answers(pdf, content, *, allow_blank=False) -> str:
+    return _printed(pdf, content, "text", allow_blank=allow_blank)
+
+
+def _labels(content) -> str:
+    """The 番号 column as it should print: a row that holds no locked text is labelled only when a piece of
+    its measure's answer or reason falls in it."""
+    wb = load_workbook(io.BytesIO(content))
+    ws, ps = wb[inquiry.SHEET], wb[printsheet.PRINT_SHEET]
+    texts = {}
+    for r in range(6, ws.max_row + 1):
+        texts[ws.cell(row=r, column=2).value] = [ws.cell(row=r, column=c).value or "" for c in (TEXT, TEXT + 3)]
+    out, code, k = [], None, 0
+    for r in range(printsheet.FIRST_BODY_ROW, ps.max_row + 1):
+        v = ps.cell(row=r, column=1).value
+        if v in texts:
+            code, k = v, 0
+        k += v not in texts
+        if isinstance(v, str) and v.startswith("="):
+            answer, reason = texts[code]
+            cap = printsheet.CAPACITY
+            shown = k < len(printsheet.chunks(answer, cap["text"])) or k < len(printsheet.chunks(reason, cap["reason"]))
+            v = f"{code}（続き）" if shown else ""
+        out.append(squash(v))
+    return "".join(out)
 
 
 @needs_libreoffice
@@ -163,9 +199,12 @@ def test_an_answer_edited_in_the_workbook_prints_as_edited(long_round, tmp_path)
     wb.save(buffer)
     edited_content = buffer.getvalue()
     pdf = to_pdf(edited_content, tmp_path, "edited")
-    printed = _printed_answers(pdf, edited_content)
+    printed = _printed_answers(pdf, edited_content, allow_blank=True)
     assert printed == squash("".join(_answers(edited_content)))
     assert squash(edited) in printed and squash(TEN) not in printed and squash(SIX[:200]) not in printed
+    # the rows the shortened answer left empty print without a 番号（続き）
+    labels = _printed(pdf, edited_content, "code", allow_blank=True)
+    assert labels == _labels(edited_content) and len(labels) < len(_labels(long_round[3]))
 
 
 @needs_libreoffice
