@@ -19,7 +19,9 @@ workbook is written). Each row shows one piece of each long text:
 An answer made longer in the workbook than its block holds is not cut silently: the line above the table
 then says so (OVERFLOW). A row never splits across pages, and every row after a measure's first says whose
 it is (「番号（続き）」), so a page that starts inside a measure names it.
-The hidden helper columns to the right (start, length, skip per cut text) hold the formulas' working.
+The hidden helper columns to the right hold the formulas' working (per cut text: start, length, skipped line
+break, the next `chars` characters, the characters around the cut, how far the cut steps back; then the
+overflow flag and the code point bounds of _JOINING).
 """
 
 import copy
