@@ -13,6 +13,7 @@ The package:
   scoped in one place);
 - layout.py: the workbook's sheets and columns and the values a row shows (shared by the two below);
 - workbook.py: section_workbook (renders; records a section's first download);
+- printsheet.py: the 印刷用 sheet, formulas on the answer cells that print every answer whole;
 - handler.py: InquiryHandler, the upload handler, and parse_date.
 
 The names below are the package's interface: callers write `from imports import inquiry` and

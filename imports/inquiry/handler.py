@@ -267,7 +267,7 @@ class InquiryHandler:
             cells = list(raw) + [None] * (max(index.values()) + 1 - len(raw))
             if not any(v is not None and str(v).strip() for v in cells):
                 continue
-            if "id" in index and cells[index["id"]] == CONTINUATION:  # the answer above, continued for print
+            if "id" in index and cells[index["id"]] == CONTINUATION:  # an older workbook's print-only row
                 continue
             row = Row(number=r, measure_id=_as_int(cells[index["id"]]) if "id" in index else None, values={}, locked={})
             for key in ("code", "title", "finding_text"):

@@ -13,7 +13,7 @@ META_FORMAT = 1
 ID_HEADER = "措置ID"
 MAX_CELL = 32_000  # Excel holds at most 32,767 characters in a cell
 ITEM_LABEL = "措置の報告"
-CONTINUATION = "続き"  # the 措置ID of a row that only continues the answer above it for print (not read)
+CONTINUATION = "続き"  # 措置ID of the print-only rows of workbooks written before the 印刷用 sheet (skipped)
 STATUS_LIST_COLUMN = 12  # column L of _meta: the labels behind the status drop-down
 
 # (key, header, input rule shown under the header, width). The first group is read-only.

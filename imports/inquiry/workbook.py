@@ -7,19 +7,20 @@ import io
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from auditreg import access, xlsx
 from auditreg.changelog import record
-from auditreg.wareki import EARLIEST, LATEST, format_date
+from auditreg.wareki import EARLIEST, LATEST
 from findings.choices import ReportState
 
 from ..models import InquiryResponse
+from . import printsheet
 from .layout import (
     _ILLEGAL,
-    CONTINUATION,
     EDITABLE,
     FIELD_ORDER,
     LOCKED,
@@ -36,6 +37,7 @@ from .layout import (
     finding_text,
     report_statuses,
 )
+from .printsheet import WAREKI_FORMAT
 from .selectors import section_items
 
 
@@ -89,18 +91,18 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     shown = sum(widths[1:])  # column A (措置ID) is hidden
     # the lines above the table start in column B, beside the hidden 措置ID, and wrap across the table
     _line(ws, 1, f"照会：{inquiry_round.title}", style=xlsx.TITLE, width=shown, columns=len(columns))
-    _line(
-        ws,
-        2,
-        f"{section.bureau.name} {section.name}　回答期限：{format_date(inquiry_round.reply_by)}",
-        style=xlsx.NOTE,
-        width=shown,
-        columns=len(columns),
-    )
+    # the reply-by date is a date cell shown as 和暦 (WAREKI_FORMAT), beside the section's name
+    _set(ws, 2, 2, "回答期限", style=xlsx.STRONG)
+    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=3)
+    _set(ws, 2, 4, inquiry_round.reply_by, style=_DUE)
+    section_line = f"{section.bureau.name} {section.name}"
+    _set(ws, 2, 5, section_line, style=xlsx.LINE)
+    ws.merge_cells(start_row=2, start_column=5, end_row=2, end_column=len(columns))
     rules = (
         "黄色の列だけを入力してください（灰色の列は変更しても取り込まれません）。措置状況は一覧から選び、"
         "日付は 2025/6/30 の形で入力します。行の追加・削除・並べ替えはしないでください。"
         "アップロードすると下書きになり、課長の承認を経て監査事務局へ提出されます。"
+        "印刷は「印刷用」シートから（この表の入力がそのまま全文印刷されます）。"
     )
     _line(ws, 3, rules, style=xlsx.NOTE, width=shown, columns=len(columns))
     if inquiry_round.note:
@@ -119,15 +121,14 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     for c, text in enumerate(labels, start=1):
         _set(ws, head_row, c, text, style=xlsx.HEAD)
     ws.row_dimensions[head_row].height = xlsx.row_height(labels, [xlsx.chars_per_line(w) for w in widths])
-    r = head_row + 1
-    for m in measures:
-        r += _write_measure(ws, r, m, widths, sizes)
-    last = max(r - 1, head_row + 1)
+    entries = [_write_measure(ws, r, m, widths, sizes) for r, m in enumerate(measures, start=head_row + 1)]
+    last = max(head_row + len(measures), head_row + 1)
     _validations(ws, statuses, first=head_row + 1, last=last)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
-    xlsx.print_setup(
-        ws, widths=widths, title_rows=f"{head_row}:{head_row}", header=f"照会：{inquiry_round.title}　{section.name}"
-    )
+    header = f"照会：{inquiry_round.title}　{section.name}"
+    xlsx.print_setup(ws, widths=widths, header=header)
+    # the table prints from the 印刷用 sheet (whole, and as edited); printed, this sheet gives its heading lines
+    ws.print_area = f"B1:{get_column_letter(len(columns))}{head_row - 1}"
     # the internal id stays in column A, where the upload reads it, but neither shows nor prints
     ws.column_dimensions[get_column_letter(1)].hidden = True
     # Sheet protection guides the person filling in the workbook; it is not a security control, so no
@@ -136,6 +137,14 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # widths and heights may still be changed
     ws.protection.formatRows = False
+    printsheet.build(
+        wb,
+        title=inquiry_round.title,
+        section_line=section_line,
+        reply_by=inquiry_round.reply_by,
+        header=header,
+        entries=entries,
+    )
     _meta_sheet(wb, inquiry_round, section, measures, statuses, now)
     wb.security = WorkbookProtection(lockStructure=True)  # no renaming, adding or unhiding sheets
     buffer = io.BytesIO()
@@ -143,16 +152,16 @@ def _render_workbook(inquiry_round, section, measures, now) -> bytes:
     return buffer.getvalue()
 
 
-MIN_FONT_SIZE = 6  # the smallest print a long text shrinks to (about 2,600 characters in the widest columns)
+MIN_FONT_SIZE = 6  # the smallest a long text shows on the 回答 sheet (about 2,600 characters in the widest columns)
+_DUE = xlsx.Style(font=xlsx.BOLD_FONT, border=False, align=Alignment(horizontal="left"), number_format=WAREKI_FORMAT)
+_INPUT_DATE = dataclasses.replace(xlsx.INPUT_DATE, number_format=WAREKI_FORMAT)  # typed 2025/6/30, shown 令和7年6月30日
 
 
-def _write_measure(ws, r, m, widths, sizes) -> int:
-    """One measure's row, and the rows that continue its answer; returns how many rows it took. Every text
-    prints whole: the row is as tall as its longest text, and a text taller than Excel's tallest row (409
-    points, about 900 characters in the widest columns at 10 pt) prints smaller, down to MIN_FONT_SIZE. An
-    answer longer still (about 2,600 characters) is continued for print (_continuation_rows). (Cells merged
-    down several rows would hold more, but LibreOffice does not carry a merged cell's text over a page break:
-    it was cut there.)"""
+def _write_measure(ws, r, m, widths, sizes) -> dict:
+    """One measure's row, one row whatever the length of its texts; returns its values by column key (for the
+    印刷用 sheet). The cells hold every text whole (the answer is what the upload reads); on screen a row is as
+    tall as its longest text, and a text taller than Excel's tallest row (409 points) shows smaller, down to
+    MIN_FONT_SIZE, beyond which the row shows its start (the 印刷用 sheet prints it whole)."""
     report = m.base_report
     comment = m.open_report.review_comment if m.open_report and m.open_report.state == ReportState.RETURNED else ""
     values = [m.pk, m.finding.code, m.finding.title, finding_text(m.finding), m.status.label]
@@ -165,7 +174,7 @@ def _write_measure(ws, r, m, widths, sizes) -> int:
         if c <= len(LOCKED):
             base = xlsx.LOCKED_SMALL if sizes[c - 1] == 9 else xlsx.LOCKED
         else:
-            base = xlsx.INPUT_DATE if FIELD_ORDER[c - len(LOCKED) - 1].endswith("_on") else xlsx.INPUT
+            base = _INPUT_DATE if FIELD_ORDER[c - len(LOCKED) - 1].endswith("_on") else xlsx.INPUT
         _set(ws, r, c, value, style=_sized(base, fitted[c - 1]))
     # as tall as the longest text (the hidden 措置ID aside)
     needed = max(
@@ -173,30 +182,8 @@ def _write_measure(ws, r, m, widths, sizes) -> int:
     )
     if needed > xlsx.FONT_SIZE * xlsx.LINE_HEIGHT + xlsx.ROW_PADDING:  # more than one line: set the height
         ws.row_dimensions[r].height = min(needed, xlsx.MAX_ROW_HEIGHT)
-    return 1 + _continuation_rows(ws, r, m.finding.code, answer["text"], widths)
-
-
-def _continuation_rows(ws, r, code, text, widths) -> int:
-    """For an answer longer than its row prints at MIN_FONT_SIZE: rows below it, marked CONTINUATION in the
-    hidden 措置ID column (the upload skips them) and 「番号（続き）」, holding the rest of the answer for print,
-    locked. The answer's own cell keeps the whole text, which is what the upload reads back. Where the row is
-    cut is estimated as for Excel (ＭＳ ゴシック), which prints at least that much of the cell; LibreOffice
-    packs the lines tighter, so on its print the words around the cut may show twice (never missing)."""
-    col = len(LOCKED) + FIELD_ORDER.index("text")  # 0-based
-    width = widths[col]
-    per_line = xlsx.chars_per_line(width, MIN_FONT_SIZE)
-    lines = int((xlsx.MAX_ROW_HEIGHT - xlsx.ROW_PADDING) / (MIN_FONT_SIZE * xlsx.LINE_HEIGHT))
-    pieces = (
-        xlsx.split_text(text, per_line, lines) if _text_height(text, width, MIN_FONT_SIZE) > xlsx.MAX_ROW_HEIGHT else []
-    )
-    style = _sized(xlsx.LOCKED, MIN_FONT_SIZE)
-    for k, piece in enumerate(pieces[1:], start=1):
-        _set(ws, r + k, 1, CONTINUATION, style=xlsx.LOCKED)
-        _set(ws, r + k, 2, f"{code}（続き）", style=xlsx.LOCKED)
-        for c in range(3, len(widths) + 1):
-            _set(ws, r + k, c, piece if c == col + 1 else None, style=style if c == col + 1 else xlsx.LOCKED)
-        ws.row_dimensions[r + k].height = min(_text_height(piece, width, MIN_FONT_SIZE), xlsx.MAX_ROW_HEIGHT)
-    return max(len(pieces) - 1, 0)
+    shown = [_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values]
+    return {"row": r} | {key: value for (key, *_), value in zip(LOCKED + EDITABLE, shown, strict=True)}
 
 
 def _text_height(value, width, size) -> float:

@@ -15,6 +15,7 @@ from findings.choices import ReportState, StatusCode
 from findings.models import Finding, MeasureReport
 from imports import inquiry, pipeline
 from imports.choices import BatchState
+from imports.inquiry.printsheet import WAREKI_FORMAT
 from imports.models import InquiryResponse
 from tests.imports.test_inquiry_common import (
     REPLY_BY,
@@ -37,16 +38,18 @@ pytestmark = pytest.mark.django_db
 def test_workbook_holds_only_the_sections_measures_with_locked_and_editable_columns(w):
     content = workbook(w)
     wb = open_book(content)
-    assert wb.sheetnames == ["回答", "_meta"]
+    assert wb.sheetnames == ["回答", "印刷用", "_meta"]
     ws, meta = wb["回答"], wb["_meta"]
     assert meta.sheet_state == "veryHidden" and meta.protection.sheet
     assert ws.protection.sheet and wb.security.lockStructure
     # the lines above the table start beside the hidden 措置ID column
     assert ws["B1"].value == "照会：令和7年度 第1回 措置状況照会"
-    assert "広報広聴課" in ws["B2"].value and "令和7年9月30日" in ws["B2"].value
+    # the reply-by date is a date cell shown in 和暦 (as Excel and LibreOffice render WAREKI_FORMAT)
+    assert ws["B2"].value == "回答期限" and "広報広聴課" in ws["E2"].value
+    assert ws["D2"].value.date() == datetime.date(2025, 9, 30) and ws["D2"].number_format == WAREKI_FORMAT
     assert ws.column_dimensions["A"].hidden and ws["A5"].value.startswith("措置ID")
-    # prints one A4 landscape page wide, the header row on every page, each row as tall as its text
-    assert ws.print_title_rows == "$5:$5" and int(ws.page_setup.fitToWidth) == 1
+    # prints its heading lines only (the table prints from 印刷用), one A4 landscape page wide
+    assert ws.print_area == "'回答'!$B$1:$L$4" and int(ws.page_setup.fitToWidth) == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape"
     ids = [r[0].value for r in ws.iter_rows(min_row=6) if r[0].value is not None]
     assert ids == [w.m01.pk, w.m03.pk]  # not the other section's 指摘01 nor 意見16, not 意見17 (not in the round)
@@ -59,7 +62,7 @@ def test_workbook_holds_only_the_sections_measures_with_locked_and_editable_colu
     assert ws.cell(row=r, column=cols["番号"]).value == "指摘01"
     text = ws.cell(row=r, column=cols["報告書の記載（① 検出事項 ② 問題点 ③ 指摘・意見）"]).value
     assert text.startswith("① 検出事項") and "③ 指摘01" in text
-    assert ws.cell(row=r, column=cols["措置年月日"]).number_format == "yyyy/m/d"
+    assert ws.cell(row=r, column=cols["措置年月日"]).number_format == WAREKI_FORMAT
     # the status drop-down lists the report statuses (not 未着手) kept on the hidden sheet
     (status_list,) = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert "H6:H7" in str(status_list.sqref)
