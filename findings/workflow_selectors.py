@@ -277,12 +277,18 @@ def worklist(*, user, today: datetime.date, due_days: int = 14, page=None):
 LIST_LIMIT = 100  # rows listed on the dashboard per table; the counts above them are complete
 
 
+EDITOR_NAME = ("last_name", "first_name", "username")
+
+
 def overdue_rows(measures) -> list[dict]:
     """The first LIST_LIMIT of these measures by deadline, as the columns of the dashboard's table
-    (findings/includes/measure_table.html's), with the open report's state and last editor from one
-    more query: dicts, not the ~5 model instances per row the joins would build."""
+    (findings/includes/measure_table.html's), with the open report's state and last editor (at most one
+    open report per measure: report_one_open_per_measure) joined in the same query: dicts, not the ~5
+    model instances per row the joins would build."""
     rows = list(
-        measures.order_by("reply_by", "finding__order", "pk").values(
+        measures.annotate(open=FilteredRelation("reports", condition=Q(reports__state__in=OPEN_REPORT_STATES)))
+        .order_by("reply_by", "finding__order", "pk")
+        .values(
             "pk",
             "reply_by",
             code=F("finding__code"),
@@ -290,16 +296,14 @@ def overdue_rows(measures) -> list[dict]:
             fiscal_year=F("finding__report__fiscal_year"),
             section_name=F("section__name"),
             status_label=F("status__label"),
+            open_state=F("open__state"),
+            **{f"open_editor_{f}": F(f"open__last_edited_by__{f}") for f in EDITOR_NAME},
         )[:LIST_LIMIT]
     )
-    open_reports = {
-        r["measure_id"]: r
-        for r in MeasureReport.objects.filter(
-            state__in=OPEN_REPORT_STATES, measure_id__in=[row["pk"] for row in rows]
-        ).values("measure_id", "state", *(f"last_edited_by__{f}" for f in ("last_name", "first_name", "username")))
-    }
     for row in rows:
-        row["open_report"] = open_reports.get(row["pk"])
+        editor = {f"last_edited_by__{f}": row.pop(f"open_editor_{f}") for f in EDITOR_NAME}
+        state = row.pop("open_state")
+        row["open_report"] = {"state": state, **editor} if state else None
     return rows
 
 

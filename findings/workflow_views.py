@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -16,7 +17,7 @@ from auditreg.access import allowed, bureau_approvers, section_approvers, sees_a
 from auditreg.middleware import pop_restored_post
 from auditreg.wareki import format_date, format_datetime, format_fiscal_year
 
-from . import charts, services
+from . import charts, dashboard_cache, services
 from .access import finding_for
 from .choices import EDITABLE_REPORT_STATES, Action, ReportState
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
@@ -411,21 +412,32 @@ def _awaiting_rows(rows) -> str:
     return mark_safe("".join(cells))  # noqa: S308 - every value escaped above
 
 
-def dashboard_view(request):
-    allowed(request.user, "view_all").check()
+def _dashboard_context(user, *, wanted: list[str], today) -> dict:
+    """Everything the dashboard shows, and its body drawn (findings/dashboard_body.html): what
+    findings.dashboard_cache keeps between requests. The same for every user who may see the page
+    (view_all: every report and section)."""
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
-    wanted = set(request.GET.getlist("report"))  # one, several or none (every report); unknown codes drop out
-    chosen = [r for r in reports if r[1] in wanted]
-    data = dashboard(user=request.user, today=_today(), reports=[r[0] for r in chosen])
+    chosen = [r for r in reports if r[1] in wanted]  # unknown codes drop out; none chosen: every report
+    data = dashboard(user=user, today=today, reports=[r[0] for r in chosen])
     data["charts"] = charts.dashboard_charts(data, [r[1] for r in chosen])
     data["kind_rows"], data["bureau_rows"] = charts.kind_table_rows(data), charts.bureau_table_rows(data)
     data["overdue_rows"] = _overdue_rows(data["overdue"])
-    data["awaiting_review"] = awaiting_review(user=request.user)
+    data["awaiting_review"] = awaiting_review(user=user)
     data["awaiting_rows"] = _awaiting_rows(data["awaiting_review"])
     data["n_awaiting_review"] = data["awaiting_review"][0]["n_all"] if data["awaiting_review"] else 0
-    data["today"] = _today()
+    data["today"] = today
     data["report_options"], data["chosen_reports"] = _report_options(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
-    return render(request, "findings/dashboard.html", data)
+    data["body"] = render_to_string("findings/dashboard_body.html", data)
+    return data
+
+
+def dashboard_view(request):
+    allowed(request.user, "view_all").check()
+    today, wanted = _today(), sorted(set(request.GET.getlist("report")))
+    context = dashboard_cache.page(
+        today=today, wanted=wanted, build=lambda: _dashboard_context(request.user, wanted=wanted, today=today)
+    )
+    return render(request, "findings/dashboard.html", context)

@@ -194,6 +194,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per-process memory caches. "dashboard": the audit office dashboard, keyed by a version the database changes
+# on every write to what it shows (findings.dashboard_cache), so each gunicorn worker's own copy is correct
+# and no shared cache server is needed; a few entries (one per date × choice of reports) of ~0.1-1 MB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "auditreg-default"},
+    "dashboard": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "auditreg-dashboard",
+        "OPTIONS": {"MAX_ENTRIES": 32},
+    },
+}
+
 AUTH_USER_MODEL = "auditreg.User"
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/login/"

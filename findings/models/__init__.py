@@ -1,6 +1,7 @@
 """The findings app's models, one module per part of the register; `findings.models.X` stays the import
 path (migrations name the upload callables by it)."""
 
+from .dashboard import DASHBOARD_TABLES, DASHBOARD_USER_COLUMNS, DashboardChange, DashboardVersion
 from .organisation import OrganisationChange, OrganisationMove
 from .publication import Publication, PublicationFile, publication_storage, publication_upload_to
 from .report import (
@@ -34,6 +35,10 @@ from .workflow import (
 )
 
 __all__ = [
+    "DASHBOARD_TABLES",
+    "DASHBOARD_USER_COLUMNS",
+    "DashboardChange",
+    "DashboardVersion",
     "AuditReport",
     "EvidenceFile",
     "EvidenceFileQuerySet",
