@@ -1,0 +1,104 @@
+"""The PDF's parts laid out on two cores (findings.pdf_parallel, findings.renderers._render_in_parts): the
+same document as one laid out serially, the jobs' results in order whichever process ran them, the
+serial path where a fork is not safe, and a second process that fails replaced by this one.
+
+Data: the 10,000-character measure of test_pdf_print (about ten printed pages)."""
+
+import logging
+import os
+import threading
+
+import pytest
+from django.test import override_settings
+
+from findings import pdf_parallel, renderers
+from findings.status_report import build
+from tests.findings.test_pdf_print import AS_OF, assert_same_document, long_history  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def forkable(monkeypatch):
+    """Fork as the job worker does. The test runner's workers have a helper thread of their own (so
+    fork_is_safe() says no there); it takes no lock the child needs."""
+    monkeypatch.setattr(pdf_parallel, "fork_is_safe", lambda: True)
+    ran = []
+    real_run = pdf_parallel.run
+
+    def run(jobs):
+        results, forked = real_run(jobs)
+        ran.append((len(jobs), forked))
+        return results, forked
+
+    monkeypatch.setattr(pdf_parallel, "run", run)
+    return ran
+
+
+def test_a_report_split_for_two_cores_prints_as_laid_out_serially(long_history, report, forkable, monkeypatch):
+    built = build(reports=[report], as_of=AS_OF, order="number")
+    with override_settings(PDF_PROCESSES=1):
+        serial = renderers.render_pdf(built)
+    assert forkable == []  # one document: no parts
+    parallel = renderers.render_pdf(built)
+    assert forkable == [(2, True)]  # its two halves, one of them in a second process
+    assert_same_document(parallel, serial, built)
+    forkable.clear()
+    monkeypatch.setattr(renderers, "ONE_DOCUMENT_PAGES", 3)
+    monkeypatch.setattr(renderers, "PART_PAGES", 2)
+    many = renderers.render_pdf(built)
+    assert forkable and forkable[0][0] > 2 and forkable[0][1]
+    assert_same_document(many, serial, built)
+
+
+def test_jobs_come_back_in_order_from_both_processes(forkable):
+    here = os.getpid()
+    results, forked = pdf_parallel.run([lambda i=i: (i, os.getpid()) for i in range(5)])
+    assert forked
+    assert [i for i, _ in results] == [0, 1, 2, 3, 4]
+    pids = {i: pid for i, pid in results}
+    assert {pids[1], pids[3]} == {here}  # every other job stays here
+    assert {pids[0], pids[2], pids[4]} != {here} and here not in {pids[0], pids[2], pids[4]}
+
+
+def test_what_the_second_process_fails_is_done_here(forkable, caplog):
+    here = os.getpid()
+
+    def fails_elsewhere(i):
+        def job():
+            if os.getpid() != here and i == 2:
+                raise RuntimeError("out of memory, say")
+            return i, os.getpid()
+
+        return job
+
+    def killed_elsewhere():
+        if os.getpid() != here:
+            os._exit(9)  # as if killed before handing anything back
+        return "here"
+
+    with caplog.at_level(logging.WARNING, logger="findings.pdf_parallel"):
+        results, forked = pdf_parallel.run([fails_elsewhere(i) for i in range(4)])
+        assert forked
+        assert [i for i, _ in results] == [0, 1, 2, 3]
+        assert results[0][1] != here and results[2][1] == here  # job 0 done there, job 2 again here
+        assert "1 of its 2 parts" in caplog.text
+        caplog.clear()
+        assert pdf_parallel.run([killed_elsewhere, lambda: "mine"]) == (["here", "mine"], True)
+        assert "status 9 after 0 of its 1 parts" in caplog.text
+
+
+def test_no_fork_with_another_thread_or_one_process_configured():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not pdf_parallel.fork_is_safe()
+        results, forked = pdf_parallel.run([os.getpid, os.getpid])
+        assert results == [os.getpid()] * 2 and not forked
+    finally:
+        stop.set()
+        thread.join()
+    with override_settings(PDF_PROCESSES=1):
+        assert renderers._part_size(50) is None  # one document when only one process may lay it out
+        assert renderers._part_size(201) == renderers.PART_PAGES  # a long one still in parts, for memory
