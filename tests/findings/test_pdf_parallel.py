@@ -13,7 +13,10 @@ from django.test import override_settings
 
 from findings import pdf_parallel, renderers
 from findings.status_report import build
-from tests.findings.test_pdf_print import AS_OF, assert_same_document, long_history  # noqa: F401
+from tests.findings import test_pdf_print
+from tests.findings.test_pdf_print import AS_OF, assert_same_document
+
+long_history = test_pdf_print.long_history  # the fixture: a 10,000-character measure
 
 pytestmark = pytest.mark.django_db
 
