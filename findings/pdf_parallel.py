@@ -34,6 +34,21 @@ def processes() -> int:
     return max(1, int(getattr(settings, "PDF_PROCESSES", PROCESSES)))
 
 
+def can_fork() -> bool:
+    """Whether a second process would shorten the wait: allowed, safe, and a core to run it on."""
+    return processes() > 1 and fork_is_safe() and core_free()
+
+
+def core_free() -> bool:
+    """A core is idle (the 1-minute load average leaves one). On a busy machine a second process only
+    competes with the first: the parts cost about a third more CPU than one document (each has its
+    own set-up, font subset and the join), so it would make the wait longer, not shorter."""
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
 def fork_is_safe() -> bool:
     """A fork now would copy no other thread's locks: POSIX, and this process runs a single thread
     (Python's threads and, on Linux, native ones started by libraries)."""
@@ -49,7 +64,7 @@ def run(jobs: list[Callable[[], object]]) -> tuple[list, bool]:
     """Each job's result, in the order of `jobs`, and whether a second process ran some of them.
     The jobs must not use the database (the child shares this process's connections) and must
     return something picklable."""
-    if len(jobs) < 2 or processes() < 2 or not fork_is_safe():
+    if len(jobs) < 2 or not can_fork():
         return [job() for job in jobs], False
     theirs = list(range(0, len(jobs), 2))  # the child takes every other job, this process the rest
     mine = [i for i in range(len(jobs)) if i not in set(theirs)]

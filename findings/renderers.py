@@ -229,6 +229,7 @@ def _pages_as_planned(document, n_pages: int) -> bool:
 ONE_DOCUMENT_PAGES = 200
 PART_PAGES = 50
 SPLIT_PAGES = 8
+SPLIT_SHARE = 0.58  # of the pages of a split report, in its first part
 
 
 @contextlib.contextmanager
@@ -284,8 +285,10 @@ def _part_size(n_pages: int) -> int | None:
     """Pages per part, or None for one document."""
     if n_pages > ONE_DOCUMENT_PAGES:
         return PART_PAGES
-    if n_pages >= SPLIT_PAGES and pdf_parallel.processes() > 1 and pdf_parallel.fork_is_safe():
-        return -(-n_pages // 2)  # two halves, one for each core
+    if n_pages >= SPLIT_PAGES and pdf_parallel.can_fork():
+        # two parts, one for each core: the first, laid out by the second process, is the larger, as
+        # this one also lays out the last page alone first and joins the two parts after
+        return min(n_pages - 1, round(n_pages * SPLIT_SHARE))
     return None
 
 

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def forkable(monkeypatch):
-    """Fork as the job worker does. The test runner's workers have a helper thread of their own (so
-    fork_is_safe() says no there); it takes no lock the child needs."""
+    """Fork as the job worker does on an idle machine. The test runner's workers have a helper thread of
+    their own (so fork_is_safe() says no there); it takes no lock the child needs."""
     monkeypatch.setattr(pdf_parallel, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(pdf_parallel, "core_free", lambda: True)
     ran = []
     real_run = pdf_parallel.run
 
@@ -89,6 +90,17 @@ def test_what_the_second_process_fails_is_done_here(forkable, caplog):
         caplog.clear()
         assert pdf_parallel.run([killed_elsewhere, lambda: "mine"]) == (["here", "mine"], True)
         assert "status 9 after 0 of its 1 parts" in caplog.text
+
+
+def test_no_fork_when_no_core_is_idle(monkeypatch):
+    monkeypatch.setattr(pdf_parallel, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))  # both cores busy
+    assert not pdf_parallel.can_fork()
+    assert pdf_parallel.run([os.getpid, os.getpid]) == ([os.getpid()] * 2, False)
+    assert renderers._part_size(50) is None
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.6, 1.0, 1.0))  # one core idle
+    assert pdf_parallel.can_fork() and renderers._part_size(50) == 29  # the first part the larger
 
 
 def test_no_fork_with_another_thread_or_one_process_configured():
