@@ -4,6 +4,7 @@ serial path where a fork is not safe, and a second process that fails replaced b
 
 Data: the 10,000-character measure of test_pdf_print (about ten printed pages)."""
 
+import io
 import logging
 import os
 import threading
@@ -14,7 +15,7 @@ from django.test import override_settings
 from findings import pdf_parallel, renderers
 from findings.status_report import build
 from tests.findings import test_pdf_print
-from tests.findings.test_pdf_print import AS_OF, assert_same_document
+from tests.findings.test_pdf_print import AS_OF, assert_same_document, squash
 
 long_history = test_pdf_print.long_history  # the fixture: a 10,000-character measure
 
@@ -117,3 +118,24 @@ def test_no_fork_with_another_thread_or_one_process_configured():
     with override_settings(PDF_PROCESSES=1):
         assert renderers._part_size(50) is None  # one document when only one process may lay it out
         assert renderers._part_size(201) == renderers.PART_PAGES  # a long one still in parts, for memory
+
+
+def test_the_command_lays_out_on_two_cores_and_keeps_its_database(long_history, report, forkable, tmp_path):
+    from django.core.management import call_command
+
+    from findings.models import Finding
+    from tests.findings.test_exports import pdf_pages
+
+    def command(name: str) -> bytes:
+        out = tmp_path / name
+        args = ["--report", report.code, "--as-of", AS_OF.isoformat(), "--format", "pdf", "-o", str(out)]
+        call_command("status_report", *args, stdout=io.StringIO())
+        return out.read_bytes()
+
+    with override_settings(PDF_PROCESSES=1):
+        serial = command("serial.pdf")
+    parallel = command("parallel.pdf")
+    assert forkable == [(2, True)]
+    assert [squash(t) for t in pdf_pages(parallel)] == [squash(t) for t in pdf_pages(serial)]
+    # the child forgot the parent's connection and never closed it: this process still queries
+    assert Finding.objects.filter(report=report).count() == len(build(reports=[report], as_of=AS_OF).rows)
