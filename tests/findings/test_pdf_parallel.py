@@ -11,6 +11,7 @@ import threading
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from findings import pdf_parallel, renderers
 from findings.status_report import build
@@ -139,3 +140,19 @@ def test_the_command_lays_out_on_two_cores_and_keeps_its_database(long_history, 
     assert [squash(t) for t in pdf_pages(parallel)] == [squash(t) for t in pdf_pages(serial)]
     # the child forgot the parent's connection and never closed it: this process still queries
     assert Finding.objects.filter(report=report).count() == len(build(reports=[report], as_of=AS_OF).rows)
+
+
+def test_a_pdf_job_lays_out_on_two_cores_and_records_its_file(client, long_history, report, forkable):
+    from jobs.choices import JobState
+    from jobs.models import Job
+    from tests.findings.test_exports import pdf_pages
+    from tests.jobs.test_jobs import END, start_export
+
+    client.force_login(long_history.auditor)
+    start_export(client, report, "pdf")  # a job at any size; the test settings run it at once
+    job = Job.objects.get()
+    assert job.state == JobState.DONE and forkable == [(2, True)]  # saved after the child's work
+    content = client.get(reverse("jobs:job_download", args=[job.pk])).content
+    with override_settings(PDF_PROCESSES=1):
+        serial = renderers.render_pdf(build(reports=[report], as_of=END, per="finding"))
+    assert [squash(t) for t in pdf_pages(content)] == [squash(t) for t in pdf_pages(serial)]
