@@ -6,6 +6,12 @@ Cases (each in its own child process, so that its peak RSS is its own):
   of the rows of `generate_data`, whose 300-row PDF took 31–37 s in issue #16);
 - ``floor``: WeasyPrint rendering a trivial one-page HTML with the same embedded font.
 
+Each report case is rendered both ways, alternated in fresh processes (serial, parallel, serial, …):
+``serial`` with PDF_PROCESSES = 1, ``parallel`` as the job worker and `manage.py status_report` do it
+(the parts on two cores, findings.pdf_parallel). Wall seconds are what the user waits for; CPU seconds
+are this process's plus the forked child's. Peak RSS is this process's plus its child's (an upper
+bound of the total: the child's pages shared with its parent count twice).
+
 Runs on a scratch SQLite file (var/bench-pdf.sqlite3, or BENCH_DATABASE_URL) and prints one JSON
 document with seconds, pages, bytes and peak RSS per case, and the load average before and after.
 
@@ -163,8 +169,21 @@ FLOOR_HTML = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><titl
 </style></head><body><h1>措置状況</h1><p>令和7年12月31日現在の措置状況を公表します。</p></body></html>"""
 
 
-def run_case(case: str, repeat: int, profile: bool) -> dict:
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def run_case(case: str, repeat: int, profile: bool, mode: str = "parallel") -> dict:
+    from django.conf import settings
     from pypdf import PdfReader
+
+    from findings import pdf_parallel
+
+    settings.PDF_PROCESSES = 1 if mode == "serial" else 2
+    if mode == "parallel":  # on two cores whatever the load ("auto": as the worker does, only if a core is idle)
+        pdf_parallel.core_free = lambda: True
 
     from findings import renderers as reports
     from findings import status_report
@@ -189,12 +208,14 @@ def run_case(case: str, repeat: int, profile: bool) -> dict:
         def render():
             return reports.render_pdf(built)
 
-    times, cpu = [], []
+    times, cpu, child_cpu = [], [], []
     for _ in range(repeat):
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, (own, children) = time.perf_counter(), cpu_seconds()
         content = render()
         times.append(round(time.perf_counter() - started, 3))
-        cpu.append(round(time.process_time() - started_cpu, 3))
+        own_after, children_after = cpu_seconds()
+        cpu.append(round(own_after - own + children_after - children, 3))
+        child_cpu.append(round(children_after - children, 3))
     if profile:
         import cProfile
         import pstats
@@ -203,16 +224,22 @@ def run_case(case: str, repeat: int, profile: bool) -> dict:
         prof.runcall(render)
         stats = pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative")
         stats.print_stats(45)
+    own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = {
         "case": case,
+        "mode": mode,
         "rows": rows,
         "seconds": times,
         "best_s": min(times),
         "cpu_s": cpu,
         "best_cpu_s": min(cpu),
+        "child_cpu_s": child_cpu,
         "pages": len(PdfReader(__import__("io").BytesIO(content)).pages),
         "bytes": len(content),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(own_rss, 1),
+        "child_peak_rss_mb": round(child_rss, 1),
+        "total_peak_rss_mb": round(own_rss + child_rss, 1),
     }
     if case != "floor":
         result["build_s"] = round(build_s, 3)
@@ -225,11 +252,14 @@ def main():
     parser.add_argument("--rows", type=int, nargs="*", default=[300, 1000, 3000])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--profile", help="a case to profile with cProfile (printed to stderr)")
+    parser.add_argument("--modes", nargs="*", default=["serial", "parallel"])
+    parser.add_argument("--rounds", type=int, default=1, help="how many times the modes are alternated")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: run one case in this process
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         setup_django(fresh=False)
-        print(json.dumps(run_case(args.case, args.repeat, args.profile == args.case)))
+        print(json.dumps(run_case(args.case, args.repeat, args.profile == args.case, args.mode)))
         return
     setup_django(fresh=True)
     started = time.perf_counter()
@@ -241,16 +271,20 @@ def main():
     cases = ["floor", "real", *[f"rows={n}" for n in args.rows]]
     result["cases"] = []
     for case in cases:
+        # the modes alternated, each in a fresh process (its own peak memory), `--rounds` times
         repeat = args.repeat if case in ("floor", "real") or int(case[5:]) <= 300 else 1
-        out = subprocess.run(
-            [sys.executable, __file__, "--case", case, "--repeat", str(repeat)]
-            + (["--profile", args.profile] if args.profile else []),
-            check=True,
-            text=True,
-            stdout=subprocess.PIPE,
-        )
-        result["cases"].append(json.loads(out.stdout) | {"load_1min": round(os.getloadavg()[0], 2)})
-    floor, floor_cpu = result["cases"][0]["best_s"], result["cases"][0]["best_cpu_s"]
+        for _ in range(args.rounds if case != "floor" else 1):
+            for mode in ["serial"] if case == "floor" else args.modes:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--case", case, "--mode", mode, "--repeat", str(repeat)]
+                    + (["--profile", args.profile] if args.profile else []),
+                    check=True,
+                    text=True,
+                    stdout=subprocess.PIPE,
+                )
+                result["cases"].append(json.loads(out.stdout) | {"load_1min": round(os.getloadavg()[0], 2)})
+    floors = [c for c in result["cases"] if c["case"] == "floor"]
+    floor, floor_cpu = min(c["best_s"] for c in floors), min(c["best_cpu_s"] for c in floors)
     for c in result["cases"]:
         c["ratio_to_floor"] = round(c["best_s"] / floor, 1)
         c["cpu_ratio_to_floor"] = round(c["best_cpu_s"] / floor_cpu, 1)

@@ -264,7 +264,8 @@ def join(parts: list[bytes], bookmarks: list[list[tuple[int, str, int, float, fl
             joined = _Joined(reader.pdf_header)
         joined.add(reader, index == 0, bookmarks[index])
         del reader
-        gc.collect()  # a reader and its objects refer to each other: free them before the next part
+        if len(parts) > 2:  # a reader and its objects refer to each other: free them before the next part
+            gc.collect()  # (two parts, the halves of a short report, are small: not worth a collection)
     return joined.finish(producer)
 
 

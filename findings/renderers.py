@@ -17,7 +17,7 @@ from auditreg import xlsx
 from auditreg.exports import safe_cell
 from auditreg.wareki import format_date
 
-from . import pdf_join, print_pages
+from . import pdf_join, pdf_parallel, print_pages
 from .report_data import write_data_sheets
 from .status_report import COLUMNS, StatusReport, table_cells
 
@@ -223,9 +223,13 @@ def _pages_as_planned(document, n_pages: int) -> bool:
 # WeasyPrint keeps every laid-out box of a document until its PDF is written (1.3 GB at 3,000 rows,
 # about 1 MB a page), so a report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts
 # of PART_PAGES, each written at once, and the PDFs joined (findings.pdf_join), structure tree and all.
-# Each part carries its own font subset (about 130 KB), so a report that fits in memory stays one document.
+# Where a second process can be forked (findings.pdf_parallel), the parts are laid out on both cores,
+# and a report of SPLIT_PAGES pages or more is also cut in two for that; otherwise it stays one document
+# (each part carries its own font subset, about 130 KB).
 ONE_DOCUMENT_PAGES = 200
 PART_PAGES = 50
+SPLIT_PAGES = 8
+SPLIT_SHARE = 0.58  # of the pages of a split report, in its first part
 
 
 @contextlib.contextmanager
@@ -262,14 +266,14 @@ def _render_pdf(report: StatusReport, *, publication=None, changes=None) -> byte
     for reserve in reserves:
         final = reserve == reserves[-1]
         context = _context(report, for_print=True, publication=publication, changes=changes, reserve=reserve)
-        one_document = len(context["pages"]) <= ONE_DOCUMENT_PAGES
-        if not one_document:
-            content = _render_in_parts(context, layout)
+        size = _part_size(len(context["pages"]))
+        if size:
+            content = _render_in_parts(context, layout, size)
             if content is not None:
                 return content
         # one document: the short ones, and a long one whose plan overflowed even the larger reserve
         # (never seen: then it is printed as laid out, in one piece)
-        if one_document or final:
+        if not size or final:
             document = layout(context, final=final)
             if document is not None:
                 return document.write_pdf(finisher=_no_versions, **PDF_OPTIONS)
@@ -277,48 +281,65 @@ def _render_pdf(report: StatusReport, *, publication=None, changes=None) -> byte
     raise AssertionError("unreachable")
 
 
-def _render_in_parts(context: dict, layout) -> bytes | None:
-    """The planned pages in parts of PART_PAGES pages: the first with the title block, the last with the
-    summary after the table; page numbers run on ("n / N" with N the whole document's count). The last
-    part is laid out first, as only it can have more pages than planned (the summary may start one)."""
+def _part_size(n_pages: int) -> int | None:
+    """Pages per part, or None for one document."""
+    if n_pages > ONE_DOCUMENT_PAGES:
+        return PART_PAGES
+    if n_pages >= SPLIT_PAGES and pdf_parallel.can_fork():
+        # two parts, one for each core: the first, laid out by the second process, is the larger, as
+        # this one also lays out the last page alone first and joins the two parts after
+        return min(n_pages - 1, round(n_pages * SPLIT_SHARE))
+    return None
+
+
+def _render_in_parts(context: dict, layout, size: int) -> bytes | None:
+    """The planned pages in parts of `size` pages: the first with the title block, the last with the
+    summary after the table; page numbers run on ("n / N" with N the whole document's count). N is
+    known before the parts are laid out: the last planned page is laid out once with what follows the
+    table (which may start a page of its own). The parts are then laid out, two at a time where
+    findings.pdf_parallel can, each written to PDF at once, and joined."""
 
     pages = context["pages"]
-    starts = list(range(0, len(pages), PART_PAGES))
-    title = _css_string(context["report"].title)
+    starts = list(range(0, len(pages), size))
 
-    def part(i: int, total: int):
-        start = starts[i]
+    def part(start: int, stop: int, total: int):
         return context | {
-            "pages": pages[start : start + PART_PAGES],
-            "front": i == 0,
-            "back": i == len(starts) - 1,
+            "pages": pages[start:stop],
+            "front": start == 0,
+            "back": stop >= len(pages),
             "first_page": start + 1,
             "total_pages": total,
-            "running_title": title,
+            "running_title": _css_string(context["report"].title),
         }
 
-    last = len(starts) - 1
-    total = len(pages)
-    document = layout(part(last, total))
-    if document is None:
+    tail = layout(part(len(pages) - 1, len(pages), 0))
+    if tail is None:
         return None
-    if len(document.pages) != len(pages) - starts[last]:
-        total = starts[last] + len(document.pages)
-        document = layout(part(last, total))
-        if document is None:
+    total = len(pages) - 1 + len(tail.pages)
+    del tail
+
+    def job(start: int, total: int):
+        def run():
+            document = layout(part(start, start + size, total))
+            if document is None:
+                return None
+            written = (*_written(document), len(document.pages))
+            del document
+            gc.collect()  # a laid-out document is a web of cycles: free it before laying out the next part
+            return written
+
+        return run
+
+    for _attempt in range(2):
+        written, _forked = pdf_parallel.run([job(start, total) for start in starts])
+        if any(w is None for w in written):
             return None
-    written = {last: _written(document)}
-    del document
-    gc.collect()
-    for i in range(last):
-        document = layout(part(i, total))
-        if document is None:
-            return None
-        written[i] = _written(document)
-        del document
-        gc.collect()  # a laid-out document is a web of cycles: free it before laying out the next part
-    ordered = [written[i] for i in range(len(starts))]
-    return pdf_join.join([c for c, _ in ordered], [b for _, b in ordered], producer=PRODUCER)
+        laid_out = starts[-1] + written[-1][2]
+        if laid_out == total:
+            return pdf_join.join([c for c, _, _ in written], [b for _, b, _ in written], producer=PRODUCER)
+        logger.warning("措置状況 PDF: %d pages laid out, %d expected; the parts are laid out again", laid_out, total)
+        total = laid_out
+    return None
 
 
 def _written(document) -> tuple[bytes, list]:

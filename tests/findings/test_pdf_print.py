@@ -15,6 +15,7 @@ from unittest.mock import patch
 from urllib.parse import urlencode
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -384,10 +385,16 @@ def test_a_long_report_laid_out_in_parts_prints_as_one_document(long_history, re
     """A report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts and joined: the same pages
     and text as in one piece, page numbers running on, one structure tree, bookmarks kept."""
     built = build(reports=[report], as_of=AS_OF, order="number")
-    whole = renderers.render_pdf(built)
+    with override_settings(PDF_PROCESSES=1):  # one piece, in this process
+        whole = renderers.render_pdf(built)
     monkeypatch.setattr(renderers, "ONE_DOCUMENT_PAGES", 3)
     monkeypatch.setattr(renderers, "PART_PAGES", 2)
     joined = renderers.render_pdf(built)
+    assert_same_document(joined, whole, built)
+
+
+def assert_same_document(joined: bytes, whole: bytes, built) -> None:
+    """`joined` (laid out in parts) prints what `whole` (one document) prints, with one structure tree."""
     one, parts = PdfReader(io.BytesIO(whole)), PdfReader(io.BytesIO(joined))
     assert len(parts.pages) == len(one.pages) > 4  # several parts, the last with the summary
     texts = pdf_pages(joined)
