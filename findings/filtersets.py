@@ -14,7 +14,8 @@ from auditreg.validators import parse_id
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
-from .forms import BoundedDateField
+from . import compiled_sql
+from .forms import BoundedDateField, FastDateInput, FastTextInput
 from .models import (
     AuditReport,
     Finding,
@@ -120,8 +121,8 @@ class FindingFilterSet(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         widget=FastSelect, label="期限超過", choices=OVERDUE_CHOICES, empty_label="すべて", method=_keep
     )
-    due_from = DateFilter(label="回答期限（から）", method=_keep, help_text="")
-    due_to = DateFilter(label="回答期限（まで）", method=_keep, help_text="")
+    due_from = DateFilter(label="回答期限（から）", method=_keep, help_text="", widget=FastDateInput)
+    due_to = DateFilter(label="回答期限（まで）", method=_keep, help_text="", widget=FastDateInput)
     system = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         label="情報システム",
@@ -133,7 +134,7 @@ class FindingFilterSet(django_filters.FilterSet):
         label="キーワード",
         method="filter_q",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "表題・本文（全角半角を区別しません）"}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": "表題・本文（全角半角を区別しません）"}),
     )
     sort = django_filters.ChoiceFilter(
         widget=FastSelect, label="並び順", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1], method=_keep
@@ -363,12 +364,9 @@ def _option_part(queryset, src: int, key, text, k1, k2, k3=None):
     )
 
 
-def _fixed_options():
-    """The options that follow no other box, in one query (a UNION, each part in its model's order): the
-    city's kinds of finding, every report's areas, the statuses, the reports (newest year first, then code)
-    and the bureaus (their order, name, id). Returns (reports, bureaus, kinds, areas, statuses)."""
+def _fixed_options_query(_ids=()):
     as_text = Cast("pk", output_field=TextField())
-    rows = (
+    return (
         _option_part(FindingKindLabel.objects.all(), 0, F("code"), F("label"), F("order"), F("code"))
         .union(
             _option_part(ReportArea.objects.all(), 1, F("code"), F("label"), F("order"), F("code")),
@@ -379,6 +377,14 @@ def _fixed_options():
         )
         .order_by("src", "k1", "k2", "k3")
     )
+
+
+def _fixed_options():
+    """The options that follow no other box, in one query (a UNION, each part in its model's order): the
+    city's kinds of finding, every report's areas, the statuses, the reports (newest year first, then code)
+    and the bureaus (their order, name, id). Returns (reports, bureaus, kinds, areas, statuses). The query
+    is compiled once per process (findings.compiled_sql): it takes no parameter."""
+    rows = compiled_sql.rows("fixed_options", _fixed_options_query, [], slots=0)
     reports, bureaus, kinds, areas = [], [], [], {}
     # the derived status of a finding: 未割当, each status, and 未完了 (assigned, not closed)
     statuses = [(STATUS_UNASSIGNED, "未割当")]
