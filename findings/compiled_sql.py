@@ -19,23 +19,32 @@ MAX_KEYS = 512  # per process; one entry per scope at most, a few kB each
 
 
 class _Compiled:
-    __slots__ = ("alias", "params", "positions", "sql")
+    __slots__ = ("alias", "columns", "params", "positions", "sql")
 
-    def __init__(self, alias, sql, params, positions):
+    def __init__(self, alias, sql, params, positions, columns):
         self.alias, self.sql, self.params, self.positions = alias, sql, params, positions
+        self.columns = columns  # None, or the values_list columns of rows that carry extra ones
 
 
 _cache: OrderedDict = OrderedDict()
 
 
+def user_key(user) -> tuple:
+    """The user and what access.scope reads of them (role, section, 局, active): a key for a scoped
+    query, so that a user moved to another section or role gets their new scope's SQL."""
+    return tuple(getattr(user, a, None) for a in ("pk", "role", "section_id", "bureau_id", "is_active", "deputy_title"))
+
+
 def _compile(queryset, slots: int) -> _Compiled | None:
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
     params = list(params)
     placeholders = {_BASE - i: i for i in range(slots)}
     positions = [(n, placeholders[p]) for n, p in enumerate(params) if isinstance(p, int) and p in placeholders]
     if {i for _, i in positions} != set(placeholders.values()):
         return None  # a placeholder did not come through as a parameter: not reusable
-    return _Compiled(queryset.db, sql, params, positions)
+    # SELECT DISTINCT … ORDER BY a related column selects that column too: the ORM drops it, so do we
+    return _Compiled(queryset.db, sql, params, positions, compiler.col_count if compiler.has_extra_select else None)
 
 
 def rows(key, build, ids, *, slots: int) -> list[tuple]:
@@ -64,7 +73,8 @@ def rows(key, build, ids, *, slots: int) -> list[tuple]:
         params[n] = padded[i]
     with connections[compiled.alias].cursor() as cursor:
         cursor.execute(compiled.sql, params)
-        return cursor.fetchall()
+        found = cursor.fetchall()
+    return found if compiled.columns is None else [r[: compiled.columns] for r in found]
 
 
 def clear() -> None:

@@ -314,36 +314,59 @@ class _FilterOptions:
             self._options = self._load()
         return self._options[name]
 
-    def _chosen(self, name, within: Q) -> Q | None:
-        """Rows within the chosen report/bureau, or the submitted one: None when there are neither."""
+    def _rows(self, name, lookup: str, within: int | None, query) -> list[tuple]:
+        """The rows of `query(where)` for box `name`: those within the chosen report/局 (`lookup` =
+        `within`) and the submitted one; none when there are neither. Compiled once per box and shape
+        (findings.compiled_sql), the ids put in as parameters."""
         picked = self.selected[name]
-        if within is None and picked is None:
-            return None
-        return (within or Q(pk__in=[])) | Q(pk=picked) if picked is not None else within
+        ids = [i for i in (within, picked) if i is not None]
+        if not ids:
+            return []
+        shape = (within is not None, picked is not None)
+
+        def build(some):
+            given = iter(some)
+            where = Q(**{lookup: next(given)}) if shape[0] else Q(pk__in=[])
+            return query(where | Q(pk=next(given)) if shape[1] else where)
+
+        return compiled_sql.rows(("filter_options", name, shape), build, ids, slots=len(ids))
 
     def _load(self) -> dict:
         reports, bureaus, kinds, areas, statuses = _fixed_options()
-        groups, sections, systems = [], [], []
-        where = self._chosen("group", Q(report_id=self.report) if self.report else None)
-        if where is not None:
-            groups = list(FindingGroup.objects.filter(where).order_by("report", "order").values_list("pk", "title"))
-        where = self._chosen("section", Q(bureau_id=self.bureau) if self.bureau else None)
-        if where is not None:
-            sections = [
-                (pk, f"{bureau} {name}")
-                for pk, bureau, name in Section.objects.filter(where)
-                .order_by("bureau__order", "order", "name")
-                .values_list("pk", "bureau__name", "name")
-            ]
-        where = self._chosen("system", Q(report_id=self.report) if self.report else None)
-        if where is not None:
-            systems = [
-                (pk, f"No.{number} {name}")
-                for pk, number, name in InformationSystem.objects.filter(where, finding_subjects__isnull=False)
-                .order_by("-report__fiscal_year", "report__code", "number", "pk")
-                .values_list("pk", "number", "name")
-                .distinct()
-            ]
+        report, bureau = self.report or None, self.bureau or None
+        groups = self._rows(
+            "group",
+            "report_id",
+            report,
+            lambda where: FindingGroup.objects.filter(where).order_by("report", "order").values_list("pk", "title"),
+        )
+        sections = [
+            (pk, f"{bureau_name} {name}")
+            for pk, bureau_name, name in self._rows(
+                "section",
+                "bureau_id",
+                bureau,
+                lambda where: (
+                    Section.objects.filter(where)
+                    .order_by("bureau__order", "order", "name")
+                    .values_list("pk", "bureau__name", "name")
+                ),
+            )
+        ]
+        systems = [
+            (pk, f"No.{number} {name}")
+            for pk, number, name in self._rows(
+                "system",
+                "report_id",
+                report,
+                lambda where: (
+                    InformationSystem.objects.filter(where, finding_subjects__isnull=False)
+                    .order_by("-report__fiscal_year", "report__code", "number", "pk")
+                    .values_list("pk", "number", "name")
+                    .distinct()
+                ),
+            )
+        ]
         return {
             "kind": kinds,
             "area": areas,

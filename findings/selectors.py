@@ -79,11 +79,6 @@ def order_by_organisation(queryset, *, measures):
     return queryset.annotate(org_key=key).order_by(F("org_key").asc(nulls_last=True), *ORDERS)
 
 
-def _scope_key(user) -> tuple:
-    """What access.scope reads of the user (and the user), so that one key means one scoped query."""
-    return tuple(getattr(user, a, None) for a in ("pk", "role", "section_id", "bureau_id", "is_active", "deputy_title"))
-
-
 ROW_COLUMNS = ("src", "finding_id", "a", "b", "k1", "k2")
 ASSIGNED, NAMED, SUBJECTS = 0, 1, 2
 
@@ -135,7 +130,7 @@ def follow_up_sections(*, user, finding_ids, subjects: bool = False, slots: int 
     found: dict = {i: ([], [], []) if subjects else ([], []) for i in ids}
     if not ids:
         return found
-    key = ("follow_up_sections", subjects, _scope_key(user))
+    key = ("follow_up_sections", subjects, compiled_sql.user_key(user))
     for src, finding_id, a, b, *_ in compiled_sql.rows(
         key, lambda some: _page_rows_query(user, some, subjects), ids, slots=slots
     ):

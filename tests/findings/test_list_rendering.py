@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django import forms
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -20,13 +21,16 @@ from findings import compiled_sql
 from findings.choices import SubjectKind
 from findings.filtersets import FindingFilterSet, _fixed_options
 from findings.forms import DateInput, FastDateInput, FastTextInput, filter_fields_html
-from findings.models import AuditReport, Finding, FindingSection, FindingSubject, Measure
+from findings.models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject, Measure
+from findings.saved_filters import saved_filter_rows, saved_filter_save, visible_saved_filters
 from findings.selectors import follow_up_sections
 from findings.services import finding_assign
+from systems.models import InformationSystem
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("findings:finding_list")
+FOLLOWING = ("group", "section", "system")
 
 
 def expected(user, finding_ids) -> dict:
@@ -171,3 +175,62 @@ def test_filter_form_renders_as_its_template_did(client, make_user, report, quer
     assert FORM_LOOP.search(page).group(1) == FORM_LOOP.search(template).group(1)
     fresh = FindingFilterSet(request.GET or None, queryset=Finding.objects.all(), user=user)
     assert str(filter_fields_html(fresh.form)) in template
+
+
+def test_following_options_as_the_orm_gives_them(report):
+    """The 見出し, systems and sections boxes: those of the chosen report / 局 plus the submitted one
+    (from another report / 局), compiled once per shape and reused with other ids."""
+    compiled_sql.clear()
+    bureaus = list(Bureau.objects.order_by("order")[:2])
+    other_section = Section.objects.filter(bureau=bureaus[1]).order_by("pk").first()
+    group = report.groups.order_by("order").first()
+    systems = InformationSystem.objects.filter(finding_subjects__isnull=False).distinct()
+    cases = [
+        {"report": str(report.pk), "bureau": str(bureaus[0].pk)},
+        {"report": str(report.pk), "bureau": str(bureaus[1].pk), "section": str(other_section.pk)},
+        {"bureau": str(bureaus[0].pk), "section": str(other_section.pk)},
+        {"section": str(other_section.pk)},
+        {},
+    ]
+    if group is not None:
+        cases.append({"group": str(group.pk), "system": str(systems.first().pk)})
+    for data in cases:
+        form = FindingFilterSet(data or None, queryset=Finding.objects.none()).form
+        choices = {n: [(k, str(v)) for k, v in form.fields[n].widget.choices if k != ""] for n in FOLLOWING}
+        report_id, bureau_id = data.get("report"), data.get("bureau")
+        want_groups = FindingGroup.objects.filter(Q(report_id=report_id or 0) | Q(pk=data.get("group") or 0)).order_by(
+            "report", "order"
+        )
+        want_sections = Section.objects.filter(Q(bureau_id=bureau_id or 0) | Q(pk=data.get("section") or 0)).order_by(
+            "bureau__order", "order", "name"
+        )
+        want_systems = systems.filter(Q(report_id=report_id or 0) | Q(pk=data.get("system") or 0)).order_by(
+            "-report__fiscal_year", "report__code", "number", "pk"
+        )
+        assert choices["group"] == [(g.pk, g.title) for g in want_groups], data
+        assert choices["section"] == [(s.pk, f"{s.bureau.name} {s.name}") for s in want_sections], data
+        assert choices["system"] == [(s.pk, f"No.{s.number} {s.name}") for s in want_systems], data
+    assert any(compiled_sql._cache), "the queries were compiled once and kept"
+
+
+def test_saved_filter_rows_are_the_visible_filters_read_afresh(make_user):
+    """saved_filter_rows (SQL compiled once per user) lists what visible_saved_filters does, new
+    filters included, and an office user who leaves the office stops seeing the shared ones."""
+    a, b = make_user("a", Role.AUDITOR, last_name="監査", first_name="一"), make_user("b", Role.AUDITOR)
+    staff = make_user("staff", Role.SECTION_STAFF)
+
+    def same(user):
+        want = [
+            (f.pk, f.owner_id, f.name, f.query, f.is_default, f.shared, f.owner.last_name, f.owner.first_name)
+            for f in visible_saved_filters(user)
+        ]
+        assert [tuple(getattr(r, n) for n in r.__slots__) for r in saved_filter_rows(user)] == want
+        return want
+
+    assert same(b) == []
+    saved_filter_save(user=a, name="共有<b>", query="kind=意見", shared=True)
+    saved_filter_save(user=b, name="自分", query="overdue=1", is_default=True)
+    assert len(same(b)) == 2 and len(same(a)) == 1 and same(staff) == []
+    b.role, b.section = Role.SECTION_STAFF, staff.section
+    b.save()
+    assert [r[2] for r in same(b)] == ["自分"]
