@@ -59,8 +59,9 @@ def _shown(when, context, can, user) -> bool:
         return True
     if when[0] == "can":
         return bool(can[when[1]])
-    if when[0] == "context":
-        return bool(context.get(when[1]))
+    if when[0] == "context":  # as {% if %} reads it: a callable (systems' any_systems) is called
+        value = context.get(when[1])
+        return bool(value() if callable(value) else value)
     return bool(user.is_staff)
 
 
