@@ -14,7 +14,8 @@ from auditreg.validators import parse_id
 from auditreg.widgets import FastSelect
 from systems.models import InformationSystem
 
-from .forms import BoundedDateField
+from . import compiled_sql
+from .forms import BoundedDateField, FastDateInput, FastTextInput
 from .models import (
     AuditReport,
     Finding,
@@ -120,8 +121,8 @@ class FindingFilterSet(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         widget=FastSelect, label="期限超過", choices=OVERDUE_CHOICES, empty_label="すべて", method=_keep
     )
-    due_from = DateFilter(label="回答期限（から）", method=_keep, help_text="")
-    due_to = DateFilter(label="回答期限（まで）", method=_keep, help_text="")
+    due_from = DateFilter(label="回答期限（から）", method=_keep, help_text="", widget=FastDateInput)
+    due_to = DateFilter(label="回答期限（まで）", method=_keep, help_text="", widget=FastDateInput)
     system = django_filters.ModelChoiceFilter(
         widget=FastSelect,
         label="情報システム",
@@ -133,7 +134,7 @@ class FindingFilterSet(django_filters.FilterSet):
         label="キーワード",
         method="filter_q",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "表題・本文（全角半角を区別しません）"}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": "表題・本文（全角半角を区別しません）"}),
     )
     sort = django_filters.ChoiceFilter(
         widget=FastSelect, label="並び順", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1], method=_keep
@@ -313,36 +314,59 @@ class _FilterOptions:
             self._options = self._load()
         return self._options[name]
 
-    def _chosen(self, name, within: Q) -> Q | None:
-        """Rows within the chosen report/bureau, or the submitted one: None when there are neither."""
+    def _rows(self, name, lookup: str, within: int | None, query) -> list[tuple]:
+        """The rows of `query(where)` for box `name`: those within the chosen report/局 (`lookup` =
+        `within`) and the submitted one; none when there are neither. Compiled once per box and shape
+        (findings.compiled_sql), the ids put in as parameters."""
         picked = self.selected[name]
-        if within is None and picked is None:
-            return None
-        return (within or Q(pk__in=[])) | Q(pk=picked) if picked is not None else within
+        ids = [i for i in (within, picked) if i is not None]
+        if not ids:
+            return []
+        shape = (within is not None, picked is not None)
+
+        def build(some):
+            given = iter(some)
+            where = Q(**{lookup: next(given)}) if shape[0] else Q(pk__in=[])
+            return query(where | Q(pk=next(given)) if shape[1] else where)
+
+        return compiled_sql.rows(("filter_options", name, shape), build, ids, slots=len(ids))
 
     def _load(self) -> dict:
         reports, bureaus, kinds, areas, statuses = _fixed_options()
-        groups, sections, systems = [], [], []
-        where = self._chosen("group", Q(report_id=self.report) if self.report else None)
-        if where is not None:
-            groups = list(FindingGroup.objects.filter(where).order_by("report", "order").values_list("pk", "title"))
-        where = self._chosen("section", Q(bureau_id=self.bureau) if self.bureau else None)
-        if where is not None:
-            sections = [
-                (pk, f"{bureau} {name}")
-                for pk, bureau, name in Section.objects.filter(where)
-                .order_by("bureau__order", "order", "name")
-                .values_list("pk", "bureau__name", "name")
-            ]
-        where = self._chosen("system", Q(report_id=self.report) if self.report else None)
-        if where is not None:
-            systems = [
-                (pk, f"No.{number} {name}")
-                for pk, number, name in InformationSystem.objects.filter(where, finding_subjects__isnull=False)
-                .order_by("-report__fiscal_year", "report__code", "number", "pk")
-                .values_list("pk", "number", "name")
-                .distinct()
-            ]
+        report, bureau = self.report or None, self.bureau or None
+        groups = self._rows(
+            "group",
+            "report_id",
+            report,
+            lambda where: FindingGroup.objects.filter(where).order_by("report", "order").values_list("pk", "title"),
+        )
+        sections = [
+            (pk, f"{bureau_name} {name}")
+            for pk, bureau_name, name in self._rows(
+                "section",
+                "bureau_id",
+                bureau,
+                lambda where: (
+                    Section.objects.filter(where)
+                    .order_by("bureau__order", "order", "name")
+                    .values_list("pk", "bureau__name", "name")
+                ),
+            )
+        ]
+        systems = [
+            (pk, f"No.{number} {name}")
+            for pk, number, name in self._rows(
+                "system",
+                "report_id",
+                report,
+                lambda where: (
+                    InformationSystem.objects.filter(where, finding_subjects__isnull=False)
+                    .order_by("-report__fiscal_year", "report__code", "number", "pk")
+                    .values_list("pk", "number", "name")
+                    .distinct()
+                ),
+            )
+        ]
         return {
             "kind": kinds,
             "area": areas,
@@ -363,12 +387,9 @@ def _option_part(queryset, src: int, key, text, k1, k2, k3=None):
     )
 
 
-def _fixed_options():
-    """The options that follow no other box, in one query (a UNION, each part in its model's order): the
-    city's kinds of finding, every report's areas, the statuses, the reports (newest year first, then code)
-    and the bureaus (their order, name, id). Returns (reports, bureaus, kinds, areas, statuses)."""
+def _fixed_options_query(_ids=()):
     as_text = Cast("pk", output_field=TextField())
-    rows = (
+    return (
         _option_part(FindingKindLabel.objects.all(), 0, F("code"), F("label"), F("order"), F("code"))
         .union(
             _option_part(ReportArea.objects.all(), 1, F("code"), F("label"), F("order"), F("code")),
@@ -379,6 +400,14 @@ def _fixed_options():
         )
         .order_by("src", "k1", "k2", "k3")
     )
+
+
+def _fixed_options():
+    """The options that follow no other box, in one query (a UNION, each part in its model's order): the
+    city's kinds of finding, every report's areas, the statuses, the reports (newest year first, then code)
+    and the bureaus (their order, name, id). Returns (reports, bureaus, kinds, areas, statuses). The query
+    is compiled once per process (findings.compiled_sql): it takes no parameter."""
+    rows = compiled_sql.rows("fixed_options", _fixed_options_query, [], slots=0)
     reports, bureaus, kinds, areas = [], [], [], {}
     # the derived status of a finding: 未割当, each status, and 未完了 (assigned, not closed)
     statuses = [(STATUS_UNASSIGNED, "未割当")]

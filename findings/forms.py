@@ -1,6 +1,8 @@
 import datetime
+import html
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from auditreg import wareki
 from auditreg.models import Bureau, Section
@@ -24,6 +26,53 @@ class DateInput(forms.TextInput):
         if isinstance(value, datetime.date):
             return wareki.format_date(value)
         return super().format_value(value)
+
+
+def _html(value) -> str:
+    """conditional_escape's result as a plain str (safe strings as they are, anything else escaped)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+class FastInputMixin:
+    """An <input> rendered in Python: what Django's input.html and attrs.html templates give for the
+    same context (tested equal), without a template render per box."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<input type="{_html(widget["type"])}" name="{_html(widget["name"])}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{_html(widget["value"])}"')
+        for key, item in widget["attrs"].items():
+            if item is True:
+                parts.append(f" {_html(key)}")
+            elif item is not False:
+                parts.append(f' {_html(key)}="{_html(item)}"')
+        return mark_safe("".join(parts) + ">")  # noqa: S308 - every part escaped
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastDateInput(FastInputMixin, DateInput):
+    pass
+
+
+# one box of the filter forms (templates/includes/filter_form.html, as it rendered each field)
+_FIELD = '\n  <div class="field">\n    <label for="{id}">{label}</label>\n    {widget}\n    {errors}\n  </div>\n  '
+
+
+def filter_fields_html(form) -> str:
+    """The filter form's boxes as HTML, each label, box and errors as includes/filter_form.html renders
+    them (tested equal), in Python: that template's loop and Django's input templates were a fifth of
+    the findings list's own work."""
+    parts = []
+    for field in form:
+        errors = "".join(f'<div class="error" role="alert">{_html(e)}</div>' for e in field.errors)
+        parts.append(
+            _FIELD.format(id=_html(field.id_for_label), label=_html(field.label), widget=_html(field), errors=errors)
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped
 
 
 class BoundedDateField(forms.DateField):

@@ -8,7 +8,8 @@ from auditreg import access
 from budgets.models import CoreCityComparison
 
 from . import access as finding_access
-from .choices import ReportState
+from . import compiled_sql
+from .choices import ReportState, SubjectKind
 from .models import (
     AuditReport,
     Finding,
@@ -78,36 +79,65 @@ def order_by_organisation(queryset, *, measures):
     return queryset.annotate(org_key=key).order_by(F("org_key").asc(nulls_last=True), *ORDERS)
 
 
-SECTION_COLUMNS = ("section__bureau__name", "section__name", "section__bureau__order", "section__order")
+ROW_COLUMNS = ("src", "finding_id", "a", "b", "k1", "k2")
+ASSIGNED, NAMED, SUBJECTS = 0, 1, 2
 
 
-def follow_up_sections(*, user, finding_ids) -> dict[int, tuple[list[str], list[str]]]:
+def _section_part(queryset, src):
+    return (
+        queryset.order_by()
+        .annotate(
+            src=Value(src),
+            a=F("section__bureau__name"),
+            b=F("section__name"),
+            k1=F("section__bureau__order"),
+            k2=F("section__order"),
+        )
+        .values_list(*ROW_COLUMNS)
+    )
+
+
+def _page_rows_query(user, ids, subjects: bool):
+    """One UNION: the user's visible measures' sections (src 0), the report's named sections (1) and,
+    with `subjects`, the findings' subjects (2: the project's or system's name, else the kind)."""
+    parts = [
+        _section_part(Measure.objects.for_user(user).filter(finding_id__in=ids), ASSIGNED),
+        _section_part(FindingSection.objects.filter(finding_id__in=ids), NAMED),
+    ]
+    if subjects:
+        parts.append(
+            FindingSubject.objects.filter(finding_id__in=ids)
+            .order_by()
+            .annotate(
+                src=Value(SUBJECTS),
+                a=Coalesce("project__name", "system__name"),
+                b=F("kind"),
+                k1=F("order"),
+                k2=F("pk"),
+            )
+            .values_list(*ROW_COLUMNS)
+        )
+    return parts[0].union(*parts[1:]).order_by("finding_id", "src", "k1", "k2")
+
+
+def follow_up_sections(*, user, finding_ids, subjects: bool = False, slots: int = 0) -> dict:
     """finding id -> (assigned sections, sections the report names), each "局 課" in the organisation's
-    order, in one query (a UNION of the user's visible measures and the report's named sections): the
-    list page's and the CSV export's 所管課 columns."""
+    order, and with `subjects` a third list, the subjects' names (FindingSubject order; a subject with
+    neither project nor system by its kind's label), in one query: the list page's and the CSV
+    export's 対象 and 所管課 columns. With `slots` (the list's page size) the query is compiled once
+    per user scope and number of ids up to `slots` (findings.compiled_sql)."""
     ids = list(finding_ids)
-    named = (
-        FindingSection.objects.filter(finding_id__in=ids)
-        .annotate(src=Value(1))
-        .values_list(
-            "src", "finding_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order"
-        )
-    )
-    assigned = (
-        Measure.objects.for_user(user)
-        .filter(finding_id__in=ids)
-        .annotate(src=Value(0))
-        .values_list(
-            "src", "finding_id", "section__bureau__name", "section__name", "section__bureau__order", "section__order"
-        )
-    )
-    found: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
-    for src, finding_id, bureau, section, *_ in (
-        assigned.order_by()
-        .union(named.order_by())
-        .order_by("finding_id", "src", "section__bureau__order", "section__order")
+    found: dict = {i: ([], [], []) if subjects else ([], []) for i in ids}
+    if not ids:
+        return found
+    key = ("follow_up_sections", subjects, compiled_sql.user_key(user))
+    for src, finding_id, a, b, *_ in compiled_sql.rows(
+        key, lambda some: _page_rows_query(user, some, subjects), ids, slots=slots
     ):
-        found[finding_id][src].append(f"{bureau} {section}")
+        if src == SUBJECTS:
+            found[finding_id][src].append(a if a is not None else SubjectKind(b).label)
+        else:
+            found[finding_id][src].append(f"{a} {b}")
     return found
 
 

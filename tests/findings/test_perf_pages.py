@@ -43,6 +43,9 @@ def _bench_bounds() -> dict:
 
 
 BOUNDS = _bench_bounds()
+# the list pages' counts (issue #16.2: the subjects ride in the sections' UNION, one query less than
+# BOUNDS until bench/run.py's BOUNDS and bench/queries-30000.json are brought down to them)
+LIST_QUERIES = {"findings_list": 7, "findings_search": 7, "findings_filtered": 9, "findings_followup": 13}
 LIST = reverse("findings:finding_list")
 PAST = datetime.date(2025, 4, 30)
 
@@ -131,7 +134,7 @@ def test_findings_list_query_bound(client, people, report, name, url, make_user)
         saved_filter_save(user=user, name=filter_name, query="overdue=1", shared=shared)
     small, large, response = two_sizes(client, people, url)
     assert len(response.context["page"].object_list) > 0
-    assert small == large == BOUNDS[name], (small, large)
+    assert small == large == LIST_QUERIES[name] <= BOUNDS[name], (small, large)
 
 
 def test_findings_filtered_query_bound(client, people, report):
@@ -139,7 +142,7 @@ def test_findings_filtered_query_bound(client, people, report):
     url = f"{LIST}?kind=意見&area=DX&bureau={bureau.pk}"
     small, large, response = two_sizes(client, people, url)
     assert len(response.context["page"].object_list) > 0
-    assert small == large == BOUNDS["findings_filtered"]
+    assert small == large == LIST_QUERIES["findings_filtered"] <= BOUNDS["findings_filtered"]
 
 
 def test_findings_followup_query_bound(client, people, report):
@@ -153,7 +156,7 @@ def test_findings_followup_query_bound(client, people, report):
     small, large, response = two_sizes(client, people, url)
     rows = response.context["page"].object_list
     assert rows and all(f.is_overdue for f in rows)
-    assert small == large == BOUNDS["findings_followup"], (small, large)
+    assert small == large == LIST_QUERIES["findings_followup"] <= BOUNDS["findings_followup"], (small, large)
 
 
 def test_csv_export_does_not_load_the_filter_options(client, people):
