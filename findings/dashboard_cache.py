@@ -32,7 +32,7 @@ from .models import DASHBOARD_TABLES, DASHBOARD_USER_COLUMNS
 CACHE = "dashboard"  # settings.CACHES alias (a per-process LocMem)
 # changes when the cached value's shape or the body template changes, so that a shared cache (if one is
 # configured) never serves a body drawn by an older release
-FORMAT = 1
+FORMAT = 2  # 2: the report choice as checkboxes
 TIMEOUT = 24 * 60 * 60  # a day at most: the key holds the date anyway
 
 # -- the triggers (migration 0015) -----------------------------------------------------------------

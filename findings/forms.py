@@ -8,6 +8,7 @@ from auditreg import wareki
 from auditreg.models import Bureau, Section
 from auditreg.validators import parse_id
 from auditreg.wareki import EARLIEST, LATEST
+from auditreg.widgets import SHORT_LIST, CheckboxPicker
 
 from .choices import StatusCode
 from .models import AuditReport, FindingKindLabel, MeasureStatus
@@ -256,7 +257,7 @@ class StatusReportForm(forms.Form):
     reports = IdMultipleChoiceField(
         label="報告書",
         queryset=None,
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        widget=CheckboxPicker(search="報告書の名前で絞り込む", search_above=SHORT_LIST),
         help_text="複数選ぶと、過年度の報告書の項目も併せて掲載します（最初の報告書の表題になります）。",
     )
     as_of = BoundedDateField(label="時点（この日までに受理した報告）")

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 
 from auditreg.models import Section
 from auditreg.wareki import format_fiscal_year
-from auditreg.widgets import FastSelectMultiple
+from auditreg.widgets import CheckboxPicker, FastSelectMultiple
 from findings.forms import BoundedDateField, picker_groups
 from findings.models import Finding, Measure
 
@@ -25,8 +25,9 @@ class RoundForm(forms.Form):
     findings = forms.TypedMultipleChoiceField(
         label="指摘・意見",
         coerce=int,
-        widget=FastSelectMultiple(attrs={"size": 14}),
-        help_text="所管課が割り当て済みのものだけが表示されます。複数選べます（Ctrl / ⌘ を押しながらクリック）。",
+        # checkboxes under a heading per report, searchable, select all per report (no Ctrl+click listbox)
+        widget=CheckboxPicker(search="番号・表題・報告書で絞り込む"),
+        help_text="所管課が割り当て済みのものだけが表示されます。報告書の見出しのチェックで、その報告書の指摘・意見をまとめて選べます。",
     )
     sections = forms.TypedMultipleChoiceField(
         label="所管課",

@@ -73,18 +73,27 @@
     schedule();
   }
 
-  // 3. Section pickers: a search box filters the checkboxes; a checkbox per 局 selects all its sections.
+  // 3. Pickers, checkbox lists in a fieldset[data-picker]: the section picker (boxes data-section in a
+  // fieldset[data-bureau] per 局) and auditreg.widgets.checkbox_picker (data-pick, fieldset[data-group]).
+  // A search box filters the rows (by their text or their group's name); a box in a group's legend
+  // selects all of that group (those the search shows).
+  var BOX = "input[type=checkbox][data-section], input[type=checkbox][data-pick]";
+  var GROUP = "fieldset[data-bureau], fieldset[data-group]";
+  var ROW = "[data-section-row], [data-pick-row]";
+  var SHOWN_ROW = "[data-section-row]:not([hidden]), [data-pick-row]:not([hidden])";
+  function fold(text) { return (text || "").normalize("NFKC").toLowerCase(); }
   function pickers() {
     document.querySelectorAll("[data-picker]").forEach(function (picker) {
       var search = picker.querySelector("[data-picker-search]");
       var status = picker.querySelector("[data-picker-count]");
-      var boxes = Array.from(picker.querySelectorAll("input[type=checkbox][data-section]"));
+      var unit = (status && status.getAttribute("data-unit")) || "課";
+      var boxes = Array.from(picker.querySelectorAll(BOX));
       function count() {
-        if (status) status.textContent = boxes.filter(function (b) { return b.checked; }).length + " 課を選択中";
+        if (status) status.textContent = boxes.filter(function (b) { return b.checked; }).length + " " + unit + "を選択中";
       }
-      picker.querySelectorAll("fieldset[data-bureau]").forEach(function (group) {
+      picker.querySelectorAll(GROUP).forEach(function (group) {
         var all = group.querySelector("input[data-select-all]");
-        var mine = Array.from(group.querySelectorAll("input[data-section]"));
+        var mine = Array.from(group.querySelectorAll(BOX));
         if (!all) return;
         var sync = function () {
           var n = mine.filter(function (b) { return b.checked; }).length;
@@ -99,18 +108,17 @@
         mine.forEach(function (b) { b.addEventListener("change", function () { sync(); count(); }); });
         sync();
       });
+      boxes.forEach(function (b) { if (!b.closest(GROUP)) b.addEventListener("change", count); });
       if (search) {
         search.addEventListener("input", function () {
-          var q = search.value.trim().normalize("NFKC").toLowerCase();
-          picker.querySelectorAll("fieldset[data-bureau]").forEach(function (group) {
-            var bureau = (group.getAttribute("data-bureau") || "").normalize("NFKC").toLowerCase();
-            var shown = 0;
-            group.querySelectorAll("[data-section-row]").forEach(function (row) {
-              var hit = !q || bureau.indexOf(q) >= 0 || row.textContent.normalize("NFKC").toLowerCase().indexOf(q) >= 0;
-              row.hidden = !hit;
-              if (hit) shown += 1;
-            });
-            group.hidden = shown === 0;
+          var q = fold(search.value.trim());
+          picker.querySelectorAll(ROW).forEach(function (row) {
+            var group = row.closest(GROUP);
+            var name = group ? fold(group.getAttribute("data-bureau") || group.getAttribute("data-group")) : "";
+            row.hidden = !(!q || name.indexOf(q) >= 0 || fold(row.textContent).indexOf(q) >= 0);
+          });
+          picker.querySelectorAll(GROUP).forEach(function (group) {
+            group.hidden = !group.querySelector(SHOWN_ROW);
           });
         });
       }

@@ -19,6 +19,7 @@ PAGES = [
     ("measure-detail", "b-staff", "/findings/measures/{measure}/"),
     ("dashboard", "b-auditor", "/findings/dashboard/"),
     ("status-report", "b-auditor", "/findings/status/"),
+    ("round-create", "b-auditor", "/imports/inquiries/new/"),
     ("worklist", "b-staff", "/findings/mine/"),
     ("finding-assign", "b-auditor", "/findings/{意見01}/assign/"),
 ]

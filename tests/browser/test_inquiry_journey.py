@@ -37,7 +37,7 @@ from .test_accessibility import NAMELESS_BUTTONS, ORPHAN_LABELS, UNLABELLED_CONT
 pytestmark = pytest.mark.browser
 
 CODE = "意見03"
-FINDING_LABEL = "意見03 金沢 MaaS コンソーシアムの情報開示"  # the option of the round form: code and title
+FINDING_LABEL = "意見03 金沢 MaaS コンソーシアムの情報開示"  # its box on the round form: code and title
 BUREAU, SECTION_NAME = SECTION.split(" ")
 TITLE = "令和7年度 第1回 措置状況照会（ブラウザ試験）"
 NOTE = "意見03 の措置状況を回答様式に記入してください。"
@@ -191,7 +191,15 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     auditor.get_by_label("件名").fill(TITLE)
     auditor.get_by_label("回答期限").fill("1900-01-01")  # the browser accepts it; the server does not
     auditor.get_by_label("依頼文（任意）").fill(NOTE)
-    auditor.get_by_label("指摘・意見").select_option(label=FINDING_LABEL)
+    # 指摘・意見: checkboxes under a heading per report, narrowed by their search box (no Ctrl+click)
+    findings = auditor.get_by_role("group", name=re.compile("^指摘・意見"))
+    findings.get_by_label("番号・表題・報告書で絞り込む").fill("意見03")
+    expect(findings.locator("[data-pick-row]:visible")).to_have_count(1)
+    expect(findings.locator("[data-picker-count]")).to_have_text("0 件を選択中")
+    findings.get_by_role("checkbox", name=FINDING_LABEL, exact=True).check()
+    expect(findings.locator("[data-picker-count]")).to_have_text("1 件を選択中")
+    ticked = "bs => bs.filter(b => b.checked).map(b => b.labels[0].textContent)"
+    assert auditor.locator("input[name=findings]").evaluate_all(ticked) == [FINDING_LABEL]
     # the section picker: checkboxes grouped by 局, narrowed by the search box (no Ctrl+click)
     auditor.get_by_label("課・局の名前で絞り込む").fill(SECTION_NAME)
     auditor.locator("fieldset[data-bureau]", has_text=BUREAU).get_by_label(SECTION_NAME, exact=True).check()
@@ -212,9 +220,7 @@ def test_inquiry_round_download_answer_approve_and_scope(people, live_app, scree
     # what was entered is kept; only the date is corrected
     expect(auditor.get_by_label("件名")).to_have_value(TITLE)
     assert auditor.locator("fieldset[data-bureau]").evaluate_all(checked) == [SECTION]
-    assert auditor.get_by_label("指摘・意見").evaluate("s => [...s.selectedOptions].map(o => o.textContent)") == [
-        FINDING_LABEL
-    ]
+    assert auditor.locator("input[name=findings]").evaluate_all(ticked) == [FINDING_LABEL]
     auditor.get_by_label("回答期限").fill(reply_by.isoformat())
     screenshots(auditor, "11-inquiry-create")
     auditor.get_by_role("button", name="照会を作成する").click()

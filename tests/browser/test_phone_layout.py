@@ -18,6 +18,8 @@ PAGES = [
     ("measure-detail", "b-staff", "/findings/measures/{measure}/"),
     ("bulk-extend", "b-auditor", "/findings/bulk/?action=extend"),
     ("dashboard", "b-auditor", "/findings/dashboard/"),
+    ("status-report", "b-auditor", "/findings/status/"),
+    ("round-create", "b-auditor", "/imports/inquiries/new/"),
     ("finding-assign", "b-auditor", "/findings/{意見01}/assign/"),
 ]
 

@@ -7,14 +7,17 @@ and overdue list are compared with both findings.workflow_selectors.dashboard an
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 
+from auditreg.wareki import format_fiscal_year
 from findings import workflow_views
 from findings.choices import ReportState, StatusCode
 from findings.models import AuditReport, Finding, Measure, MeasureStatus
 from findings.workflow_selectors import dashboard
+from tests.checkboxes import checkboxes
 
 from .dashboard_helpers import (
     EXPECTED_N_DONE,
@@ -154,6 +157,33 @@ def test_page_for_one_report(mix, office, client, monkeypatch):
     # an unknown code falls back to every report
     response = client.get(reverse("findings:dashboard") + "?report=no-such-report")
     assert response.context["n_findings"] == 35
+
+
+def test_the_report_choice_is_checkboxes_that_send_the_report_codes(mix, office, client, monkeypatch):
+    """No Ctrl+click listbox: a fieldset with a labelled box per report whose value is its code, so what a
+    user ticks goes out as ?report=<code>&report=<code>, as the listbox sent it (links, cache key)."""
+    monkeypatch.setattr(workflow_views, "_today", lambda: TODAY)
+    client.force_login(office.auditor)
+    url = reverse("findings:dashboard")
+    html = client.get(url).content.decode()
+    assert '<select name="report"' not in html and "Ctrl" not in html
+    reports = list(AuditReport.objects.order_by("-fiscal_year", "code"))
+    boxes = checkboxes(html, "report")
+    assert [(b.value, b.checked) for b in boxes] == [(r.code, False) for r in reports]
+    assert [b.label for b in boxes] == [f"{format_fiscal_year(r.fiscal_year)} {r.theme[:40]}" for r in reports]
+    assert all(b.legends == ("報告書（複数選択可。選ばなければすべて）",) for b in boxes)
+    # the 2021 report ticked: its two findings only, its box ticked on the page drawn for that choice
+    earlier = boxes[1]
+    response = client.get(f"{url}?{urlencode([(earlier.name, earlier.value)])}")
+    assert response.context["n_findings"] == 2
+    assert [b.value for b in checkboxes(response.content.decode(), "report") if b.checked] == [earlier.value]
+    # both ticked: every finding, and the page's links carry both codes as before
+    both = urlencode([(b.name, b.value) for b in boxes])
+    response = client.get(f"{url}?{both}")
+    page = response.content.decode()
+    assert response.context["n_findings"] == 35
+    assert [b.value for b in checkboxes(page, "report") if b.checked] == [r.code for r in reports]
+    assert f"/findings/?report={reports[0].code}&amp;report={reports[1].code}&amp;" in page
 
 
 def test_overdue_table_shows_the_current_report(page):

@@ -15,13 +15,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from auditreg.choices import Role
 from findings import renderers
-from findings.models import Finding
+from findings.models import AuditReport, Finding
 from findings.status_report import COLUMNS, build, table_cells
+from tests.checkboxes import checkboxes
 from tests.findings.status_report_helpers import TEXT, build_history, jst
 
 pytestmark = pytest.mark.django_db
@@ -331,6 +333,29 @@ def test_page_defaults_to_the_latest_report_and_today(office, report):
     assert response.status_code == 200
     assert response.context["report"].reports[0]["code"] == "kanazawa-2024-dx"
     assert response.context["report"].as_of == timezone.localdate().isoformat()
+
+
+def test_the_reports_are_checkboxes_that_send_the_report_ids(office, report):
+    """No Ctrl+click listbox: a fieldset 報告書 (its help shown) with a labelled box per report, value its
+    id as the listbox sent; ticking both carries the earlier report over, as choosing both did."""
+    html = office.get(reverse("findings:status_report")).content.decode()
+    assert '<select name="reports"' not in html
+    reports = list(AuditReport.objects.order_by("-fiscal_year", "code"))
+    boxes = checkboxes(html, "reports")
+    assert [(b.value, b.label, b.checked) for b in boxes] == [(str(r.pk), r.theme, r is reports[0]) for r in reports]
+    assert all(b.legends == ("報告書",) for b in boxes)
+    assert "過年度の報告書の項目も併せて掲載します" in html
+    query = [(b.name, b.value) for b in boxes] + [("as_of", AS_OF.isoformat())]
+    response = office.get(f"{reverse('findings:status_report')}?{urlencode(query)}")
+    assert response.status_code == 200
+    assert [r["code"] for r in response.context["report"].reports] == [r.code for r in reports]
+    ticked = [b.value for b in checkboxes(response.content.decode(), "reports") if b.checked]
+    assert ticked == [str(r.pk) for r in reports]
+    refused = office.get(f"{reverse('findings:status_report')}?reports=abc&as_of={AS_OF.isoformat()}")
+    assert refused.status_code == 400
+    message = "“abc” は無効な値です。"
+    assert refused.context["form"].errors["reports"] == [message]
+    assert f'<div class="error" id="id_reports_error"><div>{escape(message)}</div></div>' in refused.content.decode()
 
 
 def test_bad_choice_is_a_form_error(office, report):

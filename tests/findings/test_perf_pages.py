@@ -27,7 +27,7 @@ from findings.saved_filters import saved_filter_save
 from findings.selectors import finding_list
 from findings.status import label_of
 from findings.workflow_selectors import _per_section, awaiting_review, awaiting_review_count, worklist
-from findings.workflow_views import _link_measures, _per_section_rows, _report_options
+from findings.workflow_views import _link_measures, _per_section_rows, _report_boxes
 from systems.models import InformationSystem
 from tests.factories import MeasureFactory, ReportFactory, bulk_report
 from tests.query_counts import count_queries
@@ -433,15 +433,18 @@ def test_measure_links_are_reverse(people):
     assert measures and all(m.detail_url == reverse("findings:measure_detail", args=[m.pk]) for m in measures)
 
 
-def test_dashboard_report_options(people):
+def test_dashboard_report_boxes(people):
+    """One checkbox per report, value its code (the ?report= links and the cache key), escaped."""
     AuditReport.objects.filter(code="kanazawa-2021-citizen").update(theme="<b>長い" + "あ" * 60)
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
-    html = _report_options(reports, [reports[0]])
-    assert html.count("<option") == len(reports) and html.count(" selected") == 1
-    assert f'value="{reports[0][1]}" selected' in html
+    html = _report_boxes(reports, [reports[0]])
+    assert "<select" not in html and "<option" not in html
+    assert html.count('type="checkbox" name="report"') == len(reports) and html.count(" checked") == 1
+    assert f'value="{reports[0][1]}" id="id_report_0" data-pick checked><label for="id_report_0">' in html
     assert escape("令和3年度 <b>長い" + "あ" * 34 + "…") in html  # truncatechars:40, escaped
+    assert "<b>" not in html
 
 
 def test_dashboard_section_rows_are_escaped():

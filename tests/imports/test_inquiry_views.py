@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from auditreg.choices import Role
-from auditreg.wareki import format_date
+from auditreg.wareki import format_date, format_fiscal_year
 from findings.choices import ReportState, StatusCode
 from findings.models import Finding, MeasureReport
 from imports import inquiry
 from imports.choices import BatchState, ResponseState
 from imports.models import ImportBatch, InquiryItem, InquiryResponse, InquiryRound
+from tests.checkboxes import checkboxes
 from tests.imports.test_inquiry_common import (
     XLSX,
     big_round,
@@ -100,19 +101,15 @@ def test_creating_a_round_on_screen(w, report):
     form = client.get(urls(w)["create"])
     assert form.status_code == 200
     html = form.content.decode()
-    assert '<optgroup label="令和6年度' in html and "指摘01" in html
-    assert "意見30" not in html  # not assigned to any section: not offered
-    assert '<label for="id_findings">' in html
+    boxes = {b.label.split()[0]: b for b in checkboxes(html, "findings")}
+    assert "指摘01" in boxes and "意見30" not in boxes  # 意見30: not assigned to any section, not offered
+    # ticked as a user would: the boxes labelled 指摘01 and 意見03 send the ids the listbox sent
     f02 = Finding.objects.get(report=report, code="意見03")
+    chosen = [boxes["指摘01"].value, boxes["意見03"].value]
+    assert chosen == [str(w.m01.finding_id), str(f02.pk)]
     response = client.post(
         urls(w)["create"],
-        {
-            "title": "第2回照会",
-            "reply_by": "2025-12-26",
-            "note": "",
-            "findings": [w.m01.finding_id, f02.pk],
-            "sections": [w.section.pk],
-        },
+        {"title": "第2回照会", "reply_by": "2025-12-26", "note": "", "findings": chosen, "sections": [w.section.pk]},
     )
     new = InquiryRound.objects.get(title="第2回照会")
     assert response.status_code == 302 and response["Location"] == reverse("imports:round_detail", args=[new.pk])
@@ -149,6 +146,36 @@ def test_the_creation_form_picks_sections_with_checkboxes_grouped_by_bureau_and_
         {"title": "x", "reply_by": "1900-01-01", "findings": [w.m01.finding_id], "sections": [w.section.pk]},
     ).content.decode()
     assert box.replace(" data-section>", " data-section checked>") in refused
+
+
+def test_the_creation_form_picks_findings_with_checkboxes_grouped_by_report_and_keeps_them(w, report):
+    """No Ctrl+click listbox: a fieldset 指摘・意見 with one labelled box per assigned finding under a heading
+    per report (with its "select all" box), searchable; after an error the ticked boxes stay ticked."""
+    client = client_for(w.auditor)
+    html = client.get(urls(w)["create"]).content.decode()
+    assert '<select name="findings"' not in html and "Ctrl" not in html
+    boxes = checkboxes(html, "findings")
+    heading = f"{format_fiscal_year(report.fiscal_year)} {report.theme[:40]}（すべて）"
+    assert boxes and all(b.legends == ("指摘・意見 （必須）", heading) for b in boxes)
+    assert {int(b.value) for b in boxes} == set(
+        Finding.objects.filter(measures__isnull=False).values_list("pk", flat=True)
+    )
+    assert '<fieldset class="picker" data-picker aria-describedby="id_findings_helptext">' in html
+    assert 'id="id_findings_search" data-picker-search' in html
+    # the error summary's link goes to the field (the wrapper of the fieldset has its id)
+    refused = client.post(
+        urls(w)["create"],
+        {"title": "x", "reply_by": "1900-01-01", "findings": [w.m01.finding_id], "sections": [w.section.pk]},
+    ).content.decode()
+    assert [b.value for b in checkboxes(refused, "findings") if b.checked] == [str(w.m01.finding_id)]
+    unknown = client.post(
+        urls(w)["create"], {"title": "x", "reply_by": "2025-12-26", "findings": ["999999"], "sections": [w.section.pk]}
+    )
+    assert unknown.status_code == 400
+    page = unknown.content.decode()
+    assert 'href="#id_findings">指摘・意見：正しく選択してください。 999999 は候補にありません。' in page
+    assert '<div class="field has-error" id="id_findings" tabindex="-1">' in page
+    assert 'aria-describedby="id_findings_helptext id_findings_error"' in page
 
 
 # -- detail -----------------------------------------------------------------------------------
