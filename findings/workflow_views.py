@@ -413,9 +413,9 @@ def _awaiting_rows(rows) -> str:
 
 
 def _dashboard_context(user, *, wanted: list[str], today) -> dict:
-    """Everything the dashboard shows, and its body drawn (findings/dashboard_body.html): what
-    findings.dashboard_cache keeps between requests. The same for every user who may see the page
-    (view_all: every report and section)."""
+    """Everything the dashboard shows, and its body drawn (findings/dashboard_body.html, as UTF-8 bytes:
+    see dashboard_cache.render): what findings.dashboard_cache keeps between requests. The same for every
+    user who may see the page (view_all: every report and section)."""
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
@@ -430,7 +430,7 @@ def _dashboard_context(user, *, wanted: list[str], today) -> dict:
     data["today"] = today
     data["report_options"], data["chosen_reports"] = _report_options(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
-    data["body"] = render_to_string("findings/dashboard_body.html", data)
+    data["body"] = render_to_string("findings/dashboard_body.html", data).encode()
     return data
 
 
@@ -440,4 +440,4 @@ def dashboard_view(request):
     context = dashboard_cache.page(
         today=today, wanted=wanted, build=lambda: _dashboard_context(request.user, wanted=wanted, today=today)
     )
-    return render(request, "findings/dashboard.html", context)
+    return dashboard_cache.render(request, "findings/dashboard.html", context)
