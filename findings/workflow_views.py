@@ -25,6 +25,7 @@ from .models import AuditReport, Finding, MeasureReport
 from .workflow_selectors import (
     GROUP_LIMIT,
     awaiting_review,
+    awaiting_review_count,
     dashboard,
     evidence_for_download,
     measure_detail,
@@ -426,7 +427,7 @@ def _dashboard_context(user, *, wanted: list[str], today) -> dict:
     data["overdue_rows"] = _overdue_rows(data["overdue"])
     data["awaiting_review"] = awaiting_review(user=user)
     data["awaiting_rows"] = _awaiting_rows(data["awaiting_review"])
-    data["n_awaiting_review"] = data["awaiting_review"][0]["n_all"] if data["awaiting_review"] else 0
+    data["n_awaiting_review"] = awaiting_review_count(user=user)
     data["today"] = today
     data["report_options"], data["chosen_reports"] = _report_options(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
