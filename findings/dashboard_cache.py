@@ -165,11 +165,14 @@ def page(*, today, wanted: list[str], build) -> dict:
 _BODY_MARK = f"\x00dashboard-body-{secrets.token_hex(16)}\x00"
 
 
-def render(request, template_name: str, context: dict):
+def render(request, context: dict, *, title: str):
     """The response: the frame (base.html: menu, account, messages, this request's CSRF token) drawn for
     the request around the body, which goes in as the UTF-8 bytes kept: neither decoded from the cache
-    nor encoded again (at 300 findings, 180 kB that took a tenth of the cached page's time)."""
-    response = shortcuts.render(request, template_name, {**context, "body": mark_safe(_BODY_MARK)})
+    nor encoded again (at 300 findings, 180 kB that took a tenth of the cached page's time). base.html is
+    drawn itself, its title and content blocks filled from frame_title and frame_body: a template that
+    {% extends %} it walks every node of base.html on each request to find the blocks (0.15 ms)."""
+    frame = {**context, "frame_title": title, "frame_body": mark_safe(_BODY_MARK)}
+    response = shortcuts.render(request, "base.html", frame)
     head, tail = response.content.split(_BODY_MARK.encode())  # exactly once, else a ValueError
     response.content = b"".join((head, context["body"], tail))
     return response

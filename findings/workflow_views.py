@@ -441,4 +441,4 @@ def dashboard_view(request):
     context = dashboard_cache.page(
         today=today, wanted=wanted, build=lambda: _dashboard_context(request.user, wanted=wanted, today=today)
     )
-    return dashboard_cache.render(request, "findings/dashboard.html", context)
+    return dashboard_cache.render(request, context, title="ダッシュボード")

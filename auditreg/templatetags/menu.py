@@ -3,7 +3,8 @@ auditreg.access.RULES) or by the data (`menu_has_systems`, `menu_has_budgets`) a
 aria-current on its own pages. Through the template language its 36 {% if %} nodes were half of
 base.html's rendering, on every page. The output is what the template gave, line for line.
 
-With it the frame's other links, each the same on every page: `{% nav_url %}` and `{% asset %}`."""
+With it the frame's other links, each the same on every page (`{% nav_url %}`, `{% asset %}`), and the
+account line (`{% account_line %}`)."""
 
 import html
 
@@ -122,6 +123,20 @@ def main_menu(context):
             _menus.clear()
         menu = _menus[key] = mark_safe(_lines(context, user, actions, urls, here, app))  # noqa: S308 - fixed labels, reversed URLs
     return menu
+
+
+@register.simple_tag(takes_context=True)
+def account_line(context):
+    """The header's 「name（role・section or 局）」, as the template's five lookups and {% if %} gave it
+    (escaped as a whole: the brackets and ・ need no escaping)."""
+    user = context["user"]
+    if user.section:
+        where = f"・{user.section.name}"
+    elif user.bureau_id:
+        where = f"・{user.bureau.name}"
+    else:
+        where = ""
+    return f"{user.display_name}（{user.get_role_display()}{where}）"
 
 
 @register.simple_tag

@@ -116,3 +116,19 @@ def test_the_500_page_drawn_without_a_request_has_its_links():
     html = server_error(RequestFactory().get("/")).content.decode()
     assert '<link rel="stylesheet" href="/static/css/app.css">' in html
     assert f'<a href="{reverse("findings:finding_list")}">監査結果措置管理</a>' in html
+
+
+@pytest.mark.django_db
+def test_the_account_line_names_the_role_and_section_or_bureau_escaped(client, make_user):
+    from auditreg.models import Section
+
+    section = Section.objects.select_related("bureau").order_by("pk").first()
+    staff = make_user("s", Role.SECTION_STAFF, section=section, last_name="<b>所管", first_name="花子")
+    client.force_login(staff)
+    html = client.get(reverse("findings:report_list")).content.decode()
+    assert f"&lt;b&gt;所管 花子（{staff.get_role_display()}・{section.name}）" in html
+    approver = make_user("b", Role.BUREAU_APPROVER, **_bureau_of(Role.BUREAU_APPROVER))
+    client.force_login(approver)
+    html = client.get(reverse("findings:report_list")).content.decode()
+    assert f"監査 太郎（{approver.get_role_display()}・{approver.bureau.name}）" in html
+    assert 'data-idle-seconds="' in html
