@@ -68,8 +68,9 @@ GOALS = {
     "findings_filtered": ("x_floor_p95", 2.0, 2.0),
     "findings_search": ("x_floor_p95", 2.0, 2.0),
     # the dashboard read from its cache (findings.dashboard_cache) against its own 3 queries: 1.11-1.54 at
-    # 300 in five runs, not reliably met; its bound is the level reached, 1.5
-    "dashboard": ("x_sql_median", 1.3, 1.5),
+    # 300 in five runs before its frame was made cheaper (docs/scaling.md, fifth round), 1.05-1.22 in five
+    # runs after (load 1.9-2.8), so its bound is the goal
+    "dashboard": ("x_sql_median", 1.3, 1.3),
 }
 SEARCH_GOAL = 3.0  # the 2-character search's SQL within 3x the 4-character one's
 # The spread (max - min) of these ratios over three interleaved --short runs on the shared 2-core

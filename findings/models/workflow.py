@@ -280,7 +280,9 @@ class BureauFindingCount(models.Model):
     """How many findings are assigned in each 局, per status code: the dashboard's 局別 chart reads these
     rows (局 × statuses) instead of counting distinct findings over every measure (1.4 s at 300,000
     measures). Kept with FindingBureau by findings.status.refresh, in the same transaction, by adding
-    the difference; findings.status.rebuild_counts recounts everything."""
+    the difference; findings.status.rebuild_counts recounts everything (after writes past the services, as
+    for MeasureCount). Not among DASHBOARD_TABLES: written only in transactions that also write
+    findings_finding or findings_measurecount, whose triggers change the dashboard's version."""
 
     bureau = models.ForeignKey("auditreg.Bureau", on_delete=models.CASCADE, related_name="+", verbose_name="局")
     status_code = models.CharField("措置状況", max_length=30)
