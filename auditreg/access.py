@@ -86,6 +86,24 @@ def register(rules: dict[str, Rule]) -> None:
     if clash:
         raise ImproperlyConfigured(f"access rules registered twice: {sorted(clash)}")
     RULES.update(rules)
+    _actions_by_roles.clear()
+
+
+# frozenset(roles) -> the actions those roles may take (actions_of), worked out once per set of roles
+_actions_by_roles: dict[frozenset, frozenset] = {}
+
+
+def actions_of(user) -> frozenset[str]:
+    """The actions `user` may take where no object is in question: exactly those for which
+    allowed(user, action) is true. Without an object the answer depends on the account being active
+    and its roles alone, so it is worked out once per set of roles (the menu, on every page)."""
+    if not _active(user):
+        return frozenset()
+    roles = frozenset(roles_of(user))
+    actions = _actions_by_roles.get(roles)
+    if actions is None:
+        actions = _actions_by_roles[roles] = frozenset(a for a, entry in RULES.items() if roles & entry.roles)
+    return actions
 
 
 def allowed(user, action: str, obj=None) -> Verdict:

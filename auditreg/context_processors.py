@@ -5,8 +5,9 @@ from . import access
 
 
 def session(request):
-    """The idle limit the page's timeout warning counts down from (static/js/app.js)."""
-    return {"idle_seconds": settings.SESSION_IDLE_SECONDS}
+    """The idle limit the page's timeout warning counts down from (static/js/app.js), as text: an
+    attribute's digits, never localised (an integer went through number formatting on every page)."""
+    return {"idle_seconds": str(settings.SESSION_IDLE_SECONDS)}
 
 
 def can(request):

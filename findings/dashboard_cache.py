@@ -21,9 +21,12 @@ transaction itself (a test) sees its own writes. SQLite: a row trigger per write
 locks the whole database for a write anyway)."""
 
 import hashlib
+import secrets
 
+from django import shortcuts
 from django.core.cache import caches
 from django.db import connection
+from django.utils.safestring import mark_safe
 
 from auditreg.models import CitySettings
 
@@ -32,7 +35,7 @@ from .models import DASHBOARD_TABLES, DASHBOARD_USER_COLUMNS
 CACHE = "dashboard"  # settings.CACHES alias (a per-process LocMem)
 # changes when the cached value's shape or the body template changes, so that a shared cache (if one is
 # configured) never serves a body drawn by an older release
-FORMAT = 2  # 2: the report choice as checkboxes
+FORMAT = 3  # 2: the report choice as checkboxes; 3: the body kept as UTF-8 bytes
 TIMEOUT = 24 * 60 * 60  # a day at most: the key holds the date anyway
 
 # -- the triggers (migration 0015) -----------------------------------------------------------------
@@ -137,7 +140,7 @@ def key(*, version: str, today, wanted: list[str]) -> str:
     return "dashboard:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
-# what is kept of a drawn page: its body and the few figures its heading and tests read. The rest of the
+# what is kept of a drawn page: its body (UTF-8 bytes) and the few figures its heading and tests read. The rest of the
 # context it was drawn from (rows, charts: ~10x the unpickling time of the body) is only there when drawn.
 KEPT = ("body", "today", "n_findings", "n_done", "n_overdue", "n_awaiting_review", "totals", "labels")
 
@@ -156,6 +159,23 @@ def page(*, today, wanted: list[str], build) -> dict:
     context = build()
     cache.set(k, {name: context[name] for name in KEPT}, TIMEOUT)
     return context
+
+
+# stands in the frame for the body (see render): random per process, so no text on a page can be taken for it
+_BODY_MARK = f"\x00dashboard-body-{secrets.token_hex(16)}\x00"
+
+
+def render(request, context: dict, *, title: str):
+    """The response: the frame (base.html: menu, account, messages, this request's CSRF token) drawn for
+    the request around the body, which goes in as the UTF-8 bytes kept: neither decoded from the cache
+    nor encoded again (at 300 findings, 180 kB that took a tenth of the cached page's time). base.html is
+    drawn itself, its title and content blocks filled from frame_title and frame_body: a template that
+    {% extends %} it walks every node of base.html on each request to find the blocks (0.15 ms)."""
+    frame = {**context, "frame_title": title, "frame_body": mark_safe(_BODY_MARK)}
+    response = shortcuts.render(request, "base.html", frame)
+    head, tail = response.content.split(_BODY_MARK.encode())  # exactly once, else a ValueError
+    response.content = b"".join((head, context["body"], tail))
+    return response
 
 
 def forget() -> None:

@@ -9,13 +9,13 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db import connection, transaction
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 
 from auditreg.models import Section
 
-from .models import Finding, FindingKindLabel, Measure, MeasureCount, MeasureStatus
+from .models import BureauFindingCount, Finding, FindingBureau, FindingKindLabel, Measure, MeasureCount, MeasureStatus
 
 UNASSIGNED = "未割当"
 
@@ -116,22 +116,98 @@ def derive_code(*, n_measures, n_done, n_closed, min_open_order, statuses) -> st
 def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
     """Recompute and store Finding.status_code for these findings (called by the services), and
     recount the dashboard's MeasureCount rows of their measures' sections plus `sections` (those that
-    just lost a measure), in the caller's transaction. Every status change goes through here, so a
-    new transition that refreshes the finding keeps the counts too."""
+    just lost a measure), and keep their BureauFindingCount (keep_bureau_counts), in the caller's
+    transaction. Every status change goes through here, so a new transition that refreshes the finding
+    keeps the counts too."""
 
     finding_ids = list(finding_ids)
     statuses = list(MeasureStatus.objects.order_by("order"))
-    rows = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk")).values(
-        "pk", "n_measures", "n_done", "n_closed", "min_open_order"
-    )
-    changed = [
-        Finding(pk=r["pk"], status_code=derive_code(statuses=statuses, **{k: v for k, v in r.items() if k != "pk"}))
-        for r in rows
-    ]
-    Finding.objects.bulk_update(changed, ["status_code"], batch_size=1000)
+    parts = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk"))
+    if counts:  # with the counts: migration 0007 refreshes with counts=False, before the column exists
+        parts = parts.annotate(open_reply_by=OPEN_REPLY_BY)
+    fields = ["pk", "n_measures", "n_done", "n_closed", "min_open_order", *(["open_reply_by"] if counts else [])]
+    changed = []
+    for r in parts.values(*fields):
+        finding = Finding(pk=r.pop("pk"), open_reply_by=r.pop("open_reply_by", None))
+        finding.status_code = derive_code(statuses=statuses, **r)
+        changed.append(finding)
+    Finding.objects.bulk_update(changed, ["status_code", *(["open_reply_by"] if counts else [])], batch_size=1000)
     if counts:
         touched = set(Measure.objects.filter(finding_id__in=finding_ids).values_list("section_id", flat=True))
         recount_sections(touched | set(sections))
+        keep_bureau_counts(finding_ids)
+
+
+# Finding.open_reply_by: the earliest reply-by date of the finding's open measures
+OPEN_REPLY_BY = Min("measures__reply_by", filter=Q(measures__status__is_closed=False))
+
+
+def _bureau_pairs(finding_ids=None) -> set[tuple[int, int, str]]:
+    """(finding, 局, the finding's status code) for each 局 with a section that has a measure of it."""
+    measures = Measure.objects.all() if finding_ids is None else Measure.objects.filter(finding_id__in=finding_ids)
+    return set(measures.order_by().values_list("finding_id", "section__bureau_id", "finding__status_code").distinct())
+
+
+def keep_bureau_counts(finding_ids) -> None:
+    """Bring these findings' FindingBureau rows to their measures and status now, and add the difference
+    to BureauFindingCount: what was counted for them before (their FindingBureau rows) taken back, what
+    holds now added. The findings are locked first (in id order), so two transactions changing one
+    finding take turns and the second sees what the first counted; the counts change in one statement per
+    row, in key order (PostgreSQL locks the row: no update is lost, and no two transactions wait on each
+    other's rows)."""
+
+    ids = sorted(set(finding_ids))
+    if not ids:
+        return
+    with transaction.atomic():
+        list(Finding.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        before = set(
+            FindingBureau.objects.filter(finding_id__in=ids).values_list("finding_id", "bureau_id", "status_code")
+        )
+        now = _bureau_pairs(ids)
+        if before == now:
+            return
+        difference = Counter()
+        for _, bureau, code in before - now:
+            difference[(bureau, code)] -= 1
+        for _, bureau, code in now - before:
+            difference[(bureau, code)] += 1
+        FindingBureau.objects.filter(finding_id__in=ids).delete()
+        FindingBureau.objects.bulk_create(
+            [FindingBureau(finding_id=f, bureau_id=b, status_code=code) for f, b, code in sorted(now)], batch_size=2000
+        )
+        _add_to_counts(difference)
+
+
+def _add_to_counts(difference: Counter) -> None:
+    rows = [(bureau, code, n) for (bureau, code), n in sorted(difference.items()) if n]
+    if not rows:
+        return
+    table = connection.ops.quote_name(BureauFindingCount._meta.db_table)
+    # one statement per row, valid on PostgreSQL and SQLite alike
+    sql = (
+        f"INSERT INTO {table} (bureau_id, status_code, findings) VALUES (%s, %s, %s) "  # noqa: S608 - our table
+        f"ON CONFLICT (bureau_id, status_code) DO UPDATE SET findings = {table}.findings + excluded.findings"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def rebuild_bureau_counts() -> None:
+    """Recount every finding's FindingBureau rows and BureauFindingCount (after a bulk load, or a section
+    moved to another 局 in the admin: the kept rows name the 局 the finding's sections were in)."""
+
+    with transaction.atomic():
+        FindingBureau.objects.all().delete()
+        BureauFindingCount.objects.all().delete()
+        pairs = _bureau_pairs()
+        FindingBureau.objects.bulk_create(
+            [FindingBureau(finding_id=f, bureau_id=b, status_code=code) for f, b, code in pairs], batch_size=5000
+        )
+        counted = Counter((bureau, code) for _, bureau, code in pairs)
+        BureauFindingCount.objects.bulk_create(
+            [BureauFindingCount(bureau_id=b, status_code=code, findings=n) for (b, code), n in counted.items()]
+        )
 
 
 def recount_sections(section_ids) -> None:
@@ -159,11 +235,25 @@ def recount_sections(section_ids) -> None:
 
 
 def rebuild_counts() -> None:
-    """Recount every section's MeasureCount rows (after a bulk load that bypasses the services)."""
+    """Recount every section's MeasureCount rows, every 局's BureauFindingCount and every finding's
+    open_reply_by (after a bulk load that bypasses the services)."""
 
     with transaction.atomic():
         MeasureCount.objects.all().delete()
         recount_sections(Section.objects.values_list("pk", flat=True))
+        rebuild_bureau_counts()
+        Finding.objects.update(open_reply_by=_open_reply_by_of_each())
+
+
+def _open_reply_by_of_each():
+    """Finding.open_reply_by for each finding (a correlated subquery: an UPDATE of every finding)."""
+    return Subquery(
+        Measure.objects.filter(finding=OuterRef("pk"), status__is_closed=False)
+        .order_by()
+        .values("finding")
+        .annotate(earliest=Min("reply_by"))
+        .values("earliest")
+    )
 
 
 def label_of(code: str, statuses) -> str:

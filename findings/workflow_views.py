@@ -26,6 +26,7 @@ from .models import AuditReport, Finding, MeasureReport
 from .workflow_selectors import (
     GROUP_LIMIT,
     awaiting_review,
+    awaiting_review_count,
     dashboard,
     evidence_for_download,
     measure_detail,
@@ -421,9 +422,9 @@ def _awaiting_rows(rows) -> str:
 
 
 def _dashboard_context(user, *, wanted: list[str], today) -> dict:
-    """Everything the dashboard shows, and its body drawn (findings/dashboard_body.html): what
-    findings.dashboard_cache keeps between requests. The same for every user who may see the page
-    (view_all: every report and section)."""
+    """Everything the dashboard shows, and its body drawn (findings/dashboard_body.html, as UTF-8 bytes:
+    see dashboard_cache.render): what findings.dashboard_cache keeps between requests. The same for every
+    user who may see the page (view_all: every report and section)."""
     reports = list(
         AuditReport.objects.order_by("-fiscal_year", "code").values_list("pk", "code", "fiscal_year", "theme")
     )
@@ -434,11 +435,11 @@ def _dashboard_context(user, *, wanted: list[str], today) -> dict:
     data["overdue_rows"] = _overdue_rows(data["overdue"])
     data["awaiting_review"] = awaiting_review(user=user)
     data["awaiting_rows"] = _awaiting_rows(data["awaiting_review"])
-    data["n_awaiting_review"] = data["awaiting_review"][0]["n_all"] if data["awaiting_review"] else 0
+    data["n_awaiting_review"] = awaiting_review_count(user=user)
     data["today"] = today
     data["report_boxes"], data["chosen_reports"] = _report_boxes(reports, chosen), chosen
     data["per_section_rows"] = _per_section_rows(data["per_section"])
-    data["body"] = render_to_string("findings/dashboard_body.html", data)
+    data["body"] = render_to_string("findings/dashboard_body.html", data).encode()
     return data
 
 
@@ -448,4 +449,4 @@ def dashboard_view(request):
     context = dashboard_cache.page(
         today=today, wanted=wanted, build=lambda: _dashboard_context(request.user, wanted=wanted, today=today)
     )
-    return render(request, "findings/dashboard.html", context)
+    return dashboard_cache.render(request, context, title="ダッシュボード")

@@ -20,8 +20,10 @@ from .report import (
 )
 from .saved_filter import SavedFilter
 from .workflow import (
+    BureauFindingCount,
     EvidenceFile,
     EvidenceFileQuerySet,
+    FindingBureau,
     Measure,
     MeasureCount,
     MeasureQuerySet,
@@ -48,6 +50,8 @@ __all__ = [
     "FindingQuerySet",
     "FindingSection",
     "FindingSubject",
+    "BureauFindingCount",
+    "FindingBureau",
     "MeasureCount",
     "Measure",
     "MeasureQuerySet",

@@ -204,6 +204,10 @@ class Finding(models.Model):
     status_code = models.CharField(
         "措置状況（導出）", max_length=30, blank=True, default="", editable=False, db_index=True
     )
+    # The earliest reply-by date of its open measures (null: none with a date), kept with status_code
+    # (findings.status.refresh): the dashboard's overdue-age chart counts findings by it, through its
+    # index, instead of taking the minimum over every overdue measure (195 ms at 300,000 measures).
+    open_reply_by = models.DateField("未完了の措置の最も早い回答期限", null=True, blank=True, editable=False)
 
     objects = FindingQuerySet.as_manager()
 
@@ -219,6 +223,10 @@ class Finding(models.Model):
             models.Index(fields=["report", "area"]),
             # the dashboard's 区分 × 状況 count reads this index only (no table rows)
             models.Index(fields=["kind", "status_code"], name="finding_kind_status_idx"),
+            # the overdue-age chart: the findings with an open measure due before a date, from the index
+            models.Index(
+                fields=["open_reply_by"], condition=Q(open_reply_by__isnull=False), name="finding_open_reply_by_idx"
+            ),
         ]
 
     def __str__(self):

@@ -278,3 +278,18 @@ def test_a_repeat_costs_three_queries_and_a_drawing_stays_within_the_bound(audit
     assert kept == 3  # session, user, the version
     assert drawn <= BOUNDS["dashboard"]
     assert response.context["n_findings"] == 35 and response.context["today"] == TODAY
+
+
+def _no_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
+
+
+def test_the_kept_body_goes_into_the_frame_drawn_for_the_request(auditor):
+    """dashboard_cache.render: the frame (menu, account, messages, CSRF token) is drawn for each request and
+    the kept body's bytes put where the body goes; the page is the one drawn, and no stand-in is left."""
+    drawn = get(auditor)
+    kept = get(auditor)
+    assert "\x00" not in kept and "dashboard-body-" not in kept
+    assert _no_token(kept) == _no_token(drawn)
+    assert kept.count('<main id="main">') == 1 and kept.rstrip().endswith("</html>")
+    assert kept.index("<h1>") > kept.index('<main id="main">') > kept.index('<nav aria-label="メインメニュー">')

@@ -1,7 +1,7 @@
-"""The dashboard's per-section counts kept by the services (findings.models.MeasureCount, issue #16):
-after assignments, unassignments, deadline changes and reports driven through the services, the kept
-rows equal a recount of the measures, and the dashboard's 局・課別 rows read from them equal the
-aggregate over every measure, whatever today's date."""
+"""The dashboard's counts kept by the services (findings.models.MeasureCount per section, and
+BureauFindingCount per 局, issue #16): after assignments, unassignments, deadline changes and reports
+driven through the services, the kept rows equal a recount of the measures, and the dashboard's 局・課別
+rows and 局別 chart read from them equal the aggregate over every measure, whatever today's date."""
 
 import datetime
 from collections import Counter
@@ -10,9 +10,16 @@ import pytest
 
 from auditreg.models import Section
 from findings import services
-from findings.models import Finding, Measure, MeasureCount, MeasureStatus
+from findings.models import BureauFindingCount, Finding, FindingBureau, Measure, MeasureCount, MeasureStatus
 from findings.status import rebuild_counts
-from findings.workflow_selectors import _per_section, _per_section_from_counts, dashboard
+from findings.workflow_selectors import (
+    _findings_by_bureau,
+    _overdue_ages,
+    _overdue_ages_from_findings,
+    _per_section,
+    _per_section_from_counts,
+    dashboard,
+)
 from tests.findings.test_perf_pages import grow, people  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +40,19 @@ def recount() -> Counter:
     return c
 
 
+def kept_bureaus() -> Counter:
+    return +Counter({(r.bureau_id, r.status_code): r.findings for r in BureauFindingCount.objects.all()})
+
+
+def recount_bureaus() -> Counter:
+    """Findings per (局, status), each finding once per 局 it has a measure in, from the models in Python."""
+    pairs = {
+        (m.finding_id, m.section.bureau_id, m.finding.status_code)
+        for m in Measure.objects.select_related("section", "finding")
+    }
+    return Counter((bureau, code) for _, bureau, code in pairs)
+
+
 @pytest.fixture
 def history(people):  # noqa: F811
     """grow(): 60 findings assigned and driven through every report state; then a finding assigned
@@ -43,6 +63,7 @@ def history(people):  # noqa: F811
     spare = report.findings.order_by("-order").first()
     services.finding_assign(finding=spare, sections=[section, other], reply_by=datetime.date(2025, 9, 15), by=auditor)
     assert kept() == recount()
+    assert kept_bureaus() == recount_bureaus()
     services.finding_assign(finding=spare, sections=[section], reply_by=datetime.date(2025, 11, 3), by=auditor)
     first = Finding.objects.filter(measures__isnull=False).order_by("pk").first()
     services.finding_assign(finding=first, sections=[section], reply_by=None, by=auditor)
@@ -52,9 +73,30 @@ def history(people):  # noqa: F811
 def test_kept_counts_equal_a_recount(history):
     assert Measure.objects.count() > 60
     assert kept() == recount()
-    before = kept()
+    assert kept_bureaus() == recount_bureaus() and len({code for _, code in kept_bureaus()}) > 1
+    before, bureaus_before = kept(), kept_bureaus()
     rebuild_counts()
-    assert kept() == before
+    assert kept() == before and kept_bureaus() == bureaus_before
+
+
+def test_bureau_counts_follow_a_finding_leaving_a_bureau_and_changing_status(history):
+    """A finding in two 局 taken back to one: counted once less in the 局 it left; its reports accepted
+    to 措置済: counted under the new status, and no longer under the old one."""
+    auditor, section = history["auditor"], history["section"]
+    other = Section.objects.exclude(bureau=section.bureau).order_by("pk").first()
+    finding = (
+        Finding.objects.filter(measures__isnull=True).order_by("pk").first() or Finding.objects.order_by("-pk").first()
+    )
+    services.finding_assign(finding=finding, sections=[section, other], reply_by=datetime.date(2026, 1, 5), by=auditor)
+    finding.refresh_from_db()
+    assert set(FindingBureau.objects.filter(finding=finding).values_list("bureau_id", flat=True)) == {
+        section.bureau_id,
+        other.bureau_id,
+    }
+    assert kept_bureaus() == recount_bureaus()
+    services.finding_assign(finding=finding, sections=[section], reply_by=datetime.date(2026, 1, 5), by=auditor)
+    assert set(FindingBureau.objects.filter(finding=finding).values_list("bureau_id", flat=True)) == {section.bureau_id}
+    assert kept_bureaus() == recount_bureaus()
 
 
 @pytest.mark.parametrize(
@@ -84,3 +126,44 @@ def test_dashboard_reads_the_counts_for_every_measure(history):
     assert data["per_section"] == _per_section(Measure.objects.all(), statuses=statuses, today=today)
     MeasureCount.objects.all().delete()  # proof that the page reads the kept rows
     assert dashboard(user=history["auditor"], today=today)["per_section"] == []
+
+
+def test_dashboard_reads_the_bureau_counts_for_every_measure(history):
+    today = datetime.date(2025, 9, 16)
+    statuses = list(MeasureStatus.objects.order_by("order"))
+    data = dashboard(user=history["auditor"], today=today)
+    assert data["by_bureau"] == _findings_by_bureau(Measure.objects.all(), statuses=statuses)
+    assert (
+        sum(r["total"] for r in data["by_bureau"]) >= Finding.objects.filter(measures__isnull=False).distinct().count()
+    )
+    BureauFindingCount.objects.all().delete()  # proof that the page reads the kept rows
+    assert dashboard(user=history["auditor"], today=today)["by_bureau"] == []
+
+
+def open_reply_by_recount() -> dict:
+    """Each finding's earliest reply-by date of its open measures, from the models in Python."""
+    earliest: dict = {}
+    for m in Measure.objects.select_related("status"):
+        if not m.status.is_closed and m.reply_by is not None:
+            earliest[m.finding_id] = min(m.reply_by, earliest.get(m.finding_id, m.reply_by))
+    return earliest
+
+
+def test_kept_open_reply_by_equals_a_recount(history):
+    kept_dates = dict(Finding.objects.exclude(open_reply_by=None).values_list("pk", "open_reply_by"))
+    assert kept_dates == open_reply_by_recount() and len(kept_dates) > 10
+    Finding.objects.update(open_reply_by=None)
+    rebuild_counts()
+    assert dict(Finding.objects.exclude(open_reply_by=None).values_list("pk", "open_reply_by")) == kept_dates
+
+
+@pytest.mark.parametrize(
+    "today",
+    [datetime.date(2025, 9, 16), datetime.date(2026, 3, 1), datetime.date(2027, 6, 30), datetime.date(2024, 1, 1)],
+)
+def test_overdue_ages_from_the_findings_equal_the_aggregate_over_the_measures(history, today):
+    late = Measure.objects.overdue(today)
+    rows = _overdue_ages_from_findings(today=today)
+    assert rows == _overdue_ages(late, today=today)
+    assert sum(r["n"] for r in rows) == late.values("finding_id").distinct().count()
+    assert dashboard(user=history["auditor"], today=today)["overdue_ages"] == rows

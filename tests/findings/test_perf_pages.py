@@ -343,13 +343,12 @@ def test_awaiting_review_matches_the_scoped_reports(people):
     assert [r["pk"] for r in awaiting_review(user=office)] == list(
         scoped.order_by("approved_at").values_list("pk", flat=True)[:100]
     )
-    # the count the page shows rides on the listed rows: every submitted report, not the 100 listed
-    assert {r["n_all"] for r in awaiting_review(user=office)} == {scoped.count()}
+    assert len(awaiting_review(user=office)) == min(100, scoped.count())
     # a section user keeps the section's scope (the shortcut is only for users who see every measure)
     staff = people["staff"]
     own = scoped.filter(measure__section=people["section"])
     assert awaiting_review_count(user=staff) == own.count()
-    assert {r["n_all"] for r in awaiting_review(user=staff)} <= {own.count()}
+    assert {r["pk"] for r in awaiting_review(user=staff)} <= set(own.values_list("pk", flat=True))
     other = Section.objects.exclude(pk=people["section"].pk).first()
     stranger = staff.__class__.objects.create_user(
         "stranger", password="x" * 20, role=Role.SECTION_STAFF, section=other, last_name="他", first_name="課"

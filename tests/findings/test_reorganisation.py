@@ -139,6 +139,10 @@ def test_hand_over_keeps_status_history_and_the_publication_diff(world, report):
     # the dashboard's per-section counts follow the measures
     assert not MeasureCount.objects.filter(section=koho).exists()
     assert sum(MeasureCount.objects.filter(section__in=[new_a, new_b]).values_list("measures", flat=True)) == 4
+    # and so do its per-局 counts of findings (the 局別 chart)
+    from tests.findings.test_measure_counts import kept_bureaus, recount_bureaus
+
+    assert kept_bureaus() == recount_bureaus() and kept_bureaus()
 
 
 def test_a_measure_the_successor_already_has_is_listed_and_stays(world, report):
