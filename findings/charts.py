@@ -233,7 +233,7 @@ def status_param(code: str) -> str:
 
 
 def dashboard_charts(data: dict, report_codes: list[str]) -> dict:
-    """Adds the links of every count to the dashboard's figures (data, from workflow_selectors.dashboard)
+    """Adds the links of every count to the dashboard's figures (data, from dashboard_selectors.dashboard)
     and draws its four charts; returns the charts by name."""
     _add_links(data, ListLinks(report_codes))
     return _draw(data)

@@ -21,18 +21,10 @@ from auditreg.widgets import SHORT_LIST, checkbox_picker
 from . import charts, dashboard_cache, services
 from .access import finding_for
 from .choices import EDITABLE_REPORT_STATES, Action, ReportState
+from .dashboard_selectors import awaiting_review, awaiting_review_count, dashboard
 from .forms import AssignForm, EvidenceForm, ReportForm, ReviewForm, SectionReturnForm
 from .models import AuditReport, Finding, MeasureReport
-from .workflow_selectors import (
-    GROUP_LIMIT,
-    awaiting_review,
-    awaiting_review_count,
-    dashboard,
-    evidence_for_download,
-    measure_detail,
-    section_return_note,
-    worklist,
-)
+from .workflow_selectors import GROUP_LIMIT, evidence_for_download, measure_detail, section_return_note, worklist
 
 
 def _today():

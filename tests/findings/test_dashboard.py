@@ -2,7 +2,7 @@
 
 A known mix of assignments and reports is built through the services (never by writing rows
 directly; tests/findings/dashboard_helpers.py); the expected 区分 × status table, 措置済率, per-section rows
-and overdue list are compared with both findings.workflow_selectors.dashboard and the page
+and overdue list are compared with both findings.dashboard_selectors.dashboard and the page
 /findings/dashboard/."""
 
 import datetime
@@ -15,8 +15,8 @@ from django.urls import reverse
 from auditreg.wareki import format_fiscal_year
 from findings import workflow_views
 from findings.choices import ReportState, StatusCode
+from findings.dashboard_selectors import dashboard
 from findings.models import AuditReport, Finding, Measure, MeasureStatus
-from findings.workflow_selectors import dashboard
 from tests.checkboxes import checkboxes
 
 from .dashboard_helpers import (

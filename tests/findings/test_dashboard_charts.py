@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from findings import dashboard_cache, services, workflow_views
 from findings.choices import StatusCode
+from findings.dashboard_selectors import dashboard
 from findings.models import AuditReport, Finding, Measure, MeasureStatus
-from findings.workflow_selectors import dashboard
 from tests.checkboxes import checkboxes
 
 from .dashboard_helpers import EXPECTED_N_DONE, EXPECTED_TABLE, FAR_PAST, LABELS, TODAY, cells

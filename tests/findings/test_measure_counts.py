@@ -10,9 +10,7 @@ import pytest
 
 from auditreg.models import Section
 from findings import services
-from findings.models import BureauFindingCount, Finding, FindingBureau, Measure, MeasureCount, MeasureStatus
-from findings.status import rebuild_counts
-from findings.workflow_selectors import (
+from findings.dashboard_selectors import (
     _findings_by_bureau,
     _overdue_ages,
     _overdue_ages_from_findings,
@@ -20,6 +18,8 @@ from findings.workflow_selectors import (
     _per_section_from_counts,
     dashboard,
 )
+from findings.models import BureauFindingCount, Finding, FindingBureau, Measure, MeasureCount, MeasureStatus
+from findings.status import rebuild_counts
 from tests.findings.test_perf_pages import grow, people  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db

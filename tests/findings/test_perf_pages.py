@@ -21,12 +21,13 @@ from auditreg.choices import Role
 from auditreg.models import Bureau, Section
 from findings import status_report
 from findings.choices import ReportState, StatusCode
+from findings.dashboard_selectors import _per_section, awaiting_review, awaiting_review_count
 from findings.filtersets import FindingFilterSet
 from findings.models import AuditReport, Finding, FindingGroup, Measure, MeasureReport, MeasureStatus
 from findings.saved_filters import saved_filter_save
 from findings.selectors import finding_list
 from findings.status import label_of
-from findings.workflow_selectors import _per_section, awaiting_review, awaiting_review_count, worklist
+from findings.workflow_selectors import worklist
 from findings.workflow_views import _link_measures, _per_section_rows, _report_boxes
 from systems.models import InformationSystem
 from tests.factories import MeasureFactory, ReportFactory, bulk_report
