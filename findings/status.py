@@ -120,22 +120,25 @@ def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
     transaction. Every status change goes through here, so a new transition that refreshes the finding
     keeps the counts too."""
 
-    finding_ids = list(finding_ids)
-    statuses = list(MeasureStatus.objects.order_by("order"))
-    parts = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk"))
-    if counts:  # with the counts: migration 0007 refreshes with counts=False, before the column exists
-        parts = parts.annotate(open_reply_by=OPEN_REPLY_BY)
-    fields = ["pk", "n_measures", "n_done", "n_closed", "min_open_order", *(["open_reply_by"] if counts else [])]
-    changed = []
-    for r in parts.values(*fields):
-        finding = Finding(pk=r.pop("pk"), open_reply_by=r.pop("open_reply_by", None))
-        finding.status_code = derive_code(statuses=statuses, **r)
-        changed.append(finding)
-    Finding.objects.bulk_update(changed, ["status_code", *(["open_reply_by"] if counts else [])], batch_size=1000)
-    if counts:
-        touched = set(Measure.objects.filter(finding_id__in=finding_ids).values_list("section_id", flat=True))
-        recount_sections(touched | set(sections))
-        keep_bureau_counts(finding_ids)
+    # one transaction (the caller's, without a savepoint of its own): the UPDATE below locks the findings
+    # until it ends, so keep_bureau_counts need not lock them again
+    with transaction.atomic(savepoint=False):
+        finding_ids = list(finding_ids)
+        statuses = list(MeasureStatus.objects.order_by("order"))
+        parts = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk"))
+        if counts:  # with the counts: migration 0007 refreshes with counts=False, before the column exists
+            parts = parts.annotate(open_reply_by=OPEN_REPLY_BY)
+        fields = ["pk", "n_measures", "n_done", "n_closed", "min_open_order", *(["open_reply_by"] if counts else [])]
+        changed = []
+        for r in parts.values(*fields):
+            finding = Finding(pk=r.pop("pk"), open_reply_by=r.pop("open_reply_by", None))
+            finding.status_code = derive_code(statuses=statuses, **r)
+            changed.append(finding)
+        Finding.objects.bulk_update(changed, ["status_code", *(["open_reply_by"] if counts else [])], batch_size=1000)
+        if counts:
+            touched = set(Measure.objects.filter(finding_id__in=finding_ids).values_list("section_id", flat=True))
+            recount_sections(touched | set(sections))
+            keep_bureau_counts(finding_ids, locked=True)  # by the UPDATE above
 
 
 # Finding.open_reply_by: the earliest reply-by date of the finding's open measures
@@ -148,19 +151,21 @@ def _bureau_pairs(finding_ids=None) -> set[tuple[int, int, str]]:
     return set(measures.order_by().values_list("finding_id", "section__bureau_id", "finding__status_code").distinct())
 
 
-def keep_bureau_counts(finding_ids) -> None:
+def keep_bureau_counts(finding_ids, *, locked: bool = False) -> None:
     """Bring these findings' FindingBureau rows to their measures and status now, and add the difference
     to BureauFindingCount: what was counted for them before (their FindingBureau rows) taken back, what
     holds now added. The findings are locked first (in id order), so two transactions changing one
-    finding take turns and the second sees what the first counted; the counts change in one statement per
+    finding take turns and the second sees what the first counted (locked=True: the caller's transaction
+    holds their row locks already, as refresh's UPDATE does); the counts change in one statement per
     row, in key order (PostgreSQL locks the row: no update is lost, and no two transactions wait on each
     other's rows)."""
 
     ids = sorted(set(finding_ids))
     if not ids:
         return
-    with transaction.atomic():
-        list(Finding.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic(savepoint=False):  # no savepoint: these rows stand or fall with the caller's
+        if not locked:
+            list(Finding.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
         before = set(
             FindingBureau.objects.filter(finding_id__in=ids).values_list("finding_id", "bureau_id", "status_code")
         )
@@ -218,7 +223,7 @@ def recount_sections(section_ids) -> None:
     ids = sorted(section_ids)
     if not ids:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint: these rows stand or fall with the caller's
         list(Section.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
         MeasureCount.objects.filter(section_id__in=ids).delete()
         MeasureCount.objects.bulk_create(
