@@ -22,6 +22,8 @@ from .choices import OPEN_REPORT_STATES, ReportState
 from .models import (
     BureauFindingCount,
     Finding,
+    FindingReplyByCount,
+    FindingStatusCount,
     Measure,
     MeasureCount,
     MeasureReport,
@@ -116,12 +118,21 @@ def dashboard(*, user, today: datetime.date, report=None, reports=None):
     findings = Finding.objects.for_user(user)
     if reports:
         findings = findings.filter(report_id__in=reports)
-    # 1) findings by 区分 × derived status: one grouped query over the stored status codes, read from
-    #    the index (kind, status_code) alone (no ordering: Finding's Meta.ordering would join the report)
+    every = not reports and not (findings.query.where or findings.query.is_empty())  # every finding
+    # 1) findings by 区分 × derived status: for every finding, the FindingStatusCount rows refresh keeps
+    #    (kinds × statuses); otherwise one grouped query over the stored status codes, read from the index
+    #    (kind, status_code) alone (no ordering: Finding's Meta.ordering would join the report)
+    if every:
+        grouped = FindingStatusCount.objects.filter(findings__gt=0).values_list("kind", "status_code", "findings")
+    else:
+        grouped = (
+            findings.order_by()
+            .values("kind", "status_code")
+            .annotate(n=Count("*"))
+            .values_list("kind", "status_code", "n")
+        )
     by_kind = Counter()
-    for kind, code, n in (
-        findings.order_by().values("kind", "status_code").annotate(n=Count("*")).values_list("kind", "status_code", "n")
-    ):
+    for kind, code, n in grouped:
         by_kind[(kind, code)] += n
     codes = [""] + [s.code for s in statuses]
     labels = [UNASSIGNED] + [s.label for s in statuses]
@@ -217,12 +228,12 @@ def _bureau_rows(grouped, *, statuses) -> list[dict]:
 
 
 def _overdue_ages_from_findings(*, today) -> list[dict]:
-    """_overdue_ages for every measure, from Finding.open_reply_by (kept by findings.status.refresh): a
-    finding's oldest overdue measure is its open measure with the earliest reply-by date, when that date
-    is before today. Counted in finding_open_reply_by_idx, not over every overdue measure."""
-    # counting the date itself: nothing but the index's dates is read (an index-only scan)
-    late = Finding.objects.filter(open_reply_by__lt=today)
-    return _age_rows(late, "open_reply_by", "open_reply_by", today=today)
+    """_overdue_ages for every measure, from FindingReplyByCount (kept by findings.status.refresh): a
+    finding's oldest overdue measure is its open measure with the earliest reply-by date
+    (Finding.open_reply_by), when that date is before today; the rows count findings per such date (one
+    row a date), so the bands sum a few hundred rows, not every overdue finding."""
+    late = FindingReplyByCount.objects.filter(open_reply_by__lt=today)
+    return _age_rows(late, "open_reply_by", "findings", today=today, counted_by=Sum)
 
 
 def _overdue_ages(late, *, today) -> list[dict]:
@@ -233,19 +244,20 @@ def _overdue_ages(late, *, today) -> list[dict]:
     return _age_rows(oldest, "oldest", "finding_id", today=today)
 
 
-def _age_rows(rows, date: str, counted: str, *, today) -> list[dict]:
-    """The bands of _overdue_ages over `rows`, each a finding with its oldest overdue date in `date`."""
+def _age_rows(rows, date: str, counted: str, *, today, counted_by=Count) -> list[dict]:
+    """The bands of _overdue_ages over `rows`, each a finding with its oldest overdue date in `date`
+    (counted_by=Sum: each row a number of findings, in `counted`)."""
     bounds = [0, *OVERDUE_AGES]
     bands = {
-        f"b{i}": Count(
+        f"b{i}": counted_by(
             counted,
             filter=Q(**{f"{date}__lt": today - datetime.timedelta(days=lo)})
             & Q(**{f"{date}__gte": today - datetime.timedelta(days=hi)}),
         )
         for i, (lo, hi) in enumerate(itertools.pairwise(bounds))
     }
-    bands["over"] = Count(counted, filter=Q(**{f"{date}__lt": today - datetime.timedelta(days=OVERDUE_AGES[-1])}))
-    counts = rows.aggregate(**bands)
+    bands["over"] = counted_by(counted, filter=Q(**{f"{date}__lt": today - datetime.timedelta(days=OVERDUE_AGES[-1])}))
+    counts = {k: n or 0 for k, n in rows.aggregate(**bands).items()}  # Sum over no row: None
     rows = [
         {"label": f"{lo + 1}〜{hi}日", "n": counts[f"b{i}"], "days_from": lo + 1, "days_to": hi}
         for i, (lo, hi) in enumerate(itertools.pairwise(bounds))

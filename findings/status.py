@@ -15,7 +15,17 @@ from django.db.models.functions import TruncMonth
 
 from auditreg.models import Section
 
-from .models import BureauFindingCount, Finding, FindingBureau, FindingKindLabel, Measure, MeasureCount, MeasureStatus
+from .models import (
+    BureauFindingCount,
+    Finding,
+    FindingBureau,
+    FindingKindLabel,
+    FindingReplyByCount,
+    FindingStatusCount,
+    Measure,
+    MeasureCount,
+    MeasureStatus,
+)
 
 UNASSIGNED = "未割当"
 
@@ -114,31 +124,47 @@ def derive_code(*, n_measures, n_done, n_closed, min_open_order, statuses) -> st
 
 
 def refresh(finding_ids, *, sections=(), counts: bool = True) -> None:
-    """Recompute and store Finding.status_code for these findings (called by the services), and
-    recount the dashboard's MeasureCount rows of their measures' sections plus `sections` (those that
-    just lost a measure), and keep their BureauFindingCount (keep_bureau_counts), in the caller's
-    transaction. Every status change goes through here, so a new transition that refreshes the finding
-    keeps the counts too."""
+    """Recompute and store Finding.status_code (and open_reply_by) for these findings (called by the
+    services), and keep the dashboard's counts in the caller's transaction: the MeasureCount rows of their
+    measures' sections plus `sections` (those that just lost a measure), their BureauFindingCount
+    (keep_bureau_counts), FindingStatusCount and FindingReplyByCount (the difference between what was
+    stored and what is derived now). Every status change goes through here, so a new transition that
+    refreshes the finding keeps the counts too."""
 
-    # one transaction (the caller's, without a savepoint of its own): the UPDATE below locks the findings
-    # until it ends, so keep_bureau_counts need not lock them again
+    finding_ids = sorted(set(finding_ids))
+    # one transaction (the caller's, without a savepoint of its own); with the counts, the findings are
+    # locked first, in id order: two transactions refreshing one finding take turns, and the second reads
+    # what the first stored (the counts' differences start from it)
     with transaction.atomic(savepoint=False):
-        finding_ids = list(finding_ids)
+        if counts:
+            list(Finding.objects.select_for_update().filter(pk__in=finding_ids).order_by("pk").values_list("pk"))
         statuses = list(MeasureStatus.objects.order_by("order"))
         parts = annotate_status_parts(Finding.objects.filter(pk__in=finding_ids).values("pk"))
-        if counts:  # with the counts: migration 0007 refreshes with counts=False, before the column exists
-            parts = parts.annotate(open_reply_by=OPEN_REPLY_BY)
-        fields = ["pk", "n_measures", "n_done", "n_closed", "min_open_order", *(["open_reply_by"] if counts else [])]
-        changed = []
+        fields = ["pk", "n_measures", "n_done", "n_closed", "min_open_order"]
+        if counts:  # migration 0007 refreshes with counts=False, before open_reply_by exists
+            parts = parts.annotate(reply_by_now=OPEN_REPLY_BY)
+            fields += ["reply_by_now", "kind", "status_code", "open_reply_by"]
+        changed, kinds, dates = [], Counter(), Counter()
         for r in parts.values(*fields):
-            finding = Finding(pk=r.pop("pk"), open_reply_by=r.pop("open_reply_by", None))
+            was = (r.pop("kind", None), r.pop("status_code", None), r.pop("open_reply_by", None))
+            finding = Finding(pk=r.pop("pk"), open_reply_by=r.pop("reply_by_now", None))
             finding.status_code = derive_code(statuses=statuses, **r)
             changed.append(finding)
+            if counts:
+                kind, code, date = was
+                kinds[(kind, code)] -= 1
+                kinds[(kind, finding.status_code)] += 1
+                if date:
+                    dates[(date,)] -= 1
+                if finding.open_reply_by:
+                    dates[(finding.open_reply_by,)] += 1
         Finding.objects.bulk_update(changed, ["status_code", *(["open_reply_by"] if counts else [])], batch_size=1000)
         if counts:
             touched = set(Measure.objects.filter(finding_id__in=finding_ids).values_list("section_id", flat=True))
             recount_sections(touched | set(sections))
-            keep_bureau_counts(finding_ids, locked=True)  # by the UPDATE above
+            keep_bureau_counts(finding_ids, locked=True)
+            _add_to_counts(FindingStatusCount, ("kind", "status_code"), kinds)
+            _add_to_counts(FindingReplyByCount, ("open_reply_by",), dates)
 
 
 # Finding.open_reply_by: the earliest reply-by date of the finding's open measures
@@ -156,7 +182,7 @@ def keep_bureau_counts(finding_ids, *, locked: bool = False) -> None:
     to BureauFindingCount: what was counted for them before (their FindingBureau rows) taken back, what
     holds now added. The findings are locked first (in id order), so two transactions changing one
     finding take turns and the second sees what the first counted (locked=True: the caller's transaction
-    holds their row locks already, as refresh's UPDATE does); the counts change in one statement per
+    holds their row locks already, as refresh does); the counts change in one statement per
     row, in key order (PostgreSQL locks the row: no update is lost, and no two transactions wait on each
     other's rows)."""
 
@@ -181,18 +207,21 @@ def keep_bureau_counts(finding_ids, *, locked: bool = False) -> None:
         FindingBureau.objects.bulk_create(
             [FindingBureau(finding_id=f, bureau_id=b, status_code=code) for f, b, code in sorted(now)], batch_size=2000
         )
-        _add_to_counts(difference)
+        _add_to_counts(BureauFindingCount, ("bureau_id", "status_code"), difference)
 
 
-def _add_to_counts(difference: Counter) -> None:
-    rows = [(bureau, code, n) for (bureau, code), n in sorted(difference.items()) if n]
+def _add_to_counts(model, key: tuple[str, ...], difference: Counter) -> None:
+    """Add each (key values) -> n of `difference` to model's `findings` column, one statement per row in
+    key order: INSERT … ON CONFLICT on the key's unique constraint (PostgreSQL and SQLite alike)."""
+    rows = [(*values, n) for values, n in sorted(difference.items()) if n]
     if not rows:
         return
-    table = connection.ops.quote_name(BureauFindingCount._meta.db_table)
-    # one statement per row, valid on PostgreSQL and SQLite alike
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(c) for c in key)
+    placeholders = ", ".join(["%s"] * (len(key) + 1))
     sql = (
-        f"INSERT INTO {table} (bureau_id, status_code, findings) VALUES (%s, %s, %s) "  # noqa: S608 - our table
-        f"ON CONFLICT (bureau_id, status_code) DO UPDATE SET findings = {table}.findings + excluded.findings"
+        f"INSERT INTO {table} ({columns}, findings) VALUES ({placeholders}) "  # noqa: S608 - our table, our columns
+        f"ON CONFLICT ({columns}) DO UPDATE SET findings = {table}.findings + excluded.findings"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -248,6 +277,37 @@ def rebuild_counts() -> None:
         recount_sections(Section.objects.values_list("pk", flat=True))
         rebuild_bureau_counts()
         Finding.objects.update(open_reply_by=_open_reply_by_of_each())
+        recount_findings()
+
+
+def recount_findings() -> None:
+    """Recount FindingStatusCount and FindingReplyByCount from the findings' stored kind, status and
+    open_reply_by (after an import: it creates, changes and deletes findings past refresh). On PostgreSQL
+    both tables are locked first (EXCLUSIVE: reads go on), so a refresh running meanwhile adds its
+    difference either before (this waits for it, then counts what it committed) or after this recount
+    (it waits, and moves what this counted)."""
+
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            tables = ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in (FindingStatusCount, FindingReplyByCount)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")  # noqa: S608 - our tables
+        FindingStatusCount.objects.all().delete()
+        FindingReplyByCount.objects.all().delete()
+        findings = Finding.objects.order_by()
+        FindingStatusCount.objects.bulk_create(
+            FindingStatusCount(**row)
+            for row in findings.values("kind", "status_code").annotate(findings=Count("*")).order_by()
+        )
+        FindingReplyByCount.objects.bulk_create(
+            FindingReplyByCount(**row)
+            for row in findings.filter(open_reply_by__isnull=False)
+            .values("open_reply_by")
+            .annotate(findings=Count("*"))
+            .order_by()
+        )
 
 
 def _open_reply_by_of_each():

@@ -7,6 +7,7 @@ import factory
 from auditreg.models import Bureau, Section
 from budgets.models import DxField, DxLine, DxProject, ProjectFunding
 from findings.models import AuditReport, Finding, FindingGroup, FindingSection, FindingSubject
+from findings.status import recount_findings
 from systems.models import InformationSystem, SystemBudget
 
 
@@ -65,6 +66,7 @@ def bulk_report(n: int, code: str = "synthetic") -> AuditReport:
     FindingSection.objects.bulk_create(
         [FindingSection(finding=f, section=sections[i % len(sections)]) for i, f in enumerate(findings)]
     )
+    recount_findings()  # as an import does: the dashboard's kept counts of findings, now with these
     return report
 
 

@@ -27,6 +27,7 @@ from ..models import (
     StatedTotal,
     TextRepair,
 )
+from ..status import recount_findings
 from .checks import finding_key, report_areas
 from .history import load_history
 from .reader import Bundle, Problem
@@ -77,6 +78,8 @@ class Loader(Syncer):
                         except ProtectedError as exc:
                             raise LoadRefused([_protected_problem(label, obj, exc)]) from None
                 load_history(self)
+                if self.result.changed:  # the dashboard's kept counts: findings created, changed, deleted here
+                    recount_findings()
                 transaction.on_commit(_forget_codes)
                 if dry_run:
                     raise _DryRunRollback

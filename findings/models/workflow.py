@@ -292,3 +292,31 @@ class BureauFindingCount(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "指摘・意見の件数（局・措置状況ごと）"
         constraints = [models.UniqueConstraint(fields=["bureau", "status_code"], name="bureau_finding_count_unique")]
+
+
+class FindingStatusCount(models.Model):
+    """How many findings there are per 区分 and status code: the dashboard's 区分 × 措置状況 table reads
+    these rows (kinds × statuses) instead of counting every finding (18 ms at 88,000 findings). Kept by
+    findings.status.refresh by adding the difference (the finding's stored kind and status before, the
+    derived status after); findings.status.recount_findings recounts it after an import, which creates,
+    changes and deletes findings past refresh. Not among DASHBOARD_TABLES, as BureauFindingCount."""
+
+    kind = models.CharField("区分", max_length=20)
+    status_code = models.CharField("措置状況", max_length=30)  # "": no measure yet (未割当)
+    findings = models.IntegerField("指摘・意見の件数")  # a plain integer, as BureauFindingCount's
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指摘・意見の件数（区分・措置状況ごと）"
+        constraints = [models.UniqueConstraint(fields=["kind", "status_code"], name="finding_status_count_unique")]
+
+
+class FindingReplyByCount(models.Model):
+    """How many findings have each Finding.open_reply_by date (their open measures' earliest reply-by
+    date): the dashboard's overdue-age chart sums these rows (one per date) instead of counting every
+    overdue finding (26 ms at 88,000 findings). Kept as FindingStatusCount."""
+
+    open_reply_by = models.DateField("未完了の措置の最も早い回答期限", unique=True)
+    findings = models.IntegerField("指摘・意見の件数")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指摘・意見の件数（未完了の措置の最も早い回答期限ごと）"

@@ -1,10 +1,13 @@
-"""The dashboard's counts kept by the services (findings.models.MeasureCount per section, and
-BureauFindingCount per 局, issue #16): after assignments, unassignments, deadline changes and reports
-driven through the services, the kept rows equal a recount of the measures, and the dashboard's 局・課別
-rows and 局別 chart read from them equal the aggregate over every measure, whatever today's date."""
+"""The dashboard's counts kept by the services (findings.models.MeasureCount per section,
+BureauFindingCount per 局, FindingStatusCount per 区分 × status and FindingReplyByCount per date, issue
+#16): after assignments, unassignments, deadline changes and reports driven through the services, the
+kept rows equal a recount of the measures and findings, and the dashboard's 局・課別 rows, 局別 chart,
+区分 × 状況 table and overdue ages read from them equal the aggregate over every measure, whatever
+today's date."""
 
 import datetime
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -18,8 +21,17 @@ from findings.dashboard_selectors import (
     _per_section_from_counts,
     dashboard,
 )
-from findings.models import BureauFindingCount, Finding, FindingBureau, Measure, MeasureCount, MeasureStatus
-from findings.status import rebuild_counts
+from findings.models import (
+    BureauFindingCount,
+    Finding,
+    FindingBureau,
+    FindingReplyByCount,
+    FindingStatusCount,
+    Measure,
+    MeasureCount,
+    MeasureStatus,
+)
+from findings.status import rebuild_counts, recount_findings
 from tests.findings.test_perf_pages import grow, people  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +179,70 @@ def test_overdue_ages_from_the_findings_equal_the_aggregate_over_the_measures(hi
     assert rows == _overdue_ages(late, today=today)
     assert sum(r["n"] for r in rows) == late.values("finding_id").distinct().count()
     assert dashboard(user=history["auditor"], today=today)["overdue_ages"] == rows
+
+
+def kept_findings() -> tuple[Counter, Counter]:
+    kinds = +Counter({(r.kind, r.status_code): r.findings for r in FindingStatusCount.objects.all()})
+    dates = +Counter({r.open_reply_by: r.findings for r in FindingReplyByCount.objects.all()})
+    return kinds, dates
+
+
+def recount_findings_in_python() -> tuple[Counter, Counter]:
+    """Findings per (区分, status code) and per earliest open reply-by date, from the models in Python."""
+    findings = list(Finding.objects.all())
+    return (
+        Counter((f.kind, f.status_code) for f in findings),
+        Counter(open_reply_by_recount().values()),
+    )
+
+
+def test_finding_counts_equal_a_recount(history):
+    """After the services' assignments, unassignments, deadline changes and reports (history), and after
+    more: a finding's reports accepted to 措置済 and its deadline moved."""
+    kinds, dates = kept_findings()
+    assert (kinds, dates) == recount_findings_in_python()
+    assert len({code for _, code in kinds}) > 2 and sum(kinds.values()) == Finding.objects.count() and len(dates) > 1
+    auditor, section = history["auditor"], history["section"]
+    finding = Finding.objects.filter(measures__isnull=True).order_by("pk").first()
+    services.finding_assign(finding=finding, sections=[section], reply_by=datetime.date(2024, 2, 29), by=auditor)
+    services.finding_assign(finding=finding, sections=[section], reply_by=datetime.date(2031, 3, 31), by=auditor)
+    assert kept_findings() == recount_findings_in_python()
+    recount_findings()
+    assert kept_findings() == recount_findings_in_python()
+    rebuild_counts()
+    assert kept_findings() == recount_findings_in_python()
+
+
+def test_dashboard_reads_the_finding_counts_for_every_finding(history):
+    """The 区分 × 状況 table from the kept rows equals the grouped count over the findings (the chosen
+    reports' path, here every report chosen), and is read from those rows."""
+    today = datetime.date(2025, 9, 16)
+    every = dashboard(user=history["auditor"], today=today)
+    chosen = dashboard(
+        user=history["auditor"],
+        today=today,
+        reports=list(Finding.objects.values_list("report_id", flat=True).distinct()),
+    )
+    assert every["table"] == chosen["table"] and every["n_findings"] == Finding.objects.count() > 60
+    assert every["totals"] == chosen["totals"] and every["n_done"] == chosen["n_done"]
+    FindingStatusCount.objects.all().delete()  # proof that the page reads the kept rows
+    assert dashboard(user=history["auditor"], today=today)["n_findings"] == 0
+
+
+def test_overdue_ages_are_read_from_the_date_counts(history):
+    today = datetime.date(2027, 6, 30)
+    assert sum(r["n"] for r in _overdue_ages_from_findings(today=today)) > 0
+    FindingReplyByCount.objects.all().delete()  # proof that the page reads the kept rows
+    assert sum(r["n"] for r in dashboard(user=history["auditor"], today=today)["overdue_ages"]) == 0
+
+
+def test_an_import_counts_the_findings_it_creates(db):
+    """The real report imported (its findings created past refresh): the kept counts equal a recount."""
+    from django.conf import settings
+
+    from findings.bundle.importer import import_report_bundle
+
+    import_report_bundle(Path(settings.REPORT_FIXTURE_DIR))
+    kinds, dates = kept_findings()
+    assert (kinds, dates) == recount_findings_in_python()
+    assert sum(kinds.values()) == Finding.objects.count() and kinds[("指摘", "")] >= 3  # the report's 3 指摘
