@@ -134,14 +134,17 @@ def test_selection_page_queries_do_not_grow_with_the_rows(client, people, koho, 
 
 
 # Each bulk action locks (or reads) its items in one query, checks each with the single action's rule in
-# Python and writes them together through the single action's own steps: the same number of queries for
-# 1 item as for 100, at most MAX. Measured (SQLite): assign 23, extend 19, accept 21, remind 10; when each
-# item ran the single service in its own savepoint: 22 / 1,803, 24 / 2,103, 27 / 2,403, 8 + 6 a section.
-# Of those, status.refresh keeps the dashboard's counts: it locks the findings, then MeasureCount (lock the
-# sections, delete, count, insert), BureauFindingCount (read FindingBureau, the pairs now, delete, insert,
-# add the difference), FindingStatusCount and FindingReplyByCount (add the differences): 12 queries, in
-# the caller's transaction without savepoints of their own.
-MAX = {"assign": 23, "extend": 19, "accept": 21, "remind": 10}
+# Python and writes them together through the single action's own steps: as many queries for 1 item as
+# for 100, at most MAX, but for the count rows' writes that run only when there is a row to write
+# (MeasureCount: delete the emptied rows, update the changed ones, insert the new ones; up to
+# CONDITIONAL apart). Measured (SQLite): assign 23, extend 19, accept 21–22, remind 10; when each item
+# ran the single service in its own savepoint: 22 / 1,803, 24 / 2,103, 27 / 2,403, 8 + 6 a section.
+# Of those, status.refresh keeps the dashboard's counts: it locks the findings, then MeasureCount (lock
+# the sections, count, read the kept rows, write the difference), BureauFindingCount (read FindingBureau,
+# the pairs now, delete, insert, add the difference), FindingStatusCount and FindingReplyByCount (add the
+# differences), in the caller's transaction without savepoints of their own.
+MAX = {"assign": 23, "extend": 19, "accept": 22, "remind": 10}
+CONDITIONAL = 3
 
 
 def _bulk_run(action, auditor, koho):
@@ -196,7 +199,7 @@ def _counted(run, items):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("action", ["assign", "extend", "accept", "remind"])
-def test_each_bulk_action_costs_the_same_queries_for_1_item_and_for_100(people, koho, action):
+def test_each_bulk_action_costs_bounded_queries_for_1_item_and_for_100(people, koho, action):
     """Over 1 item and 100, and again in a database twice as large: a second synthetic report with its
     findings, sections, measures, reports, reminders and history beside the first."""
     run = _bulk_run(action, people[0], koho)
@@ -213,5 +216,6 @@ def test_each_bulk_action_costs_the_same_queries_for_1_item_and_for_100(people, 
             sizes.append(n)
             assert len(result.done) == len(items), result.refused[:3]
         counts.append(sizes)
-    assert counts[0][1] == counts[0][0] <= MAX[action], counts
-    assert counts[1] == counts[0], counts  # the larger database: the same counts
+    every = [n for sizes in counts for n in sizes]  # 1 and 100 items, in both databases
+    assert max(every) <= MAX[action], counts
+    assert max(every) - min(every) <= CONDITIONAL, counts
