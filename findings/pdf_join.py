@@ -184,6 +184,15 @@ class _Joined:
         self._copy_objects(reader, skip, local, offset, ref)
         self.marks += [(level, label, offset + k, x, y) for level, label, k, x, y in marks]
 
+    def add_written(self, part) -> None:
+        """A part that writes its own objects (findings.pdf_direct.TablePages): no PDF to read back."""
+        offset = len(self.page_numbers)
+        page_numbers, kids, nums = part.emit(self.out, pages_root=self.pages, document=self.document, first_key=offset)
+        self.page_numbers += page_numbers
+        self.page_heights += [part.page_height] * len(page_numbers)
+        self.kids += kids
+        self.nums += nums
+
     def _take_catalog(self, reader: PdfReader, root) -> None:
         """The first part's language, viewer preferences, tagging mark and title serve the whole file."""
         for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
@@ -254,11 +263,17 @@ class _Joined:
         return out.finish(self.catalog, info_no)
 
 
-def join(parts: list[bytes], bookmarks: list[list[tuple[int, str, int, float, float]]], *, producer: str) -> bytes:
-    """`parts`: the PDFs in order; `bookmarks`: per part, (level, label, page in the part, x, y in CSS px
+def join(parts: list, bookmarks: list[list[tuple[int, str, int, float, float]]], *, producer: str) -> bytes:
+    """`parts`: the PDFs in order (the first a PDF; a later one may be a part that writes its own objects,
+    findings.pdf_direct.TablePages); `bookmarks`: per part, (level, label, page in the part, x, y in CSS px
     from the page's top left) as WeasyPrint's pages list them. Each part's reader is let go once copied."""
     joined = None
     for index, part in enumerate(parts):
+        if not isinstance(part, bytes):
+            if joined is None:
+                raise ValueError("the first part must be a PDF: its catalog serves the whole file")
+            joined.add_written(part)
+            continue
         reader = PdfReader(io.BytesIO(part))
         if joined is None:
             joined = _Joined(reader.pdf_header)

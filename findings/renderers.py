@@ -17,7 +17,7 @@ from auditreg import xlsx
 from auditreg.exports import safe_cell
 from auditreg.wareki import format_date
 
-from . import pdf_join, pdf_parallel, print_pages
+from . import pdf_direct, pdf_join, pdf_parallel, print_pages
 from .report_data import write_data_sheets
 from .status_report import COLUMNS, StatusReport, table_cells
 
@@ -220,16 +220,12 @@ def _pages_as_planned(document, n_pages: int) -> bool:
     return all(where.get(f"page-{k}-end") == k for k in range(n_pages))
 
 
-# WeasyPrint keeps every laid-out box of a document until its PDF is written (1.3 GB at 3,000 rows,
-# about 1 MB a page), so a report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts
-# of PART_PAGES, each written at once, and the PDFs joined (findings.pdf_join), structure tree and all.
-# Where a second process can be forked (findings.pdf_parallel), the parts are laid out on both cores,
-# and a report of SPLIT_PAGES pages or more is also cut in two for that; otherwise it stays one document
-# (each part carries its own font subset, about 130 KB).
-ONE_DOCUMENT_PAGES = 200
-PART_PAGES = 50
-SPLIT_PAGES = 8
-SPLIT_SHARE = 0.58  # of the pages of a split report, in its first part
+# A report of FRAMED_PAGES planned pages or more is written in three parts, joined (findings.pdf_join):
+# its first page (title block, preamble) and its last (with the summary after the table) laid out by
+# WeasyPrint, and the table pages between them written directly (findings.pdf_direct), which costs
+# microseconds a line where WeasyPrint's layout costs about a millisecond. Where a second process can be
+# forked (findings.pdf_parallel), the two WeasyPrint parts are laid out there meanwhile.
+FRAMED_PAGES = 3
 
 
 @contextlib.contextmanager
@@ -266,14 +262,13 @@ def _render_pdf(report: StatusReport, *, publication=None, changes=None) -> byte
     for reserve in reserves:
         final = reserve == reserves[-1]
         context = _context(report, for_print=True, publication=publication, changes=changes, reserve=reserve)
-        size = _part_size(len(context["pages"]))
-        if size:
-            content = _render_in_parts(context, layout, size)
+        if len(context["pages"]) >= FRAMED_PAGES:
+            content = _render_framed(context, layout)
             if content is not None:
                 return content
         # one document: the short ones, and a long one whose plan overflowed even the larger reserve
         # (never seen: then it is printed as laid out, in one piece)
-        if not size or final:
+        if len(context["pages"]) < FRAMED_PAGES or final:
             document = layout(context, final=final)
             if document is not None:
                 return document.write_pdf(finisher=_no_versions, **PDF_OPTIONS)
@@ -281,26 +276,13 @@ def _render_pdf(report: StatusReport, *, publication=None, changes=None) -> byte
     raise AssertionError("unreachable")
 
 
-def _part_size(n_pages: int) -> int | None:
-    """Pages per part, or None for one document."""
-    if n_pages > ONE_DOCUMENT_PAGES:
-        return PART_PAGES
-    if n_pages >= SPLIT_PAGES and pdf_parallel.can_fork():
-        # two parts, one for each core: the first, laid out by the second process, is the larger, as
-        # this one also lays out the last page alone first and joins the two parts after
-        return min(n_pages - 1, round(n_pages * SPLIT_SHARE))
-    return None
-
-
-def _render_in_parts(context: dict, layout, size: int) -> bytes | None:
-    """The planned pages in parts of `size` pages: the first with the title block, the last with the
-    summary after the table; page numbers run on ("n / N" with N the whole document's count). N is
-    known before the parts are laid out: the last planned page is laid out once with what follows the
-    table (which may start a page of its own). The parts are then laid out, two at a time where
-    findings.pdf_parallel can, each written to PDF at once, and joined."""
-
+def _render_framed(context: dict, layout) -> bytes | None:
+    """The first planned page with the title block and the last with what follows the table, laid out by
+    WeasyPrint; the pages between written by findings.pdf_direct; page numbers running on ("n / N" with N
+    the whole document's count). N is known first: the last planned page is laid out once with what
+    follows the table (which may start a page of its own). None if a page overflowed its plan."""
     pages = context["pages"]
-    starts = list(range(0, len(pages), size))
+    report = context["report"]
 
     def part(start: int, stop: int, total: int):
         return context | {
@@ -309,7 +291,7 @@ def _render_in_parts(context: dict, layout, size: int) -> bytes | None:
             "back": stop >= len(pages),
             "first_page": start + 1,
             "total_pages": total,
-            "running_title": _css_string(context["report"].title),
+            "running_title": _css_string(report.title),
         }
 
     tail = layout(part(len(pages) - 1, len(pages), 0))
@@ -318,28 +300,29 @@ def _render_in_parts(context: dict, layout, size: int) -> bytes | None:
     total = len(pages) - 1 + len(tail.pages)
     del tail
 
-    def job(start: int, total: int):
+    def laid_out(start: int, stop: int):
         def run():
-            document = layout(part(start, start + size, total))
+            document = layout(part(start, stop, total))
             if document is None:
                 return None
-            written = (*_written(document), len(document.pages))
+            written = _written(document)
             del document
-            gc.collect()  # a laid-out document is a web of cycles: free it before laying out the next part
+            gc.collect()  # a laid-out document is a web of cycles: free it before the next part
             return written
 
         return run
 
-    for _attempt in range(2):
-        written, _forked = pdf_parallel.run([job(start, total) for start in starts])
-        if any(w is None for w in written):
-            return None
-        laid_out = starts[-1] + written[-1][2]
-        if laid_out == total:
-            return pdf_join.join([c for c, _, _ in written], [b for _, b, _ in written], producer=PRODUCER)
-        logger.warning("措置状況 PDF: %d pages laid out, %d expected; the parts are laid out again", laid_out, total)
-        total = laid_out
-    return None
+    def direct():
+        content = pdf_direct.render(
+            pages[1:-1], title=report.title, as_of_wareki=report.as_of_wareki, first_number=2, total=total
+        )
+        return content, []
+
+    # the second process takes the jobs at even places: both WeasyPrint parts, this one the direct pages
+    written, _forked = pdf_parallel.run([laid_out(0, 1), direct, laid_out(len(pages) - 1, len(pages))])
+    if any(w is None for w in written):
+        return None
+    return pdf_join.join([c for c, _ in written], [b for _, b in written], producer=PRODUCER)
 
 
 def _written(document) -> tuple[bytes, list]:

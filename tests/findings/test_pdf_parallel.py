@@ -1,4 +1,4 @@
-"""The PDF's parts laid out on two cores (findings.pdf_parallel, findings.renderers._render_in_parts): the
+"""The PDF's parts laid out on two cores (findings.pdf_parallel, findings.renderers._render_framed): the
 same document as one laid out serially, the jobs' results in order whichever process ran them, the
 serial path where a fork is not safe, and a second process that fails replaced by this one.
 
@@ -45,16 +45,11 @@ def test_a_report_split_for_two_cores_prints_as_laid_out_serially(long_history, 
     built = build(reports=[report], as_of=AS_OF, order="number")
     with override_settings(PDF_PROCESSES=1):
         serial = renderers.render_pdf(built)
-    assert forkable == []  # one document: no parts
-    parallel = renderers.render_pdf(built)
-    assert forkable == [(2, True)]  # its two halves, one of them in a second process
-    assert_same_document(parallel, serial, built)
+    assert forkable == [(3, False)]  # first page, table pages, last page: all in this process
     forkable.clear()
-    monkeypatch.setattr(renderers, "ONE_DOCUMENT_PAGES", 3)
-    monkeypatch.setattr(renderers, "PART_PAGES", 2)
-    many = renderers.render_pdf(built)
-    assert forkable and forkable[0][0] > 2 and forkable[0][1]
-    assert_same_document(many, serial, built)
+    parallel = renderers.render_pdf(built)
+    assert forkable == [(3, True)]  # the first and last page laid out in a second process
+    assert_same_document(parallel, serial, built)
 
 
 def test_jobs_come_back_in_order_from_both_processes(forkable):
@@ -100,9 +95,8 @@ def test_no_fork_when_no_core_is_idle(monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))  # both cores busy
     assert not pdf_parallel.can_fork()
     assert pdf_parallel.run([os.getpid, os.getpid]) == ([os.getpid()] * 2, False)
-    assert renderers._part_size(50) is None
     monkeypatch.setattr(os, "getloadavg", lambda: (0.6, 1.0, 1.0))  # one core idle
-    assert pdf_parallel.can_fork() and renderers._part_size(50) == 29  # the first part the larger
+    assert pdf_parallel.can_fork()
 
 
 def test_no_fork_with_another_thread_or_one_process_configured():
@@ -117,8 +111,7 @@ def test_no_fork_with_another_thread_or_one_process_configured():
         stop.set()
         thread.join()
     with override_settings(PDF_PROCESSES=1):
-        assert renderers._part_size(50) is None  # one document when only one process may lay it out
-        assert renderers._part_size(201) == renderers.PART_PAGES  # a long one still in parts, for memory
+        assert not pdf_parallel.can_fork()  # one process configured
 
 
 def test_the_command_lays_out_on_two_cores_and_keeps_its_database(long_history, report, forkable, tmp_path):
@@ -136,7 +129,7 @@ def test_the_command_lays_out_on_two_cores_and_keeps_its_database(long_history, 
     with override_settings(PDF_PROCESSES=1):
         serial = command("serial.pdf")
     parallel = command("parallel.pdf")
-    assert forkable == [(2, True)]
+    assert forkable == [(3, False), (3, True)]  # first page, table pages, last page
     assert [squash(t) for t in pdf_pages(parallel)] == [squash(t) for t in pdf_pages(serial)]
     # the child forgot the parent's connection and never closed it: this process still queries
     assert Finding.objects.filter(report=report).count() == len(build(reports=[report], as_of=AS_OF).rows)
@@ -151,7 +144,7 @@ def test_a_pdf_job_lays_out_on_two_cores_and_records_its_file(client, long_histo
     client.force_login(long_history.auditor)
     start_export(client, report, "pdf")  # a job at any size; the test settings run it at once
     job = Job.objects.get()
-    assert job.state == JobState.DONE and forkable == [(2, True)]  # saved after the child's work
+    assert job.state == JobState.DONE and forkable == [(3, True)]  # saved after the child's work
     content = client.get(reverse("jobs:job_download", args=[job.pk])).content
     with override_settings(PDF_PROCESSES=1):
         serial = renderers.render_pdf(build(reports=[report], as_of=END, per="finding"))

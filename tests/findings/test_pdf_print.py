@@ -381,16 +381,36 @@ def test_publishing_from_the_page_keeps_the_preamble_chosen_there(client, long_h
     assert publication.snapshot["preamble"] == rendered.preamble
 
 
-def test_a_long_report_laid_out_in_parts_prints_as_one_document(long_history, report, monkeypatch):
-    """A report of more than ONE_DOCUMENT_PAGES planned pages is laid out in parts and joined: the same pages
-    and text as in one piece, page numbers running on, one structure tree, bookmarks kept."""
+def test_table_pages_written_directly_print_as_weasyprint_lays_them_out(long_history, report, monkeypatch):
+    """A report of FRAMED_PAGES planned pages or more: first and last page laid out by WeasyPrint, the table
+    pages between written by findings.pdf_direct, joined. The same pages and text as one WeasyPrint document,
+    page numbers running on, one structure tree, and every line of every table page where WeasyPrint puts it."""
     built = build(reports=[report], as_of=AS_OF, order="number")
-    with override_settings(PDF_PROCESSES=1):  # one piece, in this process
-        whole = renderers.render_pdf(built)
-    monkeypatch.setattr(renderers, "ONE_DOCUMENT_PAGES", 3)
-    monkeypatch.setattr(renderers, "PART_PAGES", 2)
-    joined = renderers.render_pdf(built)
-    assert_same_document(joined, whole, built)
+    with override_settings(PDF_PROCESSES=1):  # in this process
+        framed = renderers.render_pdf(built)
+        monkeypatch.setattr(renderers, "FRAMED_PAGES", 10**6)
+        whole = renderers.render_pdf(built)  # one WeasyPrint document
+    assert_same_document(framed, whole, built)
+    a, b = PdfReader(io.BytesIO(framed)), PdfReader(io.BytesIO(whole))
+    for k in range(1, len(a.pages) - 1):  # the table pages: each text run at WeasyPrint's place
+        mine, theirs = text_runs(a.pages[k]), text_runs(b.pages[k])
+        assert [t for t, _, _ in mine] == [t for t, _, _ in theirs]
+        for (text, x, y), (_, x2, y2) in zip(mine, theirs, strict=True):
+            assert abs(x - x2) < 0.05 and abs(y - y2) < 0.05, (k, text, x, x2, y, y2)
+
+
+def text_runs(page) -> list[tuple[str, float, float]]:
+    """Each text run of `page` with the position (pt, from the bottom left) where it starts."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((text.strip(), round(x, 2), round(y, 2)))
+
+    page.extract_text(visitor_text=visit)
+    return sorted(runs, key=lambda r: (-r[2], r[1]))
 
 
 def assert_same_document(joined: bytes, whole: bytes, built) -> None:
