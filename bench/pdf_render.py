@@ -185,6 +185,10 @@ def run_case(case: str, repeat: int, profile: bool, mode: str = "parallel") -> d
     if mode == "parallel":  # on two cores whatever the load ("auto": as the worker does, only if a core is idle)
         pdf_parallel.core_free = lambda: True
 
+    started = time.perf_counter()
+    import weasyprint  # noqa: F401 - loaded before the timed renders, as the job worker does at start (jobs/management/commands/db_worker.py)
+
+    import_s = time.perf_counter() - started
     from findings import renderers as reports
     from findings import status_report
     from findings.models import AuditReport
@@ -241,6 +245,7 @@ def run_case(case: str, repeat: int, profile: bool, mode: str = "parallel") -> d
         "child_peak_rss_mb": round(child_rss, 1),
         "total_peak_rss_mb": round(own_rss + child_rss, 1),
     }
+    result["import_s"] = round(import_s, 3)
     if case != "floor":
         result["build_s"] = round(build_s, 3)
         result["chars"] = sum(len(r.text) for r in built.rows)

@@ -294,10 +294,14 @@ def _render_framed(context: dict, layout) -> bytes | None:
             "running_title": _css_string(report.title),
         }
 
-    tail = layout(part(len(pages) - 1, len(pages), 0))
+    # the last planned page and what follows the table, numbered as if that fits on the page (it mostly
+    # does: then this is the last part as printed); if it ran on, laid out again with the real count
+    guess = len(pages)
+    tail = layout(part(len(pages) - 1, len(pages), guess))
     if tail is None:
         return None
     total = len(pages) - 1 + len(tail.pages)
+    back = _written(tail) if total == guess else None
     del tail
 
     def laid_out(start: int, stop: int):
@@ -305,10 +309,7 @@ def _render_framed(context: dict, layout) -> bytes | None:
             document = layout(part(start, stop, total))
             if document is None:
                 return None
-            written = _written(document)
-            del document
-            gc.collect()  # a laid-out document is a web of cycles: free it before the next part
-            return written
+            return _written(document)  # one page or two: collected with the rest at the end (_fewer_collections)
 
         return run
 
@@ -318,8 +319,12 @@ def _render_framed(context: dict, layout) -> bytes | None:
         )
         return content, []
 
-    # the second process takes the jobs at even places: both WeasyPrint parts, this one the direct pages
-    written, _forked = pdf_parallel.run([laid_out(0, 1), direct, laid_out(len(pages) - 1, len(pages))])
+    # the second process takes the job at even places (the first page, and the last if it is to be laid
+    # out again); this one writes the table pages
+    jobs = [laid_out(0, 1), direct] + ([] if back else [laid_out(len(pages) - 1, len(pages))])
+    written, _forked = pdf_parallel.run(jobs)
+    if back:
+        written.append(back)
     if any(w is None for w in written):
         return None
     return pdf_join.join([c for c, _ in written], [b for _, b in written], producer=PRODUCER)

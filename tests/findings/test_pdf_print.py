@@ -399,6 +399,25 @@ def test_table_pages_written_directly_print_as_weasyprint_lays_them_out(long_his
             assert abs(x - x2) < 0.05 and abs(y - y2) < 0.05, (k, text, x, x2, y, y2)
 
 
+def test_a_summary_that_runs_past_the_last_table_page_is_numbered_in_the_total(long_history, report, monkeypatch):
+    """The last planned page is laid out first, numbered as if what follows the table fits on it; a long
+    section of changes that starts pages of its own makes the count larger, and every page says so."""
+    built = build(reports=[report], as_of=AS_OF, order="number")
+    changes = {
+        "previous_number": 1,
+        "completed": [f"意見{i:03}" for i in range(900)],
+        "progressed": [],
+        "still_open": [],
+    }
+    with override_settings(PDF_PROCESSES=1):
+        framed = renderers.render_pdf(built, changes=changes)
+        monkeypatch.setattr(renderers, "FRAMED_PAGES", 10**6)
+        whole = renderers.render_pdf(built, changes=changes)
+    planned = len(renderers._context(built, for_print=True, publication=None, changes=changes, reserve=0)["pages"])
+    assert len(PdfReader(io.BytesIO(framed)).pages) > planned  # the changes ran on past the last table page
+    assert_same_document(framed, whole, built)
+
+
 def text_runs(page) -> list[tuple[str, float, float]]:
     """Each text run of `page` with the position (pt, from the bottom left) where it starts."""
     runs = []
