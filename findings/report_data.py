@@ -7,7 +7,7 @@ import itertools
 
 from django.utils import timezone
 
-from auditreg.wareki import format_date, format_datetime, format_fiscal_year
+from auditreg.wareki import format_date, format_fiscal_year
 from auditreg.xlsx import CELL, HEAD, MONEY, STRONG, STRONG_MONEY
 from budgets.models import DxField, DxLine
 from systems.models import InformationSystem
@@ -39,6 +39,20 @@ def _dates():
         return text
 
     return day
+
+
+def _moments(tz, day):
+    """format_datetime for many rows: the zone looked up once (timezone.localtime per row was a tenth of the
+    sheet's time) and the date part through `day` (a _dates()), so each distinct date is formatted once."""
+
+    def moment(value) -> str:
+        if value is None:
+            return ""
+        if timezone.is_aware(value):
+            value = value.astimezone(tz)
+        return f"{day(value.date())} {value.hour:02}:{value.minute:02}"
+
+    return moment
 
 
 def write_data_sheets(book, report):
@@ -110,8 +124,8 @@ def _history_sheet(sheet, reports, report) -> None:
         [7, 12, 14, 13, 6, 10, 50, 13, 20, 9, 9, 9, 18, 24],
     )
     accepted = str(ReportState(ReportState.ACCEPTED).label)
-    tz = timezone.get_current_timezone()  # once: timezone.localtime per row was a tenth of the sheet's time
     day = _dates()
+    moment = _moments(timezone.get_current_timezone(), day)
     for v in (
         # the history as the audit office knew it on the report's date: accepted reports up to then
         MeasureReport.objects.filter(
@@ -157,7 +171,7 @@ def _history_sheet(sheet, reports, report) -> None:
                 _name(*v[10:13]),
                 _name(*v[13:16]),
                 _name(*v[16:19]),
-                format_datetime(v[8], tz),
+                moment(v[8]),
                 v[9],
             ]
         )

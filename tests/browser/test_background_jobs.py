@@ -43,8 +43,15 @@ def test_large_export_shows_progress_then_downloads(people, screenshots, today_t
     expect(auditor.get_by_role("link", name="PDF", exact=True)).to_have_count(0)
     # The PDF takes about a second now: the page's state polls are held until the in-progress page has
     # been looked at (screenshot, axe), or its reload on the job's end would pull the page away meanwhile.
-    held = []
-    auditor.route("**/jobs/*/status.json", lambda route: held.append(route))
+    held, holding = [], [True]
+
+    def hold(route):
+        if holding[0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    auditor.route("**/jobs/*/status.json", hold)
     auditor.get_by_role("button", name="PDF を作成").click()
     expect(auditor.get_by_role("heading", level=1)).to_have_text("措置状況の書き出し")
     job_url = auditor.url
@@ -55,8 +62,13 @@ def test_large_export_shows_progress_then_downloads(people, screenshots, today_t
     expect(auditor.get_by_role("status")).to_contain_text("自動で更新されます")
     screenshots(auditor, "jobs-01-export-in-progress")
     assert_no_blocking_axe(auditor)
-    auditor.unroute("**/jobs/*/status.json")
-    for route in held:  # the polls go on to the server now
+    for _ in range(100):  # the page's first poll (a second after it loaded) is waiting here: the page went on polling
+        if held:
+            break
+        auditor.wait_for_timeout(100)
+    assert held
+    holding[0] = False
+    for route in held:  # the held poll goes on to the server now, and every later one at once
         route.continue_()
 
     # nobody touches the page: its script polls the state and shows the download when the worker is done
