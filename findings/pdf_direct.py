@@ -11,8 +11,8 @@ findings.pdf_join joins the three parts into one document with one structure tre
 The geometry is WeasyPrint's for the print CSS of templates/findings/reports/status_report.html, from
 the numbers in findings.print_pages (collapsed 0.5 pt borders, 2 pt / 3 pt padding, 11 pt lines of
 8.5 pt IPAexGothic, a baseline 0.88 em below the top of the glyph box, the margin boxes centred in the
-page margins). tests/findings/test_pdf_direct.py renders the same page both ways and compares the
-text positions.
+page margins). tests/findings/test_pdf_print.py renders the same report both ways and compares the
+text and its positions.
 
 Tagging follows PDF/UA-1 as WeasyPrint writes it: each page is a Part holding a Table (THead, TBody,
 TR, TH with /Scope /Column, TD with /Headers); each printed line is a marked-content sequence of its
@@ -32,32 +32,24 @@ BORDER_GREY = "0.4 0.4 0.4"  # #666
 HEADER_FILL = "0.866667 0.905882 0.945098"  # #dde7f1
 CONTINUED_GREY = "0.2 0.2 0.2"  # #333
 TOP_LEFT_MM = 210  # the running title's margin box, as wide as the CSS makes it
-FONT_FILE = g.settings.BASE_DIR / "static" / "fonts" / "ipaexg.ttf"
 
 
 @functools.cache
 def _font():
-    """The body font's glyph ids, advances (em) and ascent (em), read once per process."""
+    """The body font's glyph ids, ascent, descent and bounding box, read once per process; the advance
+    widths are print_pages' own (the ones the lines were measured with)."""
     from fontTools.ttLib import TTFont  # imported here: only the PDF needs it
 
-    font = TTFont(FONT_FILE, lazy=True)
+    font = TTFont(g.FONT_PATH, lazy=True)
     per_em = font["head"].unitsPerEm
     order = {name: i for i, name in enumerate(font.getGlyphOrder())}
-    metrics = font["hmtx"].metrics
-    gids, advances = {}, {}
-    for code, name in font.getBestCmap().items():
-        gids[chr(code)] = order[name]
-        advances[chr(code)] = metrics[name][0] / per_em
-    bbox = [
-        round(v * 1000 / per_em) for v in (font["head"].xMin, font["head"].yMin, font["head"].xMax, font["head"].yMax)
-    ]
+    head = font["head"]
     return {
-        "gids": gids,
-        "advances": advances,
+        "gids": {chr(code): order[name] for code, name in font.getBestCmap().items()},
+        "advances": g._advances()[0],
         "ascent": font["hhea"].ascent / per_em,
         "descent": font["hhea"].descent / per_em,
-        "bbox": bbox,
-        "per_em": per_em,
+        "bbox": [round(v * 1000 / per_em) for v in (head.xMin, head.yMin, head.xMax, head.yMax)],
     }
 
 
@@ -146,7 +138,8 @@ class TablePages:
         self.page_height = PAGE_H
 
     def emit(self, out, *, pages_root: int, document: int, first_key: int):
-        return emit(self, out, pages_root=pages_root, document=document, first_key=first_key)
+        """Written into findings.pdf_join's output: see _emit."""
+        return _emit(self, out, pages_root=pages_root, document=document, first_key=first_key)
 
     def element(self, kind: str, parent: int | None, page: int, attrs: bytes = b"") -> int:
         self.elements.append({"S": kind, "parent": parent, "kids": [], "page": page, "attrs": attrs})
@@ -249,7 +242,7 @@ def render(pages, *, title: str, as_of_wareki: str, first_number: int, total: in
     return part
 
 
-def emit(
+def _emit(
     part: "TablePages", out, *, pages_root: int, document: int, first_key: int
 ) -> tuple[list[int], list[int], list[bytes]]:
     """Write `part`'s objects through `out` (number(), put(), put_stream(): findings.pdf_join's output),
@@ -333,7 +326,7 @@ def _subset(gids: frozenset[int]) -> bytes:
     subsetter, as WeasyPrint uses it (fontTools' took half a second on this 12,000-glyph font; this, 10 ms)."""
     import uharfbuzz as hb  # imported here: only the PDF needs it
 
-    face = hb.Face(hb.Blob.from_file_path(str(FONT_FILE)))
+    face = hb.Face(hb.Blob.from_file_path(str(g.FONT_PATH)))
     request = hb.SubsetInput()
     for gid in sorted(gids | {0}):
         request.glyph_set.add(gid)

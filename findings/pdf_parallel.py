@@ -1,4 +1,4 @@
-"""The parts of a long PDF laid out on two cores (findings.renderers._render_in_parts).
+"""The parts of a long PDF laid out on two cores (findings.renderers._render_framed).
 
 WeasyPrint lays out a document in one thread, in Python; a report laid out in parts can give half of
 them to a second process. That process is a fork of this one (it has the planned pages, the

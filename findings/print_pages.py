@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 MM = 72 / 25.4  # points per millimetre
+FONT_PATH = settings.BASE_DIR / "static" / "fonts" / "ipaexg.ttf"  # the embedded body font (IPAexGothic)
 
 # Page geometry (A4 landscape) and type, in points; the print CSS is generated from these numbers.
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 297, 210
@@ -69,7 +70,7 @@ def _advances() -> tuple[dict[str, float], float]:
     """Advance width of every character of the font, in em, and the width used for the others."""
     from fontTools.ttLib import TTFont  # imported here: only the PDF's line measuring reads the font
 
-    font = TTFont(settings.BASE_DIR / "static" / "fonts" / "ipaexg.ttf", lazy=True)
+    font = TTFont(FONT_PATH, lazy=True)
     per_em = font["head"].unitsPerEm
     metrics = font["hmtx"].metrics
     widths = {chr(code): metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}

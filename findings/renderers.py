@@ -23,7 +23,7 @@ from .status_report import COLUMNS, StatusReport, table_cells
 
 logger = logging.getLogger(__name__)
 
-FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "ipaexg.ttf"
+FONT_PATH = Path(print_pages.FONT_PATH)
 # 番号 … 措置年月日, in half-width characters of the body font: the 措置 column is the widest so that a
 # long measure needs few rows; the sum (161) prints one A4 landscape page wide at about 92 %.
 WIDTHS = [9, 5, 8, 32, 20, 64, 10, 13]
